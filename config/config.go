@@ -1,0 +1,228 @@
+// Package config turns the CDK context (cdk.json's "context", overridden with
+// `cdk synth -c key=value`) into one typed Config of plain Go types.
+//
+// Everything the stacks need to know about an environment is decided here,
+// once: defaults are filled in by defaults(), values are parsed by the
+// settings table in settings.go, and Validate() reports every problem at
+// once, each with the key path the user has to edit. Stacks never read the
+// context themselves.
+package config
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Egress is how tasks in the private subnets reach ECR, S3 and CloudWatch Logs.
+type Egress string
+
+const (
+	// EgressNat is one NAT gateway shared by both private subnets: the cheap choice.
+	EgressNat Egress = "nat"
+	// EgressNatPerAz is one NAT gateway per AZ: no single point of failure.
+	EgressNatPerAz Egress = "nat-per-az"
+	// EgressEndpoints is no NAT at all: VPC endpoints for ECR, S3 and Logs only.
+	EgressEndpoints Egress = "endpoints"
+)
+
+// EgressModes lists the egress modes in the order the docs present them.
+var EgressModes = []Egress{EgressNat, EgressNatPerAz, EgressEndpoints}
+
+// Config is one environment of the app, fully resolved: every field holds the
+// value the stacks will use.
+type Config struct {
+	// AppName prefixes stack names and named resources, so several apps can
+	// share an account.
+	AppName string
+	// Environment is the chosen environment's name, e.g. "dev".
+	Environment string
+	// Account and Region pin the stacks to one AWS environment. Empty means
+	// environment-agnostic: synth needs no credentials.
+	Account string
+	Region  string
+
+	Network  Network
+	Service  Service
+	Pipeline Pipeline
+
+	// origin maps a setting key to the key path it was read from, so that a
+	// problem names the place the user has to edit.
+	origin map[string]string
+}
+
+// Network configures the VPC and how the private subnets reach AWS services.
+type Network struct {
+	VpcCidr    string
+	SubnetMask int
+	// PublicSubnetCidrs and PrivateSubnetCidrs hold one CIDR per AZ. Unless
+	// configured, they follow the hand-built original: block 1 and 2 public,
+	// block 3 and 4 private (10.0.1.0/24 … 10.0.4.0/24 for the defaults).
+	PublicSubnetCidrs    []string
+	PrivateSubnetCidrs   []string
+	Egress               Egress
+	FlowLogRetentionDays int
+	// PrivateNaclRules, when not empty, puts a custom network ACL with these
+	// rules on the private subnets instead of the VPC's default NACL.
+	PrivateNaclRules []NaclRule
+}
+
+// NaclRule is one numbered rule of a network ACL.
+type NaclRule struct {
+	Rule      int
+	Action    string // "allow" or "deny"
+	Direction string // "ingress" or "egress"
+	Protocol  string // "tcp", "udp", "icmp" or "all"
+	FromPort  int
+	ToPort    int
+	Cidr      string
+}
+
+// Service configures the ECR repository, the Fargate service and its ALB.
+type Service struct {
+	Cpu          int
+	MemoryMiB    int
+	Architecture string
+	// ContainerPort is where the container listens; the task gets it in $PORT.
+	ContainerPort    int
+	LogRetentionDays int
+	Environment      map[string]string
+	// Secrets maps an environment variable name to a Secrets Manager secret
+	// or SSM parameter ARN.
+	Secrets map[string]string
+
+	DesiredCount           int
+	MinCount               int
+	MaxCount               int
+	ScaleCpuPercent        int
+	ScaleRequestsPerTarget int
+
+	HealthCheckGracePeriodSeconds int
+	EnableExec                    bool
+	AllowedCidrs                  []string
+	HealthCheck                   HealthCheck
+	DeregistrationDelaySeconds    int
+	AccessLogs                    bool
+
+	DomainName     string
+	HostedZoneId   string
+	HostedZoneName string
+
+	AlarmEmail string
+
+	KeepImages                int
+	DeleteRepositoryOnDestroy bool
+	// PlaceholderImage is the image the service runs before the pipeline's
+	// first build; it must answer the health check on the container port.
+	PlaceholderImage string
+}
+
+// HealthCheck is the target group's health check.
+type HealthCheck struct {
+	Path               string
+	IntervalSeconds    int
+	TimeoutSeconds     int
+	HealthyThreshold   int
+	UnhealthyThreshold int
+	Matcher            string
+}
+
+// Pipeline configures the CodePipeline that builds and deploys the image.
+type Pipeline struct {
+	Provider             string
+	Repository           string
+	Branch               string
+	ConnectionArn        string
+	ComputeType          string
+	TestCommand          string
+	Dockerfile           string
+	BuildContext         string
+	DockerHubSecretArn   string
+	DeployTimeoutMinutes int
+	ManualApproval       bool
+	AutoDeleteArtifacts  bool
+}
+
+// HTTPS reports whether the ALB gets a certificate and a 443 listener.
+func (s Service) HTTPS() bool { return s.DomainName != "" }
+
+// SecretKinds reports whether any secret is kept in Secrets Manager and in
+// SSM Parameter Store, so the network can add the endpoints tasks need.
+func (s Service) SecretKinds() (secretsManager, ssm bool) {
+	for _, arn := range s.Secrets {
+		switch arnService(arn) {
+		case "secretsmanager":
+			secretsManager = true
+		case "ssm":
+			ssm = true
+		}
+	}
+	return secretsManager, ssm
+}
+
+// InterfaceEndpoints lists the AWS services tasks reach through interface
+// endpoints in the endpoints egress mode: ECR (API and registry) and Logs
+// always, Secrets Manager and SSM when a secret lives there, and SSM
+// Messages when ECS Exec is on. The S3 gateway endpoint is extra.
+func (c Config) InterfaceEndpoints() []string {
+	if c.Network.Egress != EgressEndpoints {
+		return nil
+	}
+	eps := []string{"ecr.api", "ecr.dkr", "logs"}
+	sm, ssm := c.Service.SecretKinds()
+	if sm {
+		eps = append(eps, "secretsmanager")
+	}
+	if ssm {
+		eps = append(eps, "ssm")
+	}
+	if c.Service.EnableExec {
+		eps = append(eps, "ssmmessages")
+	}
+	return eps
+}
+
+// StackName is the CloudFormation stack name of one part of the app, carrying
+// the app and environment names so environments can share an account.
+func (c Config) StackName(part string) string {
+	return fmt.Sprintf("%s-%s-%s", c.AppName, c.Environment, part)
+}
+
+// ResourcePrefix names resources that something outside CloudFormation must
+// find: the ECR repository, the image parameter.
+func (c Config) ResourcePrefix() string {
+	return c.AppName + "-" + c.Environment
+}
+
+// ImageParameterName is the SSM parameter holding the image URI the service
+// runs. The NetworkStack creates it, the build stage writes it, and the
+// ServiceStack reads it at every deploy.
+func (c Config) ImageParameterName() string {
+	return "/" + c.AppName + "/" + c.Environment + "/image-uri"
+}
+
+// path returns the key path a setting was read from, or where it would be set.
+func (c Config) path(key string) string {
+	if p, ok := c.origin[key]; ok {
+		return p
+	}
+	return "environments." + c.Environment + "." + key
+}
+
+func arnService(arn string) string {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) < 6 {
+		return ""
+	}
+	return parts[2]
+}
+
+// sortedKeys returns a map's keys in order, for stable output.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

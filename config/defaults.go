@@ -1,0 +1,81 @@
+package config
+
+// DefaultAppName is the app name when cdk.json sets none.
+const DefaultAppName = "demo"
+
+// DefaultEnvironment is the environment chosen when `-c env=` is not given.
+const DefaultEnvironment = "dev"
+
+// ProductionEnvironment is the environment name that gets production
+// defaults: a NAT gateway per AZ, a manual approval, longer log retention and
+// an artifact bucket that keeps its objects.
+const ProductionEnvironment = "prod"
+
+// DefaultPlaceholderImage is what the service runs until the pipeline has
+// pushed an image: it comes from ECR Public, so the first deploy needs no
+// push and no Docker Hub login. It answers "/" on port 80, which is why
+// Validate insists on those while it is in use.
+const DefaultPlaceholderImage = "public.ecr.aws/nginx/nginx:stable-alpine"
+
+// defaults is the one place where default values live. The production
+// environment differs where the issue's trade-off goes the other way.
+func defaults(appName, env string) Config {
+	prod := env == ProductionEnvironment
+	c := Config{
+		AppName:     appName,
+		Environment: env,
+		Network: Network{
+			VpcCidr:              "10.0.0.0/16",
+			SubnetMask:           24,
+			Egress:               EgressNat,
+			FlowLogRetentionDays: 30,
+		},
+		Service: Service{
+			Cpu:                    512,
+			MemoryMiB:              1024,
+			Architecture:           "X86_64",
+			ContainerPort:          80,
+			LogRetentionDays:       30,
+			Environment:            map[string]string{},
+			Secrets:                map[string]string{},
+			DesiredCount:           2,
+			MinCount:               2,
+			MaxCount:               4,
+			ScaleCpuPercent:        60,
+			ScaleRequestsPerTarget: 1000,
+
+			HealthCheckGracePeriodSeconds: 30,
+			AllowedCidrs:                  []string{"0.0.0.0/0"},
+			HealthCheck: HealthCheck{
+				Path:               "/",
+				IntervalSeconds:    10,
+				TimeoutSeconds:     5,
+				HealthyThreshold:   2,
+				UnhealthyThreshold: 3,
+				Matcher:            "200-399",
+			},
+			DeregistrationDelaySeconds: 30,
+			AccessLogs:                 true,
+			KeepImages:                 30,
+			PlaceholderImage:           DefaultPlaceholderImage,
+		},
+		Pipeline: Pipeline{
+			Provider:             "GitHub",
+			Branch:               "main",
+			ComputeType:          "SMALL",
+			Dockerfile:           "app/Dockerfile",
+			BuildContext:         "app",
+			DeployTimeoutMinutes: 15,
+			AutoDeleteArtifacts:  true,
+		},
+	}
+	if prod {
+		c.Network.Egress = EgressNatPerAz
+		c.Network.FlowLogRetentionDays = 365
+		c.Service.LogRetentionDays = 365
+		c.Service.MaxCount = 10
+		c.Pipeline.ManualApproval = true
+		c.Pipeline.AutoDeleteArtifacts = false
+	}
+	return c
+}

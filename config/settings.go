@@ -1,0 +1,340 @@
+package config
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// setting is one configuration key: how to read it into a Config and how to
+// show it in the README. Each key is set per environment
+// (environments.NAME.key in cdk.json) or for the chosen environment on the
+// command line (-c key=value).
+type setting struct {
+	key  string
+	typ  string
+	doc  string
+	get  func(*Config) any
+	set  func(*Config, any) error
+	enum []string
+}
+
+// settings is every key the configuration knows, in README order.
+var settings = []setting{
+	str("account", "AWS account ID to pin the stacks to. Empty keeps them environment-agnostic: synth needs no credentials.", func(c *Config) *string { return &c.Account }),
+	str("region", "AWS region to pin the stacks to, e.g. `eu-west-1`. Empty keeps them environment-agnostic.", func(c *Config) *string { return &c.Region }),
+
+	str("vpcCidr", "IPv4 CIDR of the VPC, /16 to /28.", func(c *Config) *string { return &c.Network.VpcCidr }),
+	integer("subnetMask", "Prefix length of each of the 4 subnets. They are laid out like the hand-built original: block 1 and 2 public, block 3 and 4 private.", func(c *Config) *int { return &c.Network.SubnetMask }),
+	strList("publicSubnetCidrs", "Two CIDRs (AZ a, AZ b) for the public subnets, instead of the layout from `subnetMask`. Set with `privateSubnetCidrs`.", func(c *Config) *[]string { return &c.Network.PublicSubnetCidrs }),
+	strList("privateSubnetCidrs", "Two CIDRs (AZ a, AZ b) for the private subnets, instead of the layout from `subnetMask`. Set with `publicSubnetCidrs`.", func(c *Config) *[]string { return &c.Network.PrivateSubnetCidrs }),
+	enum("egress", "How tasks in the private subnets reach ECR, S3 and CloudWatch Logs: `nat` (one shared NAT gateway, cheap), `nat-per-az` (a NAT gateway per AZ, no single point of failure), `endpoints` (no NAT: VPC endpoints only, no internet).", func(c *Config) *Egress { return &c.Network.Egress }, EgressModes...),
+	integer("flowLogRetentionDays", "Days CloudWatch Logs keeps the VPC flow logs.", func(c *Config) *int { return &c.Network.FlowLogRetentionDays }),
+	naclRules("privateNaclRules", "Numbered rules of a custom network ACL on the private subnets (empty: the VPC's default NACL, which allows all). Each rule: `{\"rule\":100,\"action\":\"allow\",\"direction\":\"ingress\",\"protocol\":\"tcp\",\"fromPort\":80,\"toPort\":80,\"cidr\":\"10.0.0.0/16\"}`.", func(c *Config) *[]NaclRule { return &c.Network.PrivateNaclRules }),
+
+	integer("cpu", "Task CPU units (256 = 0.25 vCPU … 16384 = 16 vCPU).", func(c *Config) *int { return &c.Service.Cpu }),
+	integer("memory", "Task memory in MiB; must be a size Fargate offers for `cpu`.", func(c *Config) *int { return &c.Service.MemoryMiB }),
+	enum("architecture", "CPU architecture of the task (and of the image the pipeline builds).", func(c *Config) *string { return &c.Service.Architecture }, "X86_64", "ARM64"),
+	integer("containerPort", "Port the container listens on; the task sets it in `$PORT`.", func(c *Config) *int { return &c.Service.ContainerPort }),
+	integer("logRetentionDays", "Days CloudWatch Logs keeps the container and build logs.", func(c *Config) *int { return &c.Service.LogRetentionDays }),
+	strMap("environment", "Environment variables of the container, as an object.", func(c *Config) *map[string]string { return &c.Service.Environment }),
+	strMap("secrets", "Environment variables filled from Secrets Manager secret or SSM parameter ARNs, as an object `{\"NAME\": \"arn:…\"}`. The execution role may read just these.", func(c *Config) *map[string]string { return &c.Service.Secrets }),
+	integer("desiredCount", "Tasks the service starts with.", func(c *Config) *int { return &c.Service.DesiredCount }),
+	integer("minCount", "Fewest tasks autoscaling keeps.", func(c *Config) *int { return &c.Service.MinCount }),
+	integer("maxCount", "Most tasks autoscaling starts.", func(c *Config) *int { return &c.Service.MaxCount }),
+	integer("scaleCpuPercent", "Average CPU utilization autoscaling tracks.", func(c *Config) *int { return &c.Service.ScaleCpuPercent }),
+	integer("scaleRequestsPerTarget", "ALB requests per task per minute autoscaling tracks.", func(c *Config) *int { return &c.Service.ScaleRequestsPerTarget }),
+	integer("healthCheckGracePeriodSeconds", "Seconds ECS ignores failing ALB health checks of a new task.", func(c *Config) *int { return &c.Service.HealthCheckGracePeriodSeconds }),
+	boolean("enableExec", "Turn on ECS Exec (`aws ecs execute-command`) for the tasks.", func(c *Config) *bool { return &c.Service.EnableExec }),
+	strList("allowedCidrs", "IPv4 CIDRs the ALB admits on its listener ports.", func(c *Config) *[]string { return &c.Service.AllowedCidrs }),
+	str("healthCheckPath", "Path the ALB probes; must start with `/`.", func(c *Config) *string { return &c.Service.HealthCheck.Path }),
+	integer("healthCheckIntervalSeconds", "Seconds between ALB health checks (5–300).", func(c *Config) *int { return &c.Service.HealthCheck.IntervalSeconds }),
+	integer("healthCheckTimeoutSeconds", "Seconds the ALB waits for a health-check answer (2–120, less than the interval).", func(c *Config) *int { return &c.Service.HealthCheck.TimeoutSeconds }),
+	integer("healthyThresholdCount", "Consecutive passes before a target is healthy (2–10).", func(c *Config) *int { return &c.Service.HealthCheck.HealthyThreshold }),
+	integer("unhealthyThresholdCount", "Consecutive failures before a target is unhealthy (2–10).", func(c *Config) *int { return &c.Service.HealthCheck.UnhealthyThreshold }),
+	str("healthCheckMatcher", "HTTP codes that count as healthy, e.g. `200` or `200-399`.", func(c *Config) *string { return &c.Service.HealthCheck.Matcher }),
+	integer("deregistrationDelaySeconds", "Seconds the ALB drains a target before it is gone (ELB's default of 300 makes every deploy wait five minutes).", func(c *Config) *int { return &c.Service.DeregistrationDelaySeconds }),
+	boolean("accessLogs", "Write ALB access logs to an S3 bucket.", func(c *Config) *bool { return &c.Service.AccessLogs }),
+	str("domainName", "Domain for HTTPS (certificate, 443 listener, 80 redirects to 443, alias record). Needs `hostedZoneId` and `hostedZoneName`.", func(c *Config) *string { return &c.Service.DomainName }),
+	str("hostedZoneId", "Route 53 hosted zone ID of `domainName`.", func(c *Config) *string { return &c.Service.HostedZoneId }),
+	str("hostedZoneName", "Route 53 hosted zone name of `domainName`, e.g. `example.com`.", func(c *Config) *string { return &c.Service.HostedZoneName }),
+	str("alarmEmail", "Email address subscribed to the alarm topic (empty: no subscription).", func(c *Config) *string { return &c.Service.AlarmEmail }),
+	integer("keepImages", "Tagged images the ECR lifecycle policy keeps (untagged ones expire after a day).", func(c *Config) *int { return &c.Service.KeepImages }),
+	boolean("deleteRepositoryOnDestroy", "Let `cdk destroy` delete the ECR repository and its images. Off: the repository is retained.", func(c *Config) *bool { return &c.Service.DeleteRepositoryOnDestroy }),
+	str("placeholderImage", "Image the service runs until the pipeline's first build. The default (nginx on ECR Public) answers `/` on port 80; with another port or health-check path, name an image that answers them.", func(c *Config) *string { return &c.Service.PlaceholderImage }),
+
+	enum("sourceProvider", "Where the source repository lives, reached through a CodeConnections connection.", func(c *Config) *string { return &c.Pipeline.Provider }, "GitHub", "Bitbucket", "GitLab"),
+	str("sourceRepository", "Source repository as `owner/repo`.", func(c *Config) *string { return &c.Pipeline.Repository }),
+	str("sourceBranch", "Branch whose pushes trigger the pipeline.", func(c *Config) *string { return &c.Pipeline.Branch }),
+	str("connectionArn", "ARN of an existing CodeConnections connection. Empty: the PipelineStack creates one, which you approve once in the console.", func(c *Config) *string { return &c.Pipeline.ConnectionArn }),
+	enum("buildComputeType", "CodeBuild compute size.", func(c *Config) *string { return &c.Pipeline.ComputeType }, "SMALL", "MEDIUM", "LARGE", "XLARGE", "2XLARGE"),
+	str("buildTestCommand", "Command the build runs before pushing the image, e.g. `make -C app test` (empty: none).", func(c *Config) *string { return &c.Pipeline.TestCommand }),
+	str("dockerfile", "Dockerfile path, relative to the repository root.", func(c *Config) *string { return &c.Pipeline.Dockerfile }),
+	str("buildContext", "Docker build context, relative to the repository root.", func(c *Config) *string { return &c.Pipeline.BuildContext }),
+	str("dockerHubSecretArn", "Secrets Manager secret with `username` and `password` for Docker Hub; the build logs in before building (empty: no login).", func(c *Config) *string { return &c.Pipeline.DockerHubSecretArn }),
+	integer("deployTimeoutMinutes", "Minutes the ECS deploy action may take before the pipeline fails it (1–60).", func(c *Config) *int { return &c.Pipeline.DeployTimeoutMinutes }),
+	boolean("manualApproval", "Add a manual approval stage before deploy.", func(c *Config) *bool { return &c.Pipeline.ManualApproval }),
+	boolean("autoDeleteArtifacts", "Let `cdk destroy` empty and delete the pipeline's artifact bucket.", func(c *Config) *bool { return &c.Pipeline.AutoDeleteArtifacts }),
+}
+
+// settingByKey finds a setting, or nil.
+func settingByKey(key string) *setting {
+	for i := range settings {
+		if settings[i].key == key {
+			return &settings[i]
+		}
+	}
+	return nil
+}
+
+// typeError says a value has the wrong type for its key.
+type typeError struct {
+	want string
+	got  any
+}
+
+func (e typeError) Error() string {
+	return fmt.Sprintf("%s is not %s", show(e.got), e.want)
+}
+
+func str(key, doc string, field func(*Config) *string) setting {
+	return setting{key: key, typ: "string", doc: doc,
+		get: func(c *Config) any { return *field(c) },
+		set: func(c *Config, v any) error {
+			s, ok := v.(string)
+			if !ok {
+				return typeError{"a string", v}
+			}
+			*field(c) = s
+			return nil
+		}}
+}
+
+func enum[T ~string](key, doc string, field func(*Config) *T, allowed ...T) setting {
+	names := make([]string, len(allowed))
+	for i, a := range allowed {
+		names[i] = string(a)
+	}
+	return setting{key: key, typ: "string", doc: doc, enum: names,
+		get: func(c *Config) any { return string(*field(c)) },
+		set: func(c *Config, v any) error {
+			s, ok := v.(string)
+			if !ok {
+				return typeError{"a string", v}
+			}
+			for _, a := range allowed {
+				if string(a) == s {
+					*field(c) = a
+					return nil
+				}
+			}
+			return fmt.Errorf("%s is not one of %s", show(s), strings.Join(quoteAll(names), ", "))
+		}}
+}
+
+func integer(key, doc string, field func(*Config) *int) setting {
+	return setting{key: key, typ: "integer", doc: doc,
+		get: func(c *Config) any { return *field(c) },
+		set: func(c *Config, v any) error {
+			n, err := toInt(v)
+			if err != nil {
+				return err
+			}
+			*field(c) = n
+			return nil
+		}}
+}
+
+func boolean(key, doc string, field func(*Config) *bool) setting {
+	return setting{key: key, typ: "boolean", doc: doc,
+		get: func(c *Config) any { return *field(c) },
+		set: func(c *Config, v any) error {
+			switch b := v.(type) {
+			case bool:
+				*field(c) = b
+				return nil
+			case string: // -c key=true arrives as a string
+				if p, err := strconv.ParseBool(b); err == nil && (b == "true" || b == "false") {
+					*field(c) = p
+					return nil
+				}
+			}
+			return typeError{"true or false", v}
+		}}
+}
+
+func strList(key, doc string, field func(*Config) *[]string) setting {
+	return setting{key: key, typ: "list of strings", doc: doc,
+		get: func(c *Config) any { return *field(c) },
+		set: func(c *Config, v any) error {
+			if s, ok := v.(string); ok { // -c key=a,b or -c 'key=["a","b"]'
+				v = fromCommandLine(s, true)
+			}
+			items, ok := v.([]any)
+			if !ok {
+				return typeError{"a list of strings", v}
+			}
+			out := make([]string, 0, len(items))
+			for _, it := range items {
+				s, ok := it.(string)
+				if !ok {
+					return typeError{"a list of strings", v}
+				}
+				out = append(out, s)
+			}
+			*field(c) = out
+			return nil
+		}}
+}
+
+func strMap(key, doc string, field func(*Config) *map[string]string) setting {
+	return setting{key: key, typ: "object of strings", doc: doc,
+		get: func(c *Config) any { return *field(c) },
+		set: func(c *Config, v any) error {
+			if s, ok := v.(string); ok { // -c 'key={"A":"b"}'
+				v = fromCommandLine(s, false)
+			}
+			obj, ok := v.(map[string]any)
+			if !ok {
+				return typeError{"an object of strings", v}
+			}
+			out := make(map[string]string, len(obj))
+			for k, it := range obj {
+				s, ok := it.(string)
+				if !ok {
+					return fmt.Errorf("%s: %w", k, typeError{"a string", it})
+				}
+				out[k] = s
+			}
+			*field(c) = out
+			return nil
+		}}
+}
+
+func naclRules(key, doc string, field func(*Config) *[]NaclRule) setting {
+	return setting{key: key, typ: "list of rules", doc: doc,
+		get: func(c *Config) any { return *field(c) },
+		set: func(c *Config, v any) error {
+			if s, ok := v.(string); ok {
+				v = fromCommandLine(s, false)
+			}
+			items, ok := v.([]any)
+			if !ok {
+				return typeError{"a list of NACL rules", v}
+			}
+			var out []NaclRule
+			for i, it := range items {
+				r, err := parseNaclRule(it)
+				if err != nil {
+					return fmt.Errorf("[%d]: %w", i, err)
+				}
+				out = append(out, r)
+			}
+			*field(c) = out
+			return nil
+		}}
+}
+
+// parseNaclRule reads one rule object, strictly: unknown keys are errors.
+func parseNaclRule(v any) (NaclRule, error) {
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return NaclRule{}, typeError{"an object", v}
+	}
+	r := NaclRule{Protocol: "tcp", Cidr: "0.0.0.0/0"}
+	for _, k := range sortedKeys(obj) {
+		var err error
+		switch val := obj[k]; k {
+		case "rule":
+			r.Rule, err = toInt(val)
+		case "fromPort":
+			r.FromPort, err = toInt(val)
+		case "toPort":
+			r.ToPort, err = toInt(val)
+		case "action", "direction", "protocol", "cidr":
+			s, ok := val.(string)
+			if !ok {
+				err = typeError{"a string", val}
+				break
+			}
+			switch k {
+			case "action":
+				r.Action = s
+			case "direction":
+				r.Direction = s
+			case "protocol":
+				r.Protocol = s
+			case "cidr":
+				r.Cidr = s
+			}
+		default:
+			err = fmt.Errorf("unknown key; a rule has rule, action, direction, protocol, fromPort, toPort, cidr")
+		}
+		if err != nil {
+			return r, fmt.Errorf("%s: %w", k, err)
+		}
+	}
+	return r, nil
+}
+
+// fromCommandLine reads a -c value meant as a list or an object: JSON when
+// it looks like JSON, otherwise (for lists) comma-separated.
+func fromCommandLine(s string, commaList bool) any {
+	t := strings.TrimSpace(s)
+	if strings.HasPrefix(t, "[") || strings.HasPrefix(t, "{") {
+		var v any
+		if err := json.Unmarshal([]byte(t), &v); err == nil {
+			return v
+		}
+		return s
+	}
+	if !commaList {
+		return s
+	}
+	out := []any{}
+	for _, part := range strings.Split(t, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}
+
+func toInt(v any) (int, error) {
+	switch n := v.(type) {
+	case float64:
+		if n == math.Trunc(n) && math.Abs(n) < 1<<31 {
+			return int(n), nil
+		}
+	case int:
+		return n, nil
+	case string: // -c key=512 arrives as a string
+		if i, err := strconv.Atoi(strings.TrimSpace(n)); err == nil {
+			return i, nil
+		}
+	}
+	return 0, typeError{"an integer", v}
+}
+
+// show renders a value the way it appears in a message: strings quoted,
+// everything else as JSON.
+func show(v any) string {
+	if s, ok := v.(string); ok {
+		return strconv.Quote(s)
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
+}
+
+func quoteAll(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = strconv.Quote(s)
+	}
+	return out
+}

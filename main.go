@@ -1,0 +1,59 @@
+// Command fargate is a CDK app: it takes a containerized web application
+// from a git push to a load-balanced, autoscaled Fargate service.
+//
+// Run it through the CDK CLI (`make synth`, `npx cdk synth`); cdk.json says
+// how. Configuration comes from cdk.json's context and `-c key=value`.
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/cdkdemo/fargate/config"
+	"github.com/cdkdemo/fargate/stacks"
+)
+
+func main() {
+	defer jsii.Close()
+	app := awscdk.NewApp(nil)
+	if err := run(app); err != nil {
+		removeAssembly(*app.Outdir())
+		fmt.Fprintf(os.Stderr, "\n%v\n\n", err)
+		jsii.Close()
+		os.Exit(1)
+	}
+}
+
+// run loads the configuration, builds the stacks and synthesizes them.
+func run(app awscdk.App) (err error) {
+	ctx, _ := app.Node().GetAllContext(nil).(map[string]any)
+	cfg, err := config.Load(ctx)
+	if err != nil {
+		return fmt.Errorf("invalid configuration (cdk.json context and -c options):\n%w", err)
+	}
+	// A construct's validation error surfaces as a panic from jsii; it is a
+	// problem with the input, not a crash, so report it like one.
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("synth failed for environment %q:\n%v", cfg.Environment, r)
+		}
+	}()
+	stacks.Build(app, cfg)
+	app.Synth(nil)
+	return nil
+}
+
+// removeAssembly deletes what a failed run may have left in the cloud
+// assembly directory, so no stale or partial template looks good.
+func removeAssembly(outdir string) {
+	for _, pattern := range []string{"manifest.json", "tree.json", "cdk.out", "*.template.json", "*.assets.json", "*.metadata.json", "asset.*", "*-NagReport.csv"} {
+		matches, _ := filepath.Glob(filepath.Join(outdir, pattern))
+		for _, m := range matches {
+			os.RemoveAll(m)
+		}
+	}
+}

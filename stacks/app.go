@@ -1,0 +1,58 @@
+// Package stacks assembles the app's three CloudFormation stacks: the
+// NetworkStack (VPC and egress), the ServiceStack (ECR, Fargate, ALB) and
+// the PipelineStack (CodePipeline from a git push to an ECS deploy).
+package stacks
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/cdkdemo/fargate/config"
+)
+
+// App holds the stacks of one environment.
+type App struct {
+	Network NetworkStack
+}
+
+// Build creates every stack of the configured environment in scope. It is
+// the one place main.go and the tests share, so tests check what `cdk
+// synth` deploys.
+func Build(scope constructs.Construct, cfg config.Config) App {
+	env := environment(cfg)
+	props := func(part, description string) awscdk.StackProps {
+		return awscdk.StackProps{
+			Env:         env,
+			StackName:   jsii.String(cfg.StackName(part)),
+			Description: jsii.String(description),
+			Tags:        &map[string]*string{"app": jsii.String(cfg.AppName), "environment": jsii.String(cfg.Environment)},
+		}
+	}
+	network := NewNetworkStack(scope, "Network", &NetworkStackProps{
+		StackProps:         props("network", "VPC, subnets, egress and the image parameter of "+cfg.ResourcePrefix()),
+		Network:            cfg.Network,
+		InterfaceEndpoints: cfg.InterfaceEndpoints(),
+		ImageParameterName: cfg.ImageParameterName(),
+		PlaceholderImage:   cfg.Service.PlaceholderImage,
+		PullThroughPrefix:  cfg.ResourcePrefix() + "-ecr-public",
+	})
+	return App{Network: network}
+}
+
+// environment pins the stacks to an account and region only when the
+// configuration says so; otherwise they stay environment-agnostic and synth
+// needs no credentials.
+func environment(cfg config.Config) *awscdk.Environment {
+	if cfg.Account == "" && cfg.Region == "" {
+		return nil
+	}
+	env := &awscdk.Environment{}
+	if cfg.Account != "" {
+		env.Account = jsii.String(cfg.Account)
+	}
+	if cfg.Region != "" {
+		env.Region = jsii.String(cfg.Region)
+	}
+	return env
+}

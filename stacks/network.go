@@ -1,0 +1,204 @@
+package stacks
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	ec2 "github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	ecr "github.com/aws/aws-cdk-go/awscdk/v2/awsecr"
+	ssm "github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/cdkdemo/fargate/config"
+	appconstructs "github.com/cdkdemo/fargate/constructs"
+)
+
+// Subnet group names, shared by every stack that selects subnets.
+const (
+	PublicSubnets  = "Public"
+	PrivateSubnets = "Private"
+)
+
+// RequiredEndpoints are the services a task in a private subnet must reach
+// to start: the ECR API and registry, S3 (image layers) and CloudWatch Logs.
+var RequiredEndpoints = []string{"ecr.api", "ecr.dkr", "logs", "s3"}
+
+// NetworkStackProps configures the environment's network.
+type NetworkStackProps struct {
+	awscdk.StackProps
+	Network config.Network
+	// InterfaceEndpoints are the services given interface endpoints when
+	// Network.Egress is endpoints (config.Config.InterfaceEndpoints).
+	InterfaceEndpoints []string
+	// ImageParameterName is the SSM parameter holding the image the service
+	// runs; it is created here, deployed first, with PlaceholderImage.
+	ImageParameterName string
+	PlaceholderImage   string
+	// PullThroughPrefix names the ECR pull-through cache for ECR Public in
+	// the endpoints mode, where tasks cannot reach public.ecr.aws.
+	PullThroughPrefix string
+}
+
+// NetworkStack is the environment's base: the VPC every other stack runs
+// in, and the image parameter the service reads at every deploy.
+type NetworkStack interface {
+	awscdk.Stack
+	// Vpc is the VPC with its Public and Private subnet groups.
+	Vpc() ec2.IVpc
+	// ImageParameter holds the URI of the image the service runs. The build
+	// stage writes it; the ServiceStack resolves it at every deploy, so a
+	// `cdk deploy` never rolls back the pipeline's image.
+	ImageParameter() ssm.IStringParameter
+	// PullThroughRepositoryArn is the ARN pattern of the ECR repositories the
+	// pull-through cache creates, or "" when there is no cache.
+	PullThroughRepositoryArn() string
+}
+
+type networkStack struct {
+	awscdk.Stack
+	vpc          ec2.Vpc
+	imageParam   ssm.StringParameter
+	pullThrough  string
+	endpoints    appconstructs.PrivateEndpoints
+	privateNacls []string
+}
+
+func (s *networkStack) Vpc() ec2.IVpc                        { return s.vpc }
+func (s *networkStack) ImageParameter() ssm.IStringParameter { return s.imageParam }
+func (s *networkStack) PullThroughRepositoryArn() string     { return s.pullThrough }
+
+// NewNetworkStack builds the VPC: two AZs, a public and a private subnet in
+// each, an attached IGW, egress for the private subnets as configured, flow
+// logs, and a default security group without rules.
+func NewNetworkStack(scope constructs.Construct, id string, props *NetworkStackProps) NetworkStack {
+	stack := awscdk.NewStack(scope, &id, &props.StackProps)
+	n := props.Network
+	s := &networkStack{Stack: stack}
+
+	privateType := ec2.SubnetType_PRIVATE_WITH_EGRESS
+	natGateways := 1
+	switch n.Egress {
+	case config.EgressNatPerAz:
+		natGateways = 2
+	case config.EgressEndpoints:
+		privateType, natGateways = ec2.SubnetType_PRIVATE_ISOLATED, 0
+	}
+
+	s.vpc = ec2.NewVpc(stack, jsii.String("Vpc"), &ec2.VpcProps{
+		IpAddresses:        &subnetLayout{vpcCidr: n.VpcCidr, cidrs: map[string][]string{PublicSubnets: n.PublicSubnetCidrs, PrivateSubnets: n.PrivateSubnetCidrs}},
+		MaxAzs:             jsii.Number(2),
+		EnableDnsSupport:   jsii.Bool(true),
+		EnableDnsHostnames: jsii.Bool(true),
+		NatGateways:        jsii.Number(natGateways),
+		NatGatewaySubnets:  &ec2.SubnetSelection{SubnetGroupName: jsii.String(PublicSubnets)},
+		SubnetConfiguration: &[]*ec2.SubnetConfiguration{
+			{Name: jsii.String(PublicSubnets), SubnetType: ec2.SubnetType_PUBLIC, CidrMask: jsii.Number(n.SubnetMask), MapPublicIpOnLaunch: jsii.Bool(true)},
+			{Name: jsii.String(PrivateSubnets), SubnetType: privateType, CidrMask: jsii.Number(n.SubnetMask)},
+		},
+		RestrictDefaultSecurityGroup: jsii.Bool(true),
+	})
+	private := &ec2.SubnetSelection{SubnetGroupName: jsii.String(PrivateSubnets)}
+
+	appconstructs.NewFlowLog(stack, "FlowLog", &appconstructs.FlowLogProps{Vpc: s.vpc, RetentionDays: n.FlowLogRetentionDays})
+
+	// The S3 gateway endpoint is free and keeps image layers off the NAT
+	// gateway's per-GB bill, so every mode gets it.
+	interfaces := props.InterfaceEndpoints
+	if n.Egress != config.EgressEndpoints {
+		interfaces = nil
+	}
+	s.endpoints = appconstructs.NewPrivateEndpoints(stack, "Endpoints", &appconstructs.PrivateEndpointsProps{
+		Vpc:                s.vpc,
+		Subnets:            private,
+		InterfaceServices:  interfaces,
+		GatewayS3:          true,
+		AllowFromVpcCidrOn: 443,
+	})
+
+	if len(n.PrivateNaclRules) > 0 {
+		appconstructs.NewNacl(stack, "PrivateNacl", &appconstructs.NaclProps{Vpc: s.vpc, Subnets: private, Rules: n.PrivateNaclRules})
+	}
+
+	image := props.PlaceholderImage
+	if n.Egress == config.EgressEndpoints && strings.HasPrefix(image, publicRegistry) {
+		// Tasks without internet reach ECR only: pull ECR Public images
+		// through this account's ECR, which fetches them upstream itself.
+		ecr.NewCfnPullThroughCacheRule(stack, jsii.String("EcrPublicCache"), &ecr.CfnPullThroughCacheRuleProps{
+			EcrRepositoryPrefix: jsii.String(props.PullThroughPrefix),
+			UpstreamRegistryUrl: jsii.String("public.ecr.aws"),
+		})
+		image = fmt.Sprintf("%s.dkr.ecr.%s.%s/%s/%s", *stack.Account(), *stack.Region(), *stack.UrlSuffix(),
+			props.PullThroughPrefix, strings.TrimPrefix(image, publicRegistry))
+		s.pullThrough = fmt.Sprintf("arn:%s:ecr:%s:%s:repository/%s/*", *stack.Partition(), *stack.Region(), *stack.Account(), props.PullThroughPrefix)
+	}
+	s.imageParam = ssm.NewStringParameter(stack, jsii.String("ImageUri"), &ssm.StringParameterProps{
+		ParameterName: jsii.String(props.ImageParameterName),
+		StringValue:   jsii.String(image),
+		Description:   jsii.String("Image URI the service runs. Written by the pipeline's build stage, read by the ServiceStack at every deploy."),
+	})
+
+	stack.Node().AddValidation(&egressGuard{vpc: s.vpc, endpoints: s.endpoints})
+	return s
+}
+
+const publicRegistry = "public.ecr.aws/"
+
+// subnetLayout hands the VPC the configured subnet CIDRs instead of packing
+// them from the start of the range, so the network matches the hand-built
+// original (public 10.0.1.0/24, 10.0.2.0/24; private 10.0.3.0/24, 10.0.4.0/24).
+type subnetLayout struct {
+	vpcCidr string
+	cidrs   map[string][]string
+}
+
+func (l *subnetLayout) AllocateVpcCidr() *ec2.VpcIpamOptions {
+	return &ec2.VpcIpamOptions{CidrBlock: jsii.String(l.vpcCidr)}
+}
+
+func (l *subnetLayout) AllocateSubnetsCidr(req *ec2.AllocateCidrRequest) *ec2.SubnetIpamOptions {
+	next := map[string]int{}
+	var out []*ec2.AllocatedSubnet
+	for _, r := range *req.RequestedSubnets {
+		group := *r.Configuration.Name
+		i := next[group]
+		next[group]++
+		list := l.cidrs[group]
+		if i >= len(list) {
+			panic(fmt.Sprintf("subnet layout: no CIDR for subnet %d of group %s (have %v)", i+1, group, list))
+		}
+		out = append(out, &ec2.AllocatedSubnet{Cidr: jsii.String(list[i])})
+	}
+	return &ec2.SubnetIpamOptions{AllocatedSubnets: &out}
+}
+
+// egressGuard fails synth when a private subnet would have no path to ECR,
+// S3 and CloudWatch Logs: tasks would sit in PENDING until they stop, the
+// first trap of the hand-built setup.
+type egressGuard struct {
+	vpc       ec2.Vpc
+	endpoints appconstructs.PrivateEndpoints
+}
+
+func (g *egressGuard) Validate() *[]*string {
+	var problems []*string
+	have := g.endpoints.Services()
+	var missing []string
+	for _, svc := range RequiredEndpoints {
+		if !slices.Contains(have, svc) {
+			missing = append(missing, svc)
+		}
+	}
+	subnets := g.vpc.SelectSubnets(&ec2.SubnetSelection{SubnetGroupName: jsii.String(PrivateSubnets)}).Subnets
+	for _, sn := range *subnets {
+		if sn.Node().TryFindChild(jsii.String("DefaultRoute")) != nil || len(missing) == 0 {
+			continue
+		}
+		problems = append(problems, jsii.String(fmt.Sprintf(
+			"private subnet %s has no path to ECR, S3 and CloudWatch Logs: no 0.0.0.0/0 route to a NAT gateway, and no VPC endpoint for %s; tasks there could never pull their image. Use egress \"nat\", \"nat-per-az\", or \"endpoints\" with all of %s",
+			*sn.Node().Path(), strings.Join(missing, ", "), strings.Join(RequiredEndpoints, ", "))))
+	}
+	return &problems
+}
