@@ -50,7 +50,7 @@ func run(app awscdk.App) (err error) {
 // removeAssembly deletes what a failed run may have left in the cloud
 // assembly directory, so no stale or partial template looks good.
 func removeAssembly(outdir string) {
-	for _, pattern := range []string{"manifest.json", "tree.json", "cdk.out", "*.template.json", "*.assets.json", "*.metadata.json", "asset.*", "*-NagReport.csv"} {
+	for _, pattern := range []string{"manifest.json", "tree.json", "cdk.out", "*.template.json", "*.assets.json", "*.metadata.json", "asset.*", "*-NagReport.csv", "validation-report.json"} {
 		matches, _ := filepath.Glob(filepath.Join(outdir, pattern))
 		for _, m := range matches {
 			os.RemoveAll(m)

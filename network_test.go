@@ -1,0 +1,342 @@
+package main
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/cdkdemo/fargate/config"
+	"github.com/cdkdemo/fargate/stacks"
+)
+
+// subnetInfo is what the tests need to know about one synthesized subnet.
+type subnetInfo struct {
+	id, cidr   string
+	az         float64 // index into Fn::GetAZs
+	public     bool
+	routeTable string
+}
+
+// network reads the subnets of a NetworkStack template, public ones first,
+// each with its AZ and the route table associated with it.
+func network(t *testing.T, tm template) (vpcID string, subnets []subnetInfo) {
+	t.Helper()
+	vpcID, _ = tm.Only(t, "AWS::EC2::VPC")
+	assoc := map[string]string{}
+	for _, a := range tm.Resources("AWS::EC2::SubnetRouteTableAssociation") {
+		p := a["Properties"].(map[string]any)
+		assoc[ref(p["SubnetId"])] = ref(p["RouteTableId"])
+	}
+	for _, id := range sortedIDs(tm.Resources("AWS::EC2::Subnet")) {
+		p := tm.Props(id)
+		sel := p["AvailabilityZone"].(map[string]any)["Fn::Select"].([]any)
+		if jsonOf(sel[1]) != `{"Fn::GetAZs":""}` {
+			t.Errorf("subnet %s: AZ %s is not picked from Fn::GetAZs", id, jsonOf(sel))
+		}
+		if ref(p["VpcId"]) != vpcID {
+			t.Errorf("subnet %s is not in the VPC %s", id, vpcID)
+		}
+		pub, _ := p["MapPublicIpOnLaunch"].(bool)
+		subnets = append(subnets, subnetInfo{id: id, cidr: p["CidrBlock"].(string), az: sel[0].(float64), public: strings.Contains(id, "Public"), routeTable: assoc[id]})
+		if strings.Contains(id, "Public") != pub {
+			t.Errorf("subnet %s: MapPublicIpOnLaunch = %v", id, pub)
+		}
+	}
+	slices.SortStableFunc(subnets, func(a, b subnetInfo) int {
+		if a.public != b.public {
+			if a.public {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.id, b.id)
+	})
+	return vpcID, subnets
+}
+
+// defaultRoutes maps a route table to the 0.0.0.0/0 route's properties.
+func defaultRoutes(tm template) map[string]map[string]any {
+	out := map[string]map[string]any{}
+	for _, r := range tm.Resources("AWS::EC2::Route") {
+		p := r["Properties"].(map[string]any)
+		if p["DestinationCidrBlock"] == "0.0.0.0/0" {
+			out[ref(p["RouteTableId"])] = p
+		}
+	}
+	return out
+}
+
+func TestNetworkStack(t *testing.T) {
+	modes := []struct {
+		egress config.Egress
+		env    string
+	}{
+		{config.EgressNat, "dev"},
+		{config.EgressNatPerAz, "prod"},
+		{config.EgressEndpoints, "dev"},
+	}
+	for _, mode := range modes {
+		t.Run(string(mode.egress), func(t *testing.T) {
+			s := synth(t, map[string]any{"env": mode.env, "egress": string(mode.egress)})
+			tm := s.templates["Network"]
+			vpcID, subnets := network(t, tm)
+			igwID, _ := tm.Only(t, "AWS::EC2::InternetGateway")
+			routes := defaultRoutes(tm)
+			nats := tm.Resources("AWS::EC2::NatGateway")
+
+			t.Run("stack name carries app and environment", func(t *testing.T) {
+				if got := *s.app.Network.StackName(); got != "demo-"+mode.env+"-network" {
+					t.Errorf("stack name %q", got)
+				}
+			})
+			t.Run("VPC CIDR and DNS", func(t *testing.T) {
+				p := tm.Props(vpcID)
+				if p["CidrBlock"] != "10.0.0.0/16" || p["EnableDnsSupport"] != true || p["EnableDnsHostnames"] != true {
+					t.Errorf("VPC properties %s", jsonOf(p))
+				}
+			})
+			t.Run("two AZs, a public and a private /24 in each, laid out like the original", func(t *testing.T) {
+				want := []struct {
+					cidr   string
+					az     float64
+					public bool
+				}{{"10.0.1.0/24", 0, true}, {"10.0.2.0/24", 1, true}, {"10.0.3.0/24", 0, false}, {"10.0.4.0/24", 1, false}}
+				if len(subnets) != len(want) {
+					t.Fatalf("want 4 subnets, got %d", len(subnets))
+				}
+				for i, w := range want {
+					if got := subnets[i]; got.cidr != w.cidr || got.az != w.az || got.public != w.public {
+						t.Errorf("subnet %d: got %s %s AZ %v public=%v, want %s AZ %v public=%v", i, got.id, got.cidr, got.az, got.public, w.cidr, w.az, w.public)
+					}
+				}
+			})
+			t.Run("one IGW, attached to the VPC", func(t *testing.T) {
+				_, att := tm.Only(t, "AWS::EC2::VPCGatewayAttachment")
+				if ref(att["VpcId"]) != vpcID || ref(att["InternetGatewayId"]) != igwID {
+					t.Errorf("attachment %s", jsonOf(att))
+				}
+			})
+			t.Run("public route tables send 0.0.0.0/0 to the IGW", func(t *testing.T) {
+				for _, sn := range subnets[:2] {
+					r := routes[sn.routeTable]
+					if r == nil || ref(r["GatewayId"]) != igwID || r["NatGatewayId"] != nil {
+						t.Errorf("%s (table %s): default route %s, want -> %s", sn.id, sn.routeTable, jsonOf(r), igwID)
+					}
+				}
+			})
+			t.Run("private subnets' egress", func(t *testing.T) {
+				private := subnets[2:]
+				switch mode.egress {
+				case config.EgressNat:
+					if len(nats) != 1 {
+						t.Fatalf("want 1 NAT gateway, got %d", len(nats))
+					}
+					natID := sortedIDs(nats)[0]
+					if in := ref(tm.Props(natID)["SubnetId"]); in != subnets[0].id {
+						t.Errorf("NAT gateway sits in %s, want the public subnet %s", in, subnets[0].id)
+					}
+					for _, sn := range private {
+						if r := routes[sn.routeTable]; r == nil || ref(r["NatGatewayId"]) != natID {
+							t.Errorf("%s: default route %s, want -> %s (shared)", sn.id, jsonOf(r), natID)
+						}
+					}
+				case config.EgressNatPerAz:
+					if len(nats) != 2 {
+						t.Fatalf("want 2 NAT gateways, got %d", len(nats))
+					}
+					for _, sn := range private {
+						r := routes[sn.routeTable]
+						nat := ref(r["NatGatewayId"])
+						home := ref(tm.Props(nat)["SubnetId"])
+						var homeAZ float64 = -1
+						for _, pub := range subnets[:2] {
+							if pub.id == home {
+								homeAZ = pub.az
+							}
+						}
+						if nat == "" || homeAZ != sn.az {
+							t.Errorf("%s (AZ %v) routes to %q in %s (AZ %v): want the NAT in its own AZ", sn.id, sn.az, nat, home, homeAZ)
+						}
+					}
+				case config.EgressEndpoints:
+					if len(nats) != 0 || len(tm.Resources("AWS::EC2::EIP")) != 0 {
+						t.Errorf("endpoints mode has %d NAT gateways and %d EIPs, want none", len(nats), len(tm.Resources("AWS::EC2::EIP")))
+					}
+					for _, sn := range private {
+						if r := routes[sn.routeTable]; r != nil {
+							t.Errorf("%s has a default route %s, want none", sn.id, jsonOf(r))
+						}
+					}
+				}
+			})
+			t.Run("endpoints", func(t *testing.T) {
+				privateIDs := []string{subnets[2].id, subnets[3].id}
+				privateTables := []string{subnets[2].routeTable, subnets[3].routeTable}
+				var gateway, iface []string
+				var endpointSGs []string
+				for id, r := range tm.Resources("AWS::EC2::VPCEndpoint") {
+					p := r["Properties"].(map[string]any)
+					name := jsonOf(p["ServiceName"])
+					switch p["VpcEndpointType"] {
+					case "Interface":
+						iface = append(iface, serviceSuffix(name))
+						if got := refs(p["SubnetIds"]); !sameSet(got, privateIDs) {
+							t.Errorf("%s in subnets %v, want the private ones %v", id, got, privateIDs)
+						}
+						if p["PrivateDnsEnabled"] != true {
+							t.Errorf("%s: private DNS off", id)
+						}
+						endpointSGs = append(endpointSGs, refs(p["SecurityGroupIds"])...)
+					default:
+						gateway = append(gateway, serviceSuffix(name))
+						if got := refs(p["RouteTableIds"]); !sameSet(got, privateTables) {
+							t.Errorf("gateway %s on route tables %v, want the private ones %v", id, got, privateTables)
+						}
+					}
+				}
+				if !slices.Equal(gateway, []string{"s3"}) {
+					t.Errorf("gateway endpoints %v, want [s3]", gateway)
+				}
+				wantIface := []string{}
+				if mode.egress == config.EgressEndpoints {
+					wantIface = []string{"ecr.api", "ecr.dkr", "logs"}
+				}
+				if !sameSet(iface, wantIface) {
+					t.Errorf("interface endpoints %v, want %v", iface, wantIface)
+				}
+				for _, sg := range endpointSGs {
+					p := tm.Props(sg)
+					ingress, _ := p["SecurityGroupIngress"].([]any)
+					if len(ingress) != 1 {
+						t.Fatalf("endpoint SG %s ingress %s, want one rule", sg, jsonOf(ingress))
+					}
+					rule := ingress[0].(map[string]any)
+					if rule["FromPort"] != 443.0 || rule["ToPort"] != 443.0 || rule["IpProtocol"] != "tcp" || jsonOf(rule["CidrIp"]) != `{"Fn::GetAtt":["`+vpcID+`","CidrBlock"]}` {
+						t.Errorf("endpoint SG %s ingress %s, want tcp 443 from the VPC CIDR only", sg, jsonOf(rule))
+					}
+				}
+			})
+			t.Run("flow logs to CloudWatch Logs with the configured retention", func(t *testing.T) {
+				_, fl := tm.Only(t, "AWS::EC2::FlowLog")
+				if fl["ResourceType"] != "VPC" || ref(fl["ResourceId"]) != vpcID || fl["TrafficType"] != "ALL" || fl["LogDestinationType"] != "cloud-watch-logs" {
+					t.Errorf("flow log %s", jsonOf(fl))
+				}
+				group := ref(fl["LogGroupName"])
+				if got, want := tm.Props(group)["RetentionInDays"], float64(s.cfg.Network.FlowLogRetentionDays); got != want {
+					t.Errorf("flow log group %s retention %v, want %v", group, got, want)
+				}
+			})
+			t.Run("default security group has no rules", func(t *testing.T) {
+				_, cr := tm.Only(t, "Custom::VpcRestrictDefaultSG")
+				if jsonOf(cr["DefaultSecurityGroupId"]) != `{"Fn::GetAtt":["`+vpcID+`","DefaultSecurityGroup"]}` {
+					t.Errorf("restricts %s", jsonOf(cr["DefaultSecurityGroupId"]))
+				}
+			})
+			t.Run("image parameter starts at the placeholder", func(t *testing.T) {
+				_, p := tm.Only(t, "AWS::SSM::Parameter")
+				if p["Name"] != "/demo/"+mode.env+"/image-uri" {
+					t.Errorf("parameter name %v", p["Name"])
+				}
+				value := jsonOf(p["Value"])
+				if mode.egress == config.EgressEndpoints {
+					// No internet: ECR Public comes through the pull-through cache.
+					_, rule := tm.Only(t, "AWS::ECR::PullThroughCacheRule")
+					if rule["UpstreamRegistryUrl"] != "public.ecr.aws" || !strings.Contains(value, ".dkr.ecr.") || !strings.Contains(value, "/"+rule["EcrRepositoryPrefix"].(string)+"/nginx/nginx:stable-alpine") {
+						t.Errorf("placeholder %s with cache rule %s", value, jsonOf(rule))
+					}
+				} else if p["Value"] != config.DefaultPlaceholderImage {
+					t.Errorf("placeholder %s", value)
+				}
+			})
+		})
+	}
+}
+
+// serviceSuffix pulls "ecr.api" out of a synthesized endpoint service name
+// such as {"Fn::Join":["",["com.amazonaws.",{"Ref":"AWS::Region"},".ecr.api"]]}.
+func serviceSuffix(name string) string {
+	name = strings.TrimSuffix(strings.TrimSuffix(name, `"]]}`), `"`)
+	i := strings.LastIndex(name, `"`)
+	return strings.TrimPrefix(name[i+1:], ".")
+}
+
+func sameSet(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(a, b)
+}
+
+func TestNetworkEndpointsFollowTheService(t *testing.T) {
+	s := synth(t, map[string]any{
+		"egress":     "endpoints",
+		"enableExec": "true",
+		"secrets": map[string]any{
+			"DB_PASSWORD": "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf",
+			"API_KEY":     "arn:aws:ssm:us-east-1:123456789012:parameter/app/api-key",
+		},
+	})
+	var got []string
+	for _, r := range s.templates["Network"].Resources("AWS::EC2::VPCEndpoint") {
+		got = append(got, serviceSuffix(jsonOf(r["Properties"].(map[string]any)["ServiceName"])))
+	}
+	want := []string{"ecr.api", "ecr.dkr", "logs", "secretsmanager", "ssm", "ssmmessages", "s3"}
+	if !sameSet(got, want) {
+		t.Errorf("endpoints %v, want %v", got, want)
+	}
+}
+
+// TestNetworkWithoutEgressFailsSynth shows the guard: a network whose private
+// subnets could not reach ECR, S3 and Logs does not synthesize.
+func TestNetworkWithoutEgressFailsSynth(t *testing.T) {
+	ctx := cdkJSONContext(t)
+	cfg, err := config.Load(map[string]any{"environments": map[string]any{"dev": map[string]any{"sourceRepository": "o/r", "egress": "endpoints"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(t.TempDir())})
+	stacks.NewNetworkStack(app, "Network", &stacks.NetworkStackProps{
+		Network:            cfg.Network,
+		InterfaceEndpoints: []string{"ecr.api", "ecr.dkr"}, // no logs
+		ImageParameterName: cfg.ImageParameterName(),
+		PlaceholderImage:   config.DefaultPlaceholderImage,
+		PullThroughPrefix:  "demo-dev-ecr-public",
+	})
+	var msg string
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				msg = fmt.Sprint(r)
+			}
+		}()
+		app.Synth(nil)
+	}()
+	for _, want := range []string{"has no path to ECR, S3 and CloudWatch Logs", "no VPC endpoint for logs", "Network/Vpc/PrivateSubnet1"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("synth error %q does not say %q", msg, want)
+		}
+	}
+}
+
+// TestNetworkAssertions double-checks the VPC with the CDK's own matchers.
+func TestNetworkAssertions(t *testing.T) {
+	s := synth(t, nil)
+	tm := s.templates["Network"]
+	js := map[string]any(tm)
+	at := assertions.Template_FromJSON(&js, nil)
+	must(t, func() { at.ResourceCountIs(jsii.String("AWS::EC2::Subnet"), jsii.Number(4)) })
+	must(t, func() {
+		at.HasResourceProperties(jsii.String("AWS::EC2::Subnet"), map[string]any{
+			"CidrBlock":           "10.0.3.0/24",
+			"MapPublicIpOnLaunch": false,
+		})
+	})
+	if got := *s.app.Network.Vpc().VpcCidrBlock(); !strings.HasPrefix(got, "${Token[") {
+		t.Errorf("the typed VPC's CIDR should be a token referring to the VPC resource, got %q", got)
+	}
+}
