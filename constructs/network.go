@@ -37,14 +37,15 @@ func (f *flowLog) LogGroup() logs.ILogGroup { return f.group }
 
 // NewFlowLog creates the log group and the VPC flow log writing to it.
 func NewFlowLog(scope constructs.Construct, id string, props *FlowLogProps) FlowLog {
-	c := constructs.NewConstruct(scope, &id)
-	group := NewLogGroup(c, "LogGroup", props.RetentionDays)
+	c := &flowLog{}
+	constructs.NewConstruct_Override(c, scope, &id)
+	c.group = NewLogGroup(c, "LogGroup", props.RetentionDays)
 	ec2.NewFlowLog(c, jsii.String("FlowLog"), &ec2.FlowLogProps{
 		ResourceType: ec2.FlowLogResourceType_FromVpc(props.Vpc),
-		Destination:  ec2.FlowLogDestination_ToCloudWatchLogs(group, nil),
+		Destination:  ec2.FlowLogDestination_ToCloudWatchLogs(c.group, nil),
 		TrafficType:  ec2.FlowLogTrafficType_ALL,
 	})
-	return &flowLog{Construct: c, group: group}
+	return c
 }
 
 // NewLogGroup is a CloudWatch Logs group with the given retention. It is
@@ -108,8 +109,9 @@ func (p *privateEndpoints) Services() []string { return p.services }
 
 // NewPrivateEndpoints creates the endpoints.
 func NewPrivateEndpoints(scope constructs.Construct, id string, props *PrivateEndpointsProps) PrivateEndpoints {
-	c := constructs.NewConstruct(scope, &id)
-	p := &privateEndpoints{Construct: c}
+	p := &privateEndpoints{}
+	constructs.NewConstruct_Override(p, scope, &id)
+	c := p
 	if props.GatewayS3 {
 		ec2.NewGatewayVpcEndpoint(c, jsii.String("S3"), &ec2.GatewayVpcEndpointProps{
 			Vpc:     props.Vpc,

@@ -14,6 +14,7 @@ import (
 // App holds the stacks of one environment.
 type App struct {
 	Network NetworkStack
+	Service ServiceStack
 }
 
 // Build creates every stack of the configured environment in scope. It is
@@ -37,7 +38,18 @@ func Build(scope constructs.Construct, cfg config.Config) App {
 		PlaceholderImage:   cfg.Service.PlaceholderImage,
 		PullThroughPrefix:  cfg.ResourcePrefix() + "-ecr-public",
 	})
-	return App{Network: network}
+	service := NewServiceStack(scope, "Service", &ServiceStackProps{
+		StackProps:               props("service", "ECR repository, Fargate service and ALB of "+cfg.ResourcePrefix()),
+		Service:                  cfg.Service,
+		Vpc:                      network.Vpc(),
+		ImageParameterName:       cfg.ImageParameterName(),
+		PullThroughRepositoryArn: network.PullThroughRepositoryArn(),
+		RepositoryName:           cfg.ResourcePrefix(),
+	})
+	// The image parameter is read by name, not by reference: it must exist
+	// before the service's first deploy.
+	service.AddStackDependency(network, jsii.String("the image parameter must exist before the service reads it"))
+	return App{Network: network, Service: service}
 }
 
 // environment pins the stacks to an account and region only when the

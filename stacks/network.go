@@ -74,9 +74,10 @@ func (s *networkStack) PullThroughRepositoryArn() string     { return s.pullThro
 // each, an attached IGW, egress for the private subnets as configured, flow
 // logs, and a default security group without rules.
 func NewNetworkStack(scope constructs.Construct, id string, props *NetworkStackProps) NetworkStack {
-	stack := awscdk.NewStack(scope, &id, &props.StackProps)
+	s := &networkStack{}
+	awscdk.NewStack_Override(s, scope, &id, &props.StackProps)
+	stack := s.Stack
 	n := props.Network
-	s := &networkStack{Stack: stack}
 
 	privateType := ec2.SubnetType_PRIVATE_WITH_EGRESS
 	natGateways := 1

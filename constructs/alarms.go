@@ -1,0 +1,130 @@
+package constructs
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	cw "github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	cwactions "github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
+	ecs "github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
+	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
+	iam "github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	sns "github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	subs "github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// AlarmTopicProps configures NewAlarmTopic.
+type AlarmTopicProps struct {
+	// Email is subscribed to the topic when not empty.
+	Email string
+}
+
+// NewAlarmTopic is the SNS topic every alarm and pipeline failure goes to.
+// It is encrypted with its own KMS key, because CloudWatch and EventBridge
+// cannot publish to a topic under the AWS-managed SNS key, and it accepts
+// only TLS.
+func NewAlarmTopic(scope constructs.Construct, id string, props *AlarmTopicProps) sns.Topic {
+	c := constructs.NewConstruct(scope, &id)
+	key := kms.NewKey(c, jsii.String("Key"), &kms.KeyProps{
+		Description:       jsii.String("Encrypts the alarm topic; CloudWatch and EventBridge may use it to publish"),
+		EnableKeyRotation: jsii.Bool(true),
+		RemovalPolicy:     awscdk.RemovalPolicy_DESTROY,
+		PendingWindow:     awscdk.Duration_Days(jsii.Number(7)),
+	})
+	key.AddToResourcePolicy(iam.NewPolicyStatement(&iam.PolicyStatementProps{
+		Sid:        jsii.String("AllowAlarmPublishers"),
+		Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey*"),
+		Principals: &[]iam.IPrincipal{iam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil), iam.NewServicePrincipal(jsii.String("events.amazonaws.com"), nil)},
+		Resources:  jsii.Strings("*"), // in a key policy, "*" is this key
+	}), nil)
+	topic := sns.NewTopic(c, jsii.String("Topic"), &sns.TopicProps{
+		MasterKey:  key,
+		EnforceSSL: jsii.Bool(true),
+	})
+	if props.Email != "" {
+		topic.AddSubscription(subs.NewEmailSubscription(jsii.String(props.Email), nil))
+	}
+	return topic
+}
+
+// ServiceAlarmsProps configures NewServiceAlarms.
+type ServiceAlarmsProps struct {
+	Topic        sns.ITopic
+	LoadBalancer elbv2.ApplicationLoadBalancer
+	TargetGroup  elbv2.ApplicationTargetGroup
+	Service      ecs.FargateService
+	Cluster      ecs.ICluster
+}
+
+// ServiceAlarms watches what users notice first: errors, unhealthy or
+// missing tasks, slow answers, and a service running hot.
+type ServiceAlarms interface {
+	constructs.Construct
+	Alarms() []cw.Alarm
+}
+
+type serviceAlarms struct {
+	constructs.Construct
+	alarms []cw.Alarm
+}
+
+func (s *serviceAlarms) Alarms() []cw.Alarm { return s.alarms }
+
+// NewServiceAlarms creates the alarms, each notifying the topic.
+func NewServiceAlarms(scope constructs.Construct, id string, props *ServiceAlarmsProps) ServiceAlarms {
+	s := &serviceAlarms{}
+	constructs.NewConstruct_Override(s, scope, &id)
+	c := s
+	minute := awscdk.Duration_Minutes(jsii.Number(1))
+	action := cwactions.NewSnsAction(props.Topic)
+	add := func(id, description string, metric cw.IMetric, threshold float64, op cw.ComparisonOperator, periods float64) {
+		alarm := cw.NewAlarm(c, jsii.String(id), &cw.AlarmProps{
+			AlarmDescription:   jsii.String(description),
+			Metric:             metric,
+			Threshold:          jsii.Number(threshold),
+			ComparisonOperator: op,
+			EvaluationPeriods:  jsii.Number(periods),
+			DatapointsToAlarm:  jsii.Number(periods),
+			TreatMissingData:   cw.TreatMissingData_NOT_BREACHING,
+		})
+		alarm.AddAlarmAction(action)
+		alarm.AddOkAction(action)
+		s.alarms = append(s.alarms, alarm)
+	}
+	lb, tg := props.LoadBalancer.Metrics(), props.TargetGroup.Metrics()
+	add("Alb5xx", "The load balancer answered 5xx (no healthy target, or the target failed) 10 or more times in 5 minutes",
+		lb.HttpCodeElb(elbv2.HttpCodeElb_ELB_5XX_COUNT, &cw.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(5)), Statistic: jsii.String("Sum")}),
+		10, cw.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD, 1)
+	add("Target5xx", "The tasks answered 5xx 10 or more times in 5 minutes",
+		tg.HttpCodeTarget(elbv2.HttpCodeTarget_TARGET_5XX_COUNT, &cw.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(5)), Statistic: jsii.String("Sum")}),
+		10, cw.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD, 1)
+	add("UnhealthyHosts", "A task has failed its ALB health checks for 3 minutes",
+		tg.UnhealthyHostCount(&cw.MetricOptions{Period: minute, Statistic: jsii.String("Maximum")}),
+		1, cw.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD, 3)
+	add("TargetResponseTime", "p95 response time of the tasks above 1 second for 5 minutes",
+		tg.TargetResponseTime(&cw.MetricOptions{Period: minute, Statistic: jsii.String("p95")}),
+		1, cw.ComparisonOperator_GREATER_THAN_THRESHOLD, 5)
+	add("CpuHigh", "Service CPU above 85% for 5 minutes: autoscaling is at its maximum or too slow",
+		props.Service.MetricCpuUtilization(&cw.MetricOptions{Period: minute}),
+		85, cw.ComparisonOperator_GREATER_THAN_THRESHOLD, 5)
+	add("MemoryHigh", "Service memory above 85% for 5 minutes: tasks risk being killed out of memory",
+		props.Service.MetricMemoryUtilization(&cw.MetricOptions{Period: minute}),
+		85, cw.ComparisonOperator_GREATER_THAN_THRESHOLD, 5)
+
+	// Container Insights publishes both counts; their difference stays above
+	// zero while tasks fail to start or keep crashing.
+	dims := &map[string]*string{"ClusterName": props.Cluster.ClusterName(), "ServiceName": props.Service.ServiceName()}
+	insights := func(name string) cw.Metric {
+		return cw.NewMetric(&cw.MetricProps{Namespace: jsii.String("ECS/ContainerInsights"), MetricName: jsii.String(name), DimensionsMap: dims, Period: minute, Statistic: jsii.String("Average")})
+	}
+	missing := cw.NewMathExpression(&cw.MathExpressionProps{
+		Expression:   jsii.String("desired - running"),
+		UsingMetrics: &map[string]cw.IMetric{"desired": insights("DesiredTaskCount"), "running": insights("RunningTaskCount")},
+		Label:        jsii.String("Tasks missing"),
+		Period:       minute,
+	})
+	add("RunningTasksBelowDesired", "Fewer tasks running than desired for 5 minutes: tasks fail to start or keep stopping",
+		missing, 0, cw.ComparisonOperator_GREATER_THAN_THRESHOLD, 5)
+	return s
+}

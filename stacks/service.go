@@ -1,0 +1,338 @@
+package stacks
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapplicationautoscaling"
+	acm "github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
+	ec2 "github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	ecr "github.com/aws/aws-cdk-go/awscdk/v2/awsecr"
+	ecs "github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
+	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
+	iam "github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	route53 "github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
+	r53targets "github.com/aws/aws-cdk-go/awscdk/v2/awsroute53targets"
+	secretsmanager "github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	sns "github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	ssm "github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/cdkdemo/fargate/config"
+	appconstructs "github.com/cdkdemo/fargate/constructs"
+)
+
+// ContainerName names the application container. The task definition and
+// the pipeline's imagedefinitions.json both use this one value: the ECS
+// deploy action finds the container to update by this name.
+const ContainerName = "app"
+
+// ServiceStackProps configures the service of one environment.
+type ServiceStackProps struct {
+	awscdk.StackProps
+	Service config.Service
+	// Vpc is the NetworkStack's VPC, with Public and Private subnet groups.
+	Vpc ec2.IVpc
+	// ImageParameterName is the SSM parameter, created by the NetworkStack,
+	// that holds the image to run; it is resolved again at every deploy.
+	ImageParameterName string
+	// PullThroughRepositoryArn, when not empty, is where the placeholder
+	// image is pulled through in the endpoints mode.
+	PullThroughRepositoryArn string
+	// RepositoryName is the ECR repository's name, e.g. "demo-dev".
+	RepositoryName string
+}
+
+// ServiceStack runs the application: its ECR repository, a Fargate service
+// in the private subnets, and the ALB in front, whose security group is the
+// tasks' only way in.
+type ServiceStack interface {
+	awscdk.Stack
+	Repository() ecr.IRepository
+	// Service is what the pipeline's ECS deploy action updates.
+	Service() ecs.IBaseService
+	// ContainerName is the container the deploy action updates.
+	ContainerName() string
+	// AlarmTopic receives the alarms, and the pipeline's failures.
+	AlarmTopic() sns.ITopic
+	// URL is where the service answers.
+	URL() string
+}
+
+type serviceStack struct {
+	awscdk.Stack
+	repo    ecr.Repository
+	service ecs.FargateService
+	topic   sns.Topic
+	url     string
+}
+
+func (s *serviceStack) Repository() ecr.IRepository { return s.repo }
+func (s *serviceStack) Service() ecs.IBaseService   { return s.service }
+func (s *serviceStack) ContainerName() string       { return ContainerName }
+func (s *serviceStack) AlarmTopic() sns.ITopic      { return s.topic }
+func (s *serviceStack) URL() string                 { return s.url }
+
+// NewServiceStack builds the repository, cluster, task definition, service,
+// load balancer, autoscaling and alarms.
+func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackProps) ServiceStack {
+	s := &serviceStack{}
+	awscdk.NewStack_Override(s, scope, &id, &props.StackProps)
+	stack := s.Stack
+	cfg := props.Service
+	public := &ec2.SubnetSelection{SubnetGroupName: jsii.String(PublicSubnets)}
+	private := &ec2.SubnetSelection{SubnetGroupName: jsii.String(PrivateSubnets)}
+	port := jsii.Number(cfg.ContainerPort)
+
+	s.repo = newRepository(stack, props.RepositoryName, cfg)
+
+	cluster := ecs.NewCluster(stack, jsii.String("Cluster"), &ecs.ClusterProps{
+		Vpc:                 props.Vpc,
+		ContainerInsightsV2: ecs.ContainerInsights_ENABLED,
+	})
+
+	taskDef := newTaskDefinition(stack, props, s.repo)
+
+	// Security groups: the ALB admits the listener ports from the allowed
+	// CIDRs and may only talk to the service; the service admits only the
+	// ALB, on the container port, and never a CIDR.
+	albSG := ec2.NewSecurityGroup(stack, jsii.String("AlbSecurityGroup"), &ec2.SecurityGroupProps{
+		Vpc:              props.Vpc,
+		Description:      jsii.String("ALB: listener ports from the allowed CIDRs; egress only to the service"),
+		AllowAllOutbound: jsii.Bool(false),
+	})
+	serviceSG := ec2.NewSecurityGroup(stack, jsii.String("ServiceSecurityGroup"), &ec2.SecurityGroupProps{
+		Vpc:              props.Vpc,
+		Description:      jsii.String("Fargate tasks: ingress only from the ALB on the container port"),
+		AllowAllOutbound: jsii.Bool(true),
+	})
+	listenerPorts := []float64{80}
+	if cfg.HTTPS() {
+		listenerPorts = append(listenerPorts, 443)
+	}
+	for _, cidr := range cfg.AllowedCidrs {
+		for _, p := range listenerPorts {
+			albSG.AddIngressRule(ec2.Peer_Ipv4(jsii.String(cidr)), ec2.Port_Tcp(jsii.Number(p)), jsii.String(fmt.Sprintf("Listener %v from %s", p, cidr)), nil)
+		}
+	}
+
+	s.service = ecs.NewFargateService(stack, jsii.String("Service"), &ecs.FargateServiceProps{
+		Cluster:                cluster,
+		TaskDefinition:         taskDef,
+		DesiredCount:           jsii.Number(cfg.DesiredCount),
+		VpcSubnets:             private,
+		AssignPublicIp:         jsii.Bool(false),
+		SecurityGroups:         &[]ec2.ISecurityGroup{serviceSG},
+		HealthCheckGracePeriod: awscdk.Duration_Seconds(jsii.Number(cfg.HealthCheckGracePeriodSeconds)),
+		CircuitBreaker:         &ecs.DeploymentCircuitBreaker{Enable: jsii.Bool(true), Rollback: jsii.Bool(true)},
+		MinHealthyPercent:      jsii.Number(100),
+		MaxHealthyPercent:      jsii.Number(200),
+		EnableExecuteCommand:   jsii.Bool(cfg.EnableExec),
+		PlatformVersion:        ecs.FargatePlatformVersion_LATEST,
+		PropagateTags:          ecs.PropagatedTagSource_SERVICE,
+	})
+
+	alb := elbv2.NewApplicationLoadBalancer(stack, jsii.String("Alb"), &elbv2.ApplicationLoadBalancerProps{
+		Vpc:                     props.Vpc,
+		InternetFacing:          jsii.Bool(true),
+		VpcSubnets:              public,
+		SecurityGroup:           albSG,
+		DropInvalidHeaderFields: jsii.Bool(true),
+	})
+	if cfg.AccessLogs {
+		logs := appconstructs.NewAccessLogBucket(stack, "AccessLogs", &appconstructs.AccessLogBucketProps{ExpireAfterDays: cfg.LogRetentionDays})
+		const prefix = "alb"
+		policy := logs.AllowAlbLogDelivery(prefix)
+		alb.SetAttribute(jsii.String("access_logs.s3.enabled"), jsii.String("true"))
+		alb.SetAttribute(jsii.String("access_logs.s3.bucket"), logs.Bucket().BucketName())
+		alb.SetAttribute(jsii.String("access_logs.s3.prefix"), jsii.String(prefix))
+		alb.Node().AddDependency(policy)
+	}
+
+	hc := cfg.HealthCheck
+	targetGroup := elbv2.NewApplicationTargetGroup(stack, jsii.String("TargetGroup"), &elbv2.ApplicationTargetGroupProps{
+		Vpc:        props.Vpc,
+		TargetType: elbv2.TargetType_IP, // awsvpc tasks register by IP
+		Port:       port,
+		Protocol:   elbv2.ApplicationProtocol_HTTP,
+		HealthCheck: &elbv2.HealthCheck{
+			Path:                    jsii.String(hc.Path),
+			Interval:                awscdk.Duration_Seconds(jsii.Number(hc.IntervalSeconds)),
+			Timeout:                 awscdk.Duration_Seconds(jsii.Number(hc.TimeoutSeconds)),
+			HealthyThresholdCount:   jsii.Number(hc.HealthyThreshold),
+			UnhealthyThresholdCount: jsii.Number(hc.UnhealthyThreshold),
+			HealthyHttpCodes:        jsii.String(hc.Matcher),
+		},
+		DeregistrationDelay: awscdk.Duration_Seconds(jsii.Number(cfg.DeregistrationDelaySeconds)),
+	})
+
+	if cfg.HTTPS() {
+		zone := route53.HostedZone_FromHostedZoneAttributes(stack, jsii.String("Zone"), &route53.HostedZoneAttributes{
+			HostedZoneId: jsii.String(cfg.HostedZoneId),
+			ZoneName:     jsii.String(strings.TrimSuffix(cfg.HostedZoneName, ".")),
+		})
+		cert := acm.NewCertificate(stack, jsii.String("Certificate"), &acm.CertificateProps{
+			DomainName: jsii.String(cfg.DomainName),
+			Validation: acm.CertificateValidation_FromDns(zone),
+		})
+		alb.AddListener(jsii.String("Https"), &elbv2.BaseApplicationListenerProps{
+			Port:                jsii.Number(443),
+			Protocol:            elbv2.ApplicationProtocol_HTTPS,
+			Certificates:        &[]elbv2.IListenerCertificate{elbv2.ListenerCertificate_FromCertificateManager(cert)},
+			SslPolicy:           elbv2.SslPolicy_RECOMMENDED_TLS,
+			Open:                jsii.Bool(false),
+			DefaultTargetGroups: &[]elbv2.IApplicationTargetGroup{targetGroup},
+		})
+		alb.AddListener(jsii.String("Http"), &elbv2.BaseApplicationListenerProps{
+			Port:     jsii.Number(80),
+			Protocol: elbv2.ApplicationProtocol_HTTP,
+			Open:     jsii.Bool(false),
+			DefaultAction: elbv2.ListenerAction_Redirect(&elbv2.RedirectOptions{
+				Protocol: jsii.String("HTTPS"), Port: jsii.String("443"), Permanent: jsii.Bool(true),
+			}),
+		})
+		route53.NewARecord(stack, jsii.String("Alias"), &route53.ARecordProps{
+			Zone:       zone,
+			RecordName: jsii.String(cfg.DomainName),
+			Target:     route53.RecordTarget_FromAlias(r53targets.NewLoadBalancerTarget(alb, nil)),
+		})
+		s.url = "https://" + cfg.DomainName
+	} else {
+		alb.AddListener(jsii.String("Http"), &elbv2.BaseApplicationListenerProps{
+			Port:                jsii.Number(80),
+			Protocol:            elbv2.ApplicationProtocol_HTTP,
+			Open:                jsii.Bool(false),
+			DefaultTargetGroups: &[]elbv2.IApplicationTargetGroup{targetGroup},
+		})
+		s.url = "http://" + *alb.LoadBalancerDnsName()
+	}
+	// Registers the tasks by IP and opens ALB -> service on the container
+	// port, in both security groups.
+	s.service.AttachToApplicationTargetGroup(targetGroup)
+
+	scaling := s.service.AutoScaleTaskCount(&awsapplicationautoscaling.EnableScalingProps{
+		MinCapacity: jsii.Number(cfg.MinCount),
+		MaxCapacity: jsii.Number(cfg.MaxCount),
+	})
+	scaling.ScaleOnCpuUtilization(jsii.String("Cpu"), &ecs.CpuUtilizationScalingProps{
+		TargetUtilizationPercent: jsii.Number(cfg.ScaleCpuPercent),
+	})
+	scaling.ScaleOnRequestCount(jsii.String("Requests"), &ecs.RequestCountScalingProps{
+		RequestsPerTarget: jsii.Number(cfg.ScaleRequestsPerTarget),
+		TargetGroup:       targetGroup,
+	})
+
+	s.topic = appconstructs.NewAlarmTopic(stack, "Alarms", &appconstructs.AlarmTopicProps{Email: cfg.AlarmEmail})
+	appconstructs.NewServiceAlarms(stack, "ServiceAlarms", &appconstructs.ServiceAlarmsProps{
+		Topic: s.topic, LoadBalancer: alb, TargetGroup: targetGroup, Service: s.service, Cluster: cluster,
+	})
+
+	awscdk.NewCfnOutput(stack, jsii.String("ServiceUrl"), &awscdk.CfnOutputProps{
+		Value:       jsii.String(s.url),
+		Description: jsii.String("Where the service answers"),
+	})
+	awscdk.NewCfnOutput(stack, jsii.String("RepositoryUri"), &awscdk.CfnOutputProps{
+		Value:       s.repo.RepositoryUri(),
+		Description: jsii.String("ECR repository the pipeline pushes to"),
+	})
+	return s
+}
+
+// newRepository is the ECR repository the pipeline pushes to: scanned on
+// push, immutable tags, untagged images expire, the last N tagged stay.
+// It is retained on `cdk destroy` unless the environment allows deletion.
+func newRepository(stack awscdk.Stack, name string, cfg config.Service) ecr.Repository {
+	removal, empty := awscdk.RemovalPolicy_RETAIN, false
+	if cfg.DeleteRepositoryOnDestroy {
+		removal, empty = awscdk.RemovalPolicy_DESTROY, true
+	}
+	return ecr.NewRepository(stack, jsii.String("Repository"), &ecr.RepositoryProps{
+		// An explicit name: the build pushes to it, and it survives destroy.
+		RepositoryName:     jsii.String(name),
+		ImageScanOnPush:    jsii.Bool(true),
+		ImageTagMutability: ecr.TagMutability_IMMUTABLE,
+		RemovalPolicy:      removal,
+		EmptyOnDelete:      jsii.Bool(empty),
+		LifecycleRules: &[]*ecr.LifecycleRule{
+			{RulePriority: jsii.Number(1), Description: jsii.String("Expire untagged images after a day"), TagStatus: ecr.TagStatus_UNTAGGED, MaxImageAge: awscdk.Duration_Days(jsii.Number(1))},
+			{RulePriority: jsii.Number(2), Description: jsii.String(fmt.Sprintf("Keep the last %d tagged images", cfg.KeepImages)), TagStatus: ecr.TagStatus_TAGGED, TagPatternList: jsii.Strings("*"), MaxImageCount: jsii.Number(cfg.KeepImages)},
+		},
+	})
+}
+
+// newTaskDefinition is the Fargate task: one application container whose
+// image is read from the SSM parameter at every deploy, so neither the first
+// deploy (placeholder) nor a later one (the pipeline's image) depends on a
+// fixed string in the template.
+func newTaskDefinition(stack awscdk.Stack, props *ServiceStackProps, repo ecr.Repository) ecs.FargateTaskDefinition {
+	cfg := props.Service
+	arch := ecs.CpuArchitecture_X86_64()
+	if cfg.Architecture == "ARM64" {
+		arch = ecs.CpuArchitecture_ARM64()
+	}
+	taskDef := ecs.NewFargateTaskDefinition(stack, jsii.String("TaskDefinition"), &ecs.FargateTaskDefinitionProps{
+		Cpu:             jsii.Number(cfg.Cpu),
+		MemoryLimitMiB:  jsii.Number(cfg.MemoryMiB),
+		RuntimePlatform: &ecs.RuntimePlatform{OperatingSystemFamily: ecs.OperatingSystemFamily_LINUX(), CpuArchitecture: arch},
+	})
+	execRole := taskDef.ObtainExecutionRole()
+	repo.GrantPull(execRole)
+	if props.PullThroughRepositoryArn != "" {
+		// The first pull through the cache creates the repository and imports
+		// the image from ECR Public on the task's behalf.
+		execRole.AddToPrincipalPolicy(iam.NewPolicyStatement(&iam.PolicyStatementProps{
+			Sid:       jsii.String("PullPlaceholderThroughCache"),
+			Actions:   jsii.Strings("ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage", "ecr:BatchImportUpstreamImage", "ecr:CreateRepository"),
+			Resources: jsii.Strings(props.PullThroughRepositoryArn),
+		}))
+	}
+
+	env := map[string]*string{"PORT": jsii.String(strconv.Itoa(cfg.ContainerPort))}
+	for k, v := range cfg.Environment {
+		env[k] = jsii.String(v)
+	}
+	secrets := map[string]ecs.Secret{}
+	for name, arn := range cfg.Secrets {
+		secrets[name] = containerSecret(stack, name, arn)
+	}
+	var sysctls *[]*ecs.SystemControl
+	if cfg.ContainerPort < 1024 {
+		// Lets a non-root process bind a port below 1024 in the task's own
+		// network namespace, as Docker allows by default.
+		sysctls = &[]*ecs.SystemControl{{Namespace: jsii.String("net.ipv4.ip_unprivileged_port_start"), Value: jsii.String("0")}}
+	}
+	image := ssm.StringParameter_ValueForStringParameter(stack, jsii.String(props.ImageParameterName), nil)
+	taskDef.AddContainer(jsii.String(ContainerName), &ecs.ContainerDefinitionOptions{
+		ContainerName:  jsii.String(ContainerName),
+		Image:          ecs.ContainerImage_FromRegistry(image, nil),
+		Essential:      jsii.Bool(true),
+		PortMappings:   &[]*ecs.PortMapping{{ContainerPort: jsii.Number(cfg.ContainerPort), Protocol: ecs.Protocol_TCP, Name: jsii.String("http")}},
+		Environment:    &env,
+		Secrets:        &secrets,
+		SystemControls: sysctls,
+		Logging: ecs.LogDriver_AwsLogs(&ecs.AwsLogDriverProps{
+			StreamPrefix: jsii.String(ContainerName),
+			LogGroup:     appconstructs.NewLogGroup(stack, "Logs", cfg.LogRetentionDays),
+		}),
+	})
+	return taskDef
+}
+
+var completeSecretArn = regexp.MustCompile(`-[A-Za-z0-9]{6}$`)
+
+// containerSecret imports a configured secret by ARN. The container's
+// secrets grant the execution role read access to exactly these ARNs.
+func containerSecret(scope constructs.Construct, name, arn string) ecs.Secret {
+	id := jsii.String("Secret" + name)
+	if strings.Contains(arn, ":ssm:") {
+		return ecs.Secret_FromSsmParameter(ssm.StringParameter_FromStringParameterArn(scope, id, jsii.String(arn)))
+	}
+	if completeSecretArn.MatchString(arn) {
+		return ecs.Secret_FromSecretsManager(secretsmanager.Secret_FromSecretCompleteArn(scope, id, jsii.String(arn)), nil)
+	}
+	return ecs.Secret_FromSecretsManager(secretsmanager.Secret_FromSecretPartialArn(scope, id, jsii.String(arn)), nil)
+}
