@@ -329,7 +329,11 @@ var completeSecretArn = regexp.MustCompile(`-[A-Za-z0-9]{6}$`)
 func containerSecret(scope constructs.Construct, name, arn string) ecs.Secret {
 	id := jsii.String("Secret" + name)
 	if strings.Contains(arn, ":ssm:") {
-		return ecs.Secret_FromSsmParameter(ssm.StringParameter_FromStringParameterArn(scope, id, jsii.String(arn)))
+		param := ssm.StringParameter_FromStringParameterArn(scope, id, jsii.String(arn))
+		// The stacks are environment-agnostic, so the CDK cannot tell whether
+		// the parameter's account is the stack's own and warns on every ARN.
+		awscdk.Annotations_Of(param).AcknowledgeWarning(jsii.String("@aws-cdk/aws-ssm:crossAccountReferenceSameRegion"), jsii.String("secrets are read by ARN; a parameter shared from another account must be in the stack's region, as the README says"))
+		return ecs.Secret_FromSsmParameter(param)
 	}
 	if completeSecretArn.MatchString(arn) {
 		return ecs.Secret_FromSecretsManager(secretsmanager.Secret_FromSecretCompleteArn(scope, id, jsii.String(arn)), nil)
