@@ -1,0 +1,247 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// WriteJSON writes the report for machines: the same figures as the text,
+// unrounded, with every price key.
+func WriteJSON(w io.Writer, r *Report) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+// WriteText writes the report as tables a person reads before deploying.
+func WriteText(w io.Writer, r *Report) error {
+	var b strings.Builder
+	asOf := r.Prices.NewestAsOf
+	if r.Prices.OldestAsOf != r.Prices.NewestAsOf {
+		asOf = r.Prices.OldestAsOf + " to " + r.Prices.NewestAsOf
+	}
+	fmt.Fprintf(&b, "Cost and rollout-time report of %s\n", r.Assembly)
+	fmt.Fprintf(&b, "Prices: %s list prices in %s from report/prices.json (as of %s), %s hours a month, free tiers not subtracted.\n\n",
+		r.Prices.Region, r.Prices.Currency, asOf, num(r.Prices.HoursPerMonth))
+
+	b.WriteString("1. MONTHLY COST AT IDLE\n")
+	for _, sc := range r.Stacks {
+		writeStack(&b, sc)
+	}
+	fmt.Fprintf(&b, "\nTotal at idle: %s a month, usage-based charges on top.\n", money(r.Monthly))
+	if r.NotPriced > 0 {
+		fmt.Fprintf(&b, "%d resource(s) not priced (listed above): the estimate may be low.\n", r.NotPriced)
+	}
+
+	b.WriteString("\n2. EGRESS CHOICES, SIDE BY SIDE\n")
+	writeEgress(&b, r.Egress)
+
+	b.WriteString("\n3. ROLLOUT-TIME BOUND\n")
+	writeRollouts(&b, r.Rollouts)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func writeStack(b *strings.Builder, sc StackCost) {
+	name := sc.Stack
+	if sc.StackName != "" {
+		name += " (" + sc.StackName + ")"
+	}
+	fmt.Fprintf(b, "\n%s\n", name)
+	rows := [][]string{{"RESOURCE", "COUNT", "UNIT PRICE", "HOURS", "MONTHLY", "DETAIL"}}
+	for _, it := range sc.Items {
+		hours := "-"
+		if it.Hours > 0 {
+			hours = num(it.Hours)
+		}
+		rows = append(rows, []string{it.Resource, num(it.Count), dollars(it.UnitPrice) + "/" + it.Unit, hours, money(it.Monthly), it.Detail})
+	}
+	rows = append(rows, []string{"Stack at idle", "", "", "", money(sc.Monthly), ""})
+	writeTable(b, "  ", rows, []bool{false, true, false, true, true, false})
+
+	if len(sc.Usage) > 0 {
+		b.WriteString("  Usage-based, not in the idle figure:\n")
+		rows := [][]string{}
+		for _, u := range sc.Usage {
+			res := u.Resource
+			if u.Resources > 1 {
+				res += fmt.Sprintf(" (%d resources)", u.Resources)
+			}
+			rows = append(rows, []string{res, dollars(u.UnitPrice) + "/" + u.Unit,
+				fmt.Sprintf("per %s %s: %s", num(u.Example), u.Of, money(u.ExampleCost))})
+		}
+		writeTable(b, "    ", rows, []bool{false, false, false})
+		for _, u := range sc.Usage {
+			if u.Assumption != "" {
+				writeWrapped(b, "    ", "    ", u.Resource+": "+u.Assumption+".")
+			}
+		}
+	}
+	if len(sc.Free) > 0 {
+		parts := make([]string, 0, len(sc.Free))
+		total := 0
+		for _, f := range sc.Free {
+			parts = append(parts, fmt.Sprintf("%s×%d", f.Type, f.Count))
+			total += f.Count
+		}
+		fmt.Fprintf(b, "  Free at idle (%d resources; the reasons are in --json):\n", total)
+		writeWrapped(b, "    ", "    ", strings.Join(parts, ", "))
+	}
+	if len(sc.NotPriced) == 0 {
+		b.WriteString("  Not priced: none\n")
+	}
+	for _, np := range sc.NotPriced {
+		fmt.Fprintf(b, "  NOT PRICED: %s %s: %s\n", np.Type, np.Path, np.Reason)
+	}
+}
+
+func writeEgress(b *strings.Builder, e *Egress) {
+	if e == nil {
+		b.WriteString("No VPC in the templates: there is no egress to compare.\n")
+		return
+	}
+	fmt.Fprintf(b, "The same app with each egress mode; only the NAT gateways, their public IPv4 addresses and the interface endpoints change. Now: %s.\n", e.Current)
+	head := []string{"MODE", "NAT", "ENDPOINT-AZS", "IPV4", "EGRESS/MONTH", "PER GB"}
+	for _, t := range e.Modes[0].AtTraffic {
+		head = append(head, "APP AT "+num(t.GB)+" GB")
+	}
+	rows := [][]string{head}
+	for _, m := range e.Modes {
+		name := m.Mode
+		if m.Mode == e.Current {
+			name += " (now)"
+		}
+		row := []string{name, strconv.Itoa(m.NATGateways), strconv.Itoa(m.EndpointAZs), strconv.Itoa(m.PublicIPv4), money(m.Fixed), dollars(m.PerGB)}
+		for _, t := range m.AtTraffic {
+			row = append(row, money(t.Monthly))
+		}
+		rows = append(rows, row)
+	}
+	align := []bool{false, true, true, true, true, true}
+	for range e.Modes[0].AtTraffic {
+		align = append(align, true)
+	}
+	writeTable(b, "  ", rows, align)
+	fmt.Fprintf(b, "  The endpoints mode has interface endpoints %s, each in %d AZs.\n", strings.Join(e.EndpointServices, ", "), e.AZs)
+	b.WriteString("  Break-even:\n")
+	for _, be := range e.BreakEven {
+		fmt.Fprintf(b, "    %s\n", be.Text)
+	}
+	b.WriteString("  Assumptions:\n")
+	for _, a := range e.Assumptions {
+		writeWrapped(b, "    - ", "      ", a)
+	}
+}
+
+func writeRollouts(b *strings.Builder, rs []Rollout) {
+	if len(rs) == 0 {
+		b.WriteString("No ECS service in the templates: there is no deploy to bound.\n")
+		return
+	}
+	b.WriteString("A rolling deploy: each wave starts new tasks, waits until the load balancer finds them healthy, then drains and stops as many old ones.\n")
+	for _, ro := range rs {
+		fmt.Fprintf(b, "\n%s: desired %d, minimum healthy %d %%, maximum %d %%: %d task(s) per wave, %d wave(s)\n",
+			ro.Service, ro.Desired, ro.MinPct, ro.MaxPct, ro.PerWave, ro.Waves)
+		rows := [][]string{{"TERM", "SECONDS", "FROM"}}
+		for _, t := range ro.Terms {
+			rows = append(rows, []string{t.Name, strconv.Itoa(t.Seconds), t.From})
+		}
+		rows = append(rows, []string{"one wave", strconv.Itoa(ro.WaveSeconds), ""})
+		writeTable(b, "  ", rows, []bool{false, true, false})
+		fmt.Fprintf(b, "  Bound: %d wave(s) × %d s = %s; dominant term: %s.\n", ro.Waves, ro.WaveSeconds, duration(ro.Seconds), ro.Dominant)
+		d := ro.WithDefaults
+		fmt.Fprintf(b, "  With the ELB and ECS defaults (deregistration delay %d s, health check every %d s × %d): %d wave(s) × %d s = %s; dominant term: %s.\n",
+			elbDefaultDeregistration, elbDefaultIntervalSeconds, elbDefaultHealthyCount, ro.Waves, d.WaveSeconds, duration(d.Seconds), d.Dominant)
+		for _, n := range ro.Notes {
+			writeWrapped(b, "  Note: ", "    ", n)
+		}
+	}
+}
+
+// writeTable pads columns to their widest cell; right[i] right-aligns
+// column i. Empty trailing cells leave no trailing blanks.
+func writeTable(b *strings.Builder, indent string, rows [][]string, right []bool) {
+	widths := make([]int, len(right))
+	for _, row := range rows {
+		for i, c := range row {
+			widths[i] = max(widths[i], utf8.RuneCountInString(c))
+		}
+	}
+	for _, row := range rows {
+		var line strings.Builder
+		line.WriteString(indent)
+		for i, c := range row {
+			pad := strings.Repeat(" ", widths[i]-utf8.RuneCountInString(c))
+			if i > 0 {
+				line.WriteString("  ")
+			}
+			if right[i] {
+				line.WriteString(pad + c)
+			} else {
+				line.WriteString(c + pad)
+			}
+		}
+		b.WriteString(strings.TrimRight(line.String(), " ") + "\n")
+	}
+}
+
+// writeWrapped writes prefix and s, wrapped at 100 columns, each further
+// line starting with indent.
+func writeWrapped(b *strings.Builder, prefix, indent, s string) {
+	const width = 100
+	line := prefix
+	for i, word := range strings.Fields(s) {
+		if i > 0 && utf8.RuneCountInString(line)+1+utf8.RuneCountInString(word) > width {
+			b.WriteString(line + "\n")
+			line = indent + word
+			continue
+		}
+		if i > 0 {
+			line += " "
+		}
+		line += word
+	}
+	b.WriteString(line + "\n")
+}
+
+// money formats a monthly amount in cents: $1,234.56.
+func money(x float64) string {
+	cents := int64(math.Round(x * 100))
+	sign := ""
+	if cents < 0 {
+		sign, cents = "-", -cents
+	}
+	whole := strconv.FormatInt(cents/100, 10)
+	for i := len(whole) - 3; i > 0; i -= 3 {
+		whole = whole[:i] + "," + whole[i:]
+	}
+	return fmt.Sprintf("%s$%s.%02d", sign, whole, cents%100)
+}
+
+// dollars formats a unit price in full: $0.004445, and $0.50 rather than $0.5.
+func dollars(x float64) string {
+	s := strconv.FormatFloat(round6(x), 'f', -1, 64)
+	if i := strings.IndexByte(s, '.'); i < 0 {
+		s += ".00"
+	} else if len(s)-i == 2 {
+		s += "0"
+	}
+	return "$" + s
+}
+
+// duration formats seconds as "150 s (2 min 30 s)".
+func duration(s int) string {
+	if s < 60 {
+		return fmt.Sprintf("%d s", s)
+	}
+	m, sec := s/60, s%60
+	if sec == 0 {
+		return fmt.Sprintf("%d s (%d min)", s, m)
+	}
+	return fmt.Sprintf("%d s (%d min %d s)", s, m, sec)
+}
