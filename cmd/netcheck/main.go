@@ -1,0 +1,121 @@
+// Command netcheck proves, from a CDK app's synthesized templates, that the
+// network lets through what the app needs and nothing it must not, naming
+// the rules that decide each path hop by hop.
+//
+//	go run ./cmd/netcheck [cdk.out]                      # the required paths
+//	go run ./cmd/netcheck --json cdk.out                 # the same, as JSON
+//	go run ./cmd/netcheck --from ServiceD69D759B --to ecr.dkr --port 443
+//
+// Exit status: 0 when every required path holds (or the asked path is
+// allowed), 1 when one is broken (or the asked path is not allowed), 2 for
+// a usage error such as a missing directory or an unknown resource.
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/cdkdemo/fargate/netcheck"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("netcheck", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	asJSON := fs.Bool("json", false, "print JSON instead of the matrix")
+	from := fs.String("from", "", "check one path from: a logical ID, \"internet\" or a CIDR")
+	to := fs.String("to", "", "check one path to: a logical ID, \"internet\", a CIDR or an AWS service such as ecr.dkr")
+	port := fs.Int("port", 0, "destination port of the path (with --from/--to)")
+	proto := fs.String("proto", "tcp", "protocol of the path: tcp, udp or icmp")
+	egress := fs.String("egress", "", "egress mode the templates were synthesized with: nat, nat-per-az or endpoints (default: inferred)")
+	sources := fs.String("allowed-cidrs", "", "comma-separated CIDRs the load balancer must admit (the app's allowedCidrs; default: what its security groups admit)")
+	model := fs.Bool("model", false, "print the network model netcheck built, then exit")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: netcheck [flags] [cdk.out]\n\nChecks the network of a synthesized CDK app before deploy.\n\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 1 {
+		fmt.Fprintf(stderr, "netcheck: one cloud assembly directory at most, got %s\n", strings.Join(fs.Args(), " "))
+		return 2
+	}
+	switch *egress {
+	case "", "nat", "nat-per-az", "endpoints":
+	default:
+		fmt.Fprintf(stderr, "netcheck: --egress %q: must be nat, nat-per-az or endpoints\n", *egress)
+		return 2
+	}
+	if (*from == "") != (*to == "") {
+		fmt.Fprintln(stderr, "netcheck: --from and --to go together")
+		return 2
+	}
+	dir := "cdk.out"
+	if fs.NArg() == 1 {
+		dir = fs.Arg(0)
+	}
+	m, err := netcheck.Load(dir)
+	if err != nil {
+		fmt.Fprintf(stderr, "netcheck: %v\n", err)
+		return 2
+	}
+	if *model {
+		fmt.Fprint(stdout, m.Describe())
+		return 0
+	}
+	if *from != "" {
+		res, err := m.Check(netcheck.Query{From: *from, To: *to, Proto: *proto, Port: *port})
+		if err != nil {
+			fmt.Fprintf(stderr, "netcheck: %v\n", err)
+			return 2
+		}
+		if *asJSON {
+			err = writeJSON(stdout, res)
+		} else {
+			err = res.WriteText(stdout)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "netcheck: %v\n", err)
+			return 2
+		}
+		if res.Verdict != netcheck.Allowed {
+			return 1
+		}
+		return 0
+	}
+	var cidrs []string
+	for _, c := range strings.Split(*sources, ",") {
+		if c = strings.TrimSpace(c); c != "" {
+			cidrs = append(cidrs, c)
+		}
+	}
+	rep := m.Required(netcheck.Options{Egress: *egress, InternetSources: cidrs})
+	if *asJSON {
+		err = rep.WriteJSON(stdout)
+	} else {
+		err = rep.WriteText(stdout)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "netcheck: %v\n", err)
+		return 2
+	}
+	if !rep.OK {
+		fmt.Fprintf(stderr, "netcheck: %d required network path(s) broken in %s\n", len(rep.Broken()), dir)
+		return 1
+	}
+	return 0
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

@@ -1,0 +1,695 @@
+package netcheck
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// Leg is one concrete way along a path, from one subnet to another: a path
+// from tasks in two subnets to a load balancer in two has four legs.
+type Leg struct {
+	From    string  `json:"from"`
+	To      string  `json:"to"`
+	Verdict Verdict `json:"verdict"`
+	Hops    []Hop   `json:"hops"`
+}
+
+// Result is the verdict on one path with the hops that decided it.
+type Result struct {
+	From    string  `json:"from"`
+	To      string  `json:"to"`
+	Traffic string  `json:"traffic"`
+	Verdict Verdict `json:"verdict"`
+	// Reason names the deciding rules hop by hop, e.g. "denied: NACL
+	// PrivateNacl ingress rule 80 deny tcp 22 from 0.0.0.0/0 (evaluated
+	// before rule 100 allow)".
+	Reason string `json:"reason"`
+	// Because is Reason's parts, one decision each.
+	Because []string `json:"because"`
+	Legs    []Leg    `json:"legs"`
+}
+
+// place is where one end of a path sits: subnets, security groups, a
+// public IP or not.
+type place struct {
+	name     string
+	subnets  []*Subnet
+	sgs      []*SecurityGroup
+	sgLayer  bool
+	publicIP bool
+	noPublic string // why it has no public IP
+	lb       *LoadBalancer
+	refuses  string // why it takes no inbound connection
+	unknown  string
+}
+
+// end is one end of a path: a place, the internet, outside addresses, or
+// an AWS service.
+type end struct {
+	label    string
+	internet bool
+	addrs    spans
+	service  string
+	place    *place
+}
+
+func placeOfService(s *Service) *place {
+	p := &place{name: s.Name(), subnets: s.Subnets, sgs: s.SGs, sgLayer: true, publicIP: s.PublicIP, unknown: s.Unknown}
+	if !s.PublicIP {
+		p.noPublic = fmt.Sprintf("%s AssignPublicIp DISABLED", s.Name())
+	}
+	return p
+}
+
+func placeOfLB(lb *LoadBalancer) *place {
+	p := &place{name: lb.Name(), subnets: lb.Subnets, sgs: lb.SGs, sgLayer: lb.LBType == "application" || len(lb.SGs) > 0, lb: lb, unknown: lb.Unknown}
+	p.publicIP = lb.Scheme == "internet-facing"
+	if !p.publicIP {
+		p.noPublic = fmt.Sprintf("%s scheme %s", lb.Name(), lb.Scheme)
+	}
+	return p
+}
+
+func placeOfInstance(in *Instance) *place {
+	p := &place{name: in.Name(), sgs: in.SGs, sgLayer: true, publicIP: in.PublicIP, unknown: in.Unknown}
+	if in.Subnet != nil {
+		p.subnets = []*Subnet{in.Subnet}
+	}
+	if !in.PublicIP {
+		p.noPublic = in.Name() + " gets no public IP"
+	}
+	return p
+}
+
+func placeOfFunction(fn *Function) *place {
+	return &place{name: fn.Name(), subnets: fn.Subnets, sgs: fn.SGs, sgLayer: true, noPublic: "Lambda functions in a VPC get no public IP", refuses: "a Lambda function takes no inbound connection", unknown: fn.Unknown}
+}
+
+func placeOfEndpoint(ep *Endpoint) *place {
+	return &place{name: ep.Name(), subnets: ep.Subnets, sgs: ep.SGs, sgLayer: true, noPublic: "interface endpoints get no public IP", unknown: ep.Unknown}
+}
+
+func placeOfNAT(n *NAT) *place {
+	p := &place{name: n.Name(), publicIP: !n.Private, noPublic: "private NAT gateway", refuses: "a NAT gateway takes no inbound connection", unknown: n.Unknown}
+	if n.Subnet != nil {
+		p.subnets = []*Subnet{n.Subnet}
+	}
+	return p
+}
+
+func placeOfSubnets(name string, sns ...*Subnet) *place {
+	p := &place{name: name, subnets: sns, publicIP: true}
+	for _, sn := range sns {
+		if !sn.MapPublicIP {
+			p.publicIP, p.noPublic = false, fmt.Sprintf("subnet %s does not map public IPs", sn.Name())
+		}
+	}
+	return p
+}
+
+// internet is the address space of "the internet" as seen from the model:
+// all of IPv4 but RFC 1918 and the VPCs' own CIDRs.
+func (m *Model) internet() spans {
+	out := allAddrs.minus(private)
+	for _, v := range m.VPCs {
+		out = out.minus(v.addrs)
+	}
+	return out
+}
+
+// leg collects hops.
+type leg struct {
+	Leg
+	stop bool
+}
+
+func (l *leg) add(h Hop) { l.Hops = append(l.Hops, h) }
+
+func (l *leg) addf(layer string, v Verdict, format string, args ...any) {
+	l.add(Hop{layer, v, fmt.Sprintf(format, args...)})
+}
+
+func (l *leg) done() Leg {
+	l.Verdict = Allowed
+	for _, h := range l.Hops {
+		switch {
+		case h.Verdict == Denied:
+			l.Verdict = Denied
+		case h.Verdict == Unknown && l.Verdict == Allowed:
+			l.Verdict = Unknown
+		}
+	}
+	return l.Leg
+}
+
+func subnetLabel(sn *Subnet) string {
+	if sn.CIDR == "" {
+		return sn.Name()
+	}
+	return fmt.Sprintf("%s (%s)", sn.Name(), sn.CIDR)
+}
+
+// nacls adds the four NACL checks of a connection between two subnets: the
+// request out of one and into the other, and the return traffic, to the
+// ephemeral ports, back. NACLs do not see traffic within one subnet.
+func nacls(l *leg, from, to *Subnet, f flow) {
+	if from == to {
+		return
+	}
+	out := f
+	out.addrs, out.peer, out.internet = to.addrs, subnetLabel(to), false
+	l.add(naclHop(from, true, out))
+	in := f
+	in.addrs, in.peer, in.internet = from.addrs, subnetLabel(from), false
+	l.add(naclHop(to, false, in))
+	l.add(naclHop(to, true, f.reverse(from.addrs, subnetLabel(from), false)))
+	l.add(naclHop(from, false, f.reverse(to.addrs, subnetLabel(to), false)))
+}
+
+// within evaluates a connection inside a VPC, from src in subnet s to dst
+// in subnet d.
+func (m *Model) within(src *place, s *Subnet, dst *place, d *Subnet, f flow) Leg {
+	l := &leg{Leg: Leg{From: s.Name(), To: d.Name()}}
+	if s.VPC != d.VPC || s.VPC == nil {
+		l.addf("route", Unknown, "subnets %s and %s are not in the same VPC: peering and transit gateways are not modeled", s.Name(), d.Name())
+		return l.done()
+	}
+	if src.sgLayer {
+		out := f
+		out.addrs, out.peer = d.addrs, dst.name
+		l.add(sgHop(src.name, src.sgs, true, out, dst.sgs))
+	}
+	r, except := s.RouteTable.lookupRoute(d.addrs, "")
+	switch {
+	case r == nil:
+		l.addf("route", Denied, "subnet %s has no route to %s (%s)", s.Name(), subnetLabel(d), s.RouteTable.summary())
+		return l.done()
+	case r.Target != TargetLocal:
+		l.addf("route", Unknown, "subnet %s route %s: traffic to %s leaves through %s, which is not modeled", s.Name(), routeText(r), d.Name(), r.TargetText)
+		return l.done()
+	}
+	l.addf("route", Allowed, "subnet %s route %s", s.Name(), routeText(r))
+	for _, e := range except {
+		l.addf("route", Unknown, "subnet %s route %s takes part of %s away from the local route", s.Name(), routeText(e), d.CIDR)
+	}
+	nacls(l, s, d, f)
+	if dst.sgLayer {
+		in := f
+		in.addrs, in.peer = s.addrs, src.name
+		if !src.sgLayer {
+			in.peer = subnetLabel(s)
+		}
+		peers := src.sgs
+		l.add(sgHop(dst.name, dst.sgs, false, in, peers))
+	}
+	m.accepts(l, dst, f)
+	return l.done()
+}
+
+// accepts checks that the destination takes the connection at all.
+func (m *Model) accepts(l *leg, dst *place, f flow) {
+	if dst.refuses != "" {
+		l.addf("placement", Denied, "%s: %s", dst.name, dst.refuses)
+	}
+	if lb := dst.lb; lb != nil {
+		var ports []string
+		for _, li := range lb.Listeners {
+			if int(f.ports.lo) <= li.Port && li.Port <= int(f.ports.hi) && (f.proto == 6 || f.proto == -1) {
+				l.addf("listener", Allowed, "%s listener %s %s %d", lb.Name(), li.Name(), li.Protocol, li.Port)
+				return
+			}
+			ports = append(ports, fmt.Sprint(li.Port))
+		}
+		if len(ports) == 0 {
+			ports = []string{"none"}
+		}
+		l.addf("listener", Denied, "%s has no listener on %s (listeners: %s)", lb.Name(), f.trafficText(), strings.Join(ports, ", "))
+	}
+}
+
+// internetRoute follows a subnet's route towards outside addresses to an
+// internet gateway, directly or through a NAT gateway. It returns the NAT
+// gateway's subnet when the path goes through one, and stop when no
+// route leads out.
+func (m *Model) internetRoute(l *leg, s *Subnet, dst spans, label, service string, src *place) (natSubnet *Subnet, stop bool) {
+	r, except := s.RouteTable.lookupRoute(dst, service)
+	for _, e := range except {
+		l.addf("route", info, "subnet %s route %s takes part of %s elsewhere", s.Name(), routeText(e), label)
+	}
+	if r == nil {
+		why := ""
+		if service != "" {
+			for _, ep := range m.Endpoints {
+				if ep.Gateway && ep.Service == service && ep.VPC == s.VPC {
+					why = fmt.Sprintf(": gateway endpoint %s for %s is not on this route table", ep.Name(), service)
+				}
+			}
+			if why == "" && (service == "s3" || service == "dynamodb") {
+				why = fmt.Sprintf(": no %s gateway endpoint and no NAT", service)
+			} else if why == "" {
+				why = fmt.Sprintf(": no interface endpoint for %s and no NAT", service)
+			}
+		}
+		l.addf("route", Denied, "subnet %s has no route to %s%s (%s)", s.Name(), label, why, s.RouteTable.summary())
+		return nil, true
+	}
+	lead := fmt.Sprintf("subnet %s route %s", s.Name(), routeText(r))
+	switch r.Target {
+	case TargetEndpoint:
+		l.addf("route", Allowed, "%s", lead)
+		return nil, false
+	case TargetIGW:
+		if _, ok := s.VPC.Attachments[r.IGW]; !ok {
+			l.addf("route", Denied, "%s: blackhole, %s is not attached to %s (no VPCGatewayAttachment)", lead, r.IGW.Name(), s.VPC.Name())
+			return nil, true
+		}
+		if !src.publicIP {
+			l.addf("route", Denied, "%s, but %s has no public IP (%s): an internet gateway only carries traffic of public addresses", lead, src.name, src.noPublic)
+			return nil, true
+		}
+		l.addf("route", Allowed, "%s", lead)
+		return nil, false
+	case TargetNAT:
+		nat := r.NAT
+		switch {
+		case nat.Unknown != "":
+			l.addf("route", Unknown, "%s: NAT gateway %s", lead, nat.Unknown)
+			return nil, true
+		case nat.Private:
+			l.addf("route", Denied, "%s: a private NAT gateway (ConnectivityType private) does not reach the internet", lead)
+			return nil, true
+		}
+		n := nat.Subnet
+		r2, _ := n.RouteTable.lookupRoute(dst, "")
+		switch {
+		case r2 == nil:
+			l.addf("route", Denied, "%s, but %s has no route to %s (%s): a NAT gateway must sit in a public subnet", lead, n.Name(), label, n.RouteTable.summary())
+			return nil, true
+		case r2.Target == TargetIGW:
+			if _, ok := n.VPC.Attachments[r2.IGW]; !ok {
+				l.addf("route", Denied, "%s -> route %s: blackhole, %s is not attached to %s (no VPCGatewayAttachment)", lead, routeText(r2), r2.IGW.Name(), n.VPC.Name())
+				return nil, true
+			}
+			l.addf("route", Allowed, "%s -> %s", lead, r2.IGW.Name())
+			return n, false
+		case r2.Target == TargetNAT:
+			l.addf("route", Denied, "%s, but %s routes %s: the NAT gateway sits in a private subnet", lead, n.Name(), routeText(r2))
+			return nil, true
+		default:
+			l.addf("route", Unknown, "%s -> route %s: not modeled", lead, routeText(r2))
+			return nil, true
+		}
+	case TargetLocal:
+		l.addf("route", Denied, "%s: %s is inside the VPC", lead, label)
+		return nil, true
+	}
+	l.addf("route", Unknown, "%s: leaves the modeled network", lead)
+	return nil, true
+}
+
+// outward evaluates a connection from src in subnet s to addresses outside
+// the VPC: the internet, or an AWS service's public endpoint.
+func (m *Model) outward(src *place, s *Subnet, dst spans, label string, internet bool, service string, f flow) Leg {
+	l := &leg{Leg: Leg{From: s.Name(), To: label}}
+	if s.VPC == nil {
+		l.addf("route", Unknown, "subnet %s: %s", s.Name(), s.Unknown)
+		return l.done()
+	}
+	f.addrs, f.peer, f.internet = dst, label, internet
+	if src.sgLayer {
+		l.add(sgHop(src.name, src.sgs, true, f, nil))
+	}
+	natSubnet, stop := m.internetRoute(l, s, dst, label, service, src)
+	if stop {
+		return l.done()
+	}
+	l.add(naclHop(s, true, f))
+	if natSubnet != nil && natSubnet != s {
+		in := f
+		in.addrs, in.peer, in.internet = s.addrs, subnetLabel(s), false
+		l.add(naclHop(natSubnet, false, in))
+		l.add(naclHop(natSubnet, true, f))
+		l.add(naclHop(natSubnet, false, f.reverse(dst, label, internet)))
+		l.add(naclHop(natSubnet, true, f.reverse(s.addrs, subnetLabel(s), false)))
+	}
+	l.add(naclHop(s, false, f.reverse(dst, label, internet)))
+	return l.done()
+}
+
+// inward evaluates a connection from outside addresses to dst in subnet d.
+func (m *Model) inward(src spans, label string, internet bool, dst *place, d *Subnet, f flow) Leg {
+	l := &leg{Leg: Leg{From: label, To: d.Name()}}
+	if d.VPC == nil {
+		l.addf("route", Unknown, "subnet %s: %s", d.Name(), d.Unknown)
+		return l.done()
+	}
+	if dst.refuses != "" {
+		l.addf("placement", Denied, "%s: %s", dst.name, dst.refuses)
+	}
+	if !dst.publicIP {
+		l.addf("placement", Denied, "%s: no public IP, so no address to reach from %s", dst.noPublic, label)
+	}
+	r, _ := d.RouteTable.lookupRoute(src, "")
+	lead := ""
+	if r != nil {
+		lead = fmt.Sprintf("subnet %s route %s", d.Name(), routeText(r))
+	}
+	switch {
+	case r == nil:
+		l.addf("route", Denied, "subnet %s has no route back to %s (%s): not a public subnet", d.Name(), label, d.RouteTable.summary())
+	case r.Target == TargetIGW:
+		if _, ok := d.VPC.Attachments[r.IGW]; ok {
+			l.addf("route", Allowed, "%s", lead)
+		} else {
+			l.addf("route", Denied, "%s: blackhole, %s is not attached to %s (no VPCGatewayAttachment)", lead, r.IGW.Name(), d.VPC.Name())
+		}
+	case r.Target == TargetNAT:
+		l.addf("route", Denied, "%s, not to an internet gateway: not a public subnet, replies would leave through the NAT", lead)
+	default:
+		l.addf("route", Unknown, "%s: replies leave through a target that is not modeled", lead)
+	}
+	in := f
+	in.addrs, in.peer, in.internet = src, label, internet
+	l.add(naclHop(d, false, in))
+	l.add(naclHop(d, true, f.reverse(src, label, internet)))
+	if dst.sgLayer {
+		l.add(sgHop(dst.name, dst.sgs, false, in, nil))
+	}
+	if dst.lb != nil {
+		m.accepts(l, &place{name: dst.name, lb: dst.lb}, f)
+	}
+	return l.done()
+}
+
+// toService evaluates a connection from src in subnet s to an AWS service:
+// through an interface endpoint with private DNS when the VPC has one
+// (one leg per endpoint subnet: DNS hands out all of them), else through
+// the route to the service's public addresses, where a gateway endpoint's
+// prefix list wins over any CIDR route.
+func (m *Model) toService(src *place, s *Subnet, service string, f flow) []Leg {
+	var legs []Leg
+	var notes []Hop
+	for _, ep := range m.Endpoints {
+		if !ep.Interface || ep.Service != service || ep.VPC != s.VPC {
+			continue
+		}
+		if !ep.PrivateDNS {
+			notes = append(notes, Hop{"endpoint", info, fmt.Sprintf("interface endpoint %s has private DNS off: %s's usual name resolves to its public addresses", ep.Name(), service)})
+			continue
+		}
+		dst := placeOfEndpoint(ep)
+		if ep.Unknown != "" {
+			l := &leg{Leg: Leg{From: s.Name(), To: ep.Name()}}
+			l.addf("endpoint", Unknown, "interface endpoint %s: %s", ep.Name(), ep.Unknown)
+			legs = append(legs, l.done())
+			continue
+		}
+		for _, e := range ep.Subnets {
+			lg := m.within(src, s, dst, e, f)
+			for i, h := range lg.Hops {
+				if h.Layer == "route" && h.Verdict == Allowed {
+					lg.Hops[i].Text += fmt.Sprintf(" -> %s (interface endpoint, ENI in %s)", ep.Name(), e.Name())
+				}
+			}
+			lg.To = ep.Name() + " in " + e.Name()
+			legs = append(legs, lg)
+		}
+		return legs
+	}
+	lg := m.outward(src, s, m.internet(), service, true, service, f)
+	lg.Hops = append(notes, lg.Hops...)
+	return append(legs, lg)
+}
+
+// combine turns the legs of a path into its verdict and reason.
+func combine(from, to string, f flow, legs []Leg) Result {
+	res := Result{From: from, To: to, Traffic: f.trafficText(), Legs: legs}
+	var allowed, denied, unknown int
+	for _, l := range legs {
+		switch l.Verdict {
+		case Allowed:
+			allowed++
+		case Denied:
+			denied++
+		default:
+			unknown++
+		}
+	}
+	switch {
+	case len(legs) == 0:
+		res.Verdict = Unknown
+	case denied > 0 && allowed > 0:
+		res.Verdict = Partial
+	case denied > 0 && unknown == 0:
+		res.Verdict = Denied
+	case unknown > 0:
+		res.Verdict = Unknown
+	default:
+		res.Verdict = Allowed
+	}
+	res.Because = reason(res.Verdict, legs)
+	if len(legs) == 0 {
+		res.Because = []string{"no placement to evaluate"}
+	}
+	res.Reason = string(res.Verdict) + ": " + strings.Join(res.Because, "; ")
+	return res
+}
+
+func reason(v Verdict, legs []Leg) []string {
+	var out []string
+	seen := map[string]bool{}
+	addAll := func(l Leg, want ...Verdict) {
+		for _, h := range l.Hops {
+			if (h.Verdict == info || slices.Contains(want, h.Verdict)) && !seen[h.Text] {
+				seen[h.Text] = true
+				out = append(out, h.Text)
+			}
+		}
+	}
+	switch v {
+	case Allowed:
+		for _, l := range legs {
+			addAll(l, Allowed)
+		}
+	case Partial:
+		var ok, bad []string
+		for _, l := range legs {
+			label := l.From + " -> " + l.To
+			if l.Verdict == Allowed {
+				ok = append(ok, label)
+				continue
+			}
+			bad = append(bad, label)
+			addAll(l, Denied, Unknown)
+		}
+		return append(out, "denied for "+strings.Join(bad, ", "), "allowed for "+strings.Join(ok, ", "))
+	default:
+		for _, l := range legs {
+			addAll(l, Denied, Unknown)
+		}
+	}
+	return out
+}
+
+// Query is a path asked on the command line: from and to are a resource's
+// logical ID, "internet", a CIDR, or (as destination) an AWS service name
+// such as "ecr.dkr".
+type Query struct {
+	From, To string
+	Proto    string
+	Port     int
+}
+
+// Check evaluates a query. Its error is the user's: an unknown resource,
+// a protocol that does not exist.
+func (m *Model) Check(q Query) (Result, error) {
+	if q.Proto == "" {
+		q.Proto = "tcp"
+	}
+	proto, err := parseProto(q.Proto)
+	if err != nil {
+		return Result{}, fmt.Errorf("--proto: %w", err)
+	}
+	if proto == -1 {
+		return Result{}, fmt.Errorf("--proto all: name one protocol (tcp, udp or icmp): a path is checked for one kind of traffic")
+	}
+	f := flow{proto: proto, ports: allPorts}
+	if proto == 6 || proto == 17 {
+		if q.Port < 0 || q.Port > 65535 {
+			return Result{}, fmt.Errorf("--port %d: not a port (0-65535)", q.Port)
+		}
+		if q.Port == 0 {
+			return Result{}, fmt.Errorf("--port: which port? %s needs one", protoName(proto))
+		}
+		f.ports = span{uint32(q.Port), uint32(q.Port)}
+	}
+	src, err := m.resolve(q.From)
+	if err != nil {
+		return Result{}, fmt.Errorf("--from %s: %w", q.From, err)
+	}
+	dst, err := m.resolve(q.To)
+	if err != nil {
+		return Result{}, fmt.Errorf("--to %s: %w", q.To, err)
+	}
+	switch {
+	case src.service != "":
+		return Result{}, fmt.Errorf("--from %s: traffic from an AWS service is not modeled; ask the other way round", q.From)
+	case src.place == nil && dst.place == nil:
+		return Result{}, fmt.Errorf("--from %s --to %s: neither end sits in the VPC; name a resource on one side", q.From, q.To)
+	}
+	return m.path(src, dst, f), nil
+}
+
+func (m *Model) path(src, dst end, f flow) Result {
+	var legs []Leg
+	unknownPlace := func(p *place) bool {
+		if p.unknown == "" && len(p.subnets) > 0 {
+			return false
+		}
+		l := &leg{Leg: Leg{From: src.label, To: dst.label}}
+		why := p.unknown
+		if why == "" {
+			why = "no subnet"
+		}
+		l.addf("placement", Unknown, "where %s sits is unknown: %s", p.name, why)
+		legs = append(legs, l.done())
+		return true
+	}
+	switch {
+	case src.place != nil && dst.place != nil:
+		if unknownPlace(src.place) || unknownPlace(dst.place) {
+			break
+		}
+		for _, s := range src.place.subnets {
+			for _, d := range dst.place.subnets {
+				legs = append(legs, m.within(src.place, s, dst.place, d, f))
+			}
+		}
+	case src.place != nil && dst.service != "":
+		if unknownPlace(src.place) {
+			break
+		}
+		for _, s := range src.place.subnets {
+			legs = append(legs, m.toService(src.place, s, dst.service, f)...)
+		}
+	case src.place != nil:
+		if unknownPlace(src.place) {
+			break
+		}
+		for _, s := range src.place.subnets {
+			legs = append(legs, m.outward(src.place, s, dst.addrs, dst.label, dst.internet, "", f))
+		}
+	default:
+		if unknownPlace(dst.place) {
+			break
+		}
+		for _, d := range dst.place.subnets {
+			legs = append(legs, m.inward(src.addrs, src.label, src.internet, dst.place, d, f))
+		}
+	}
+	return combine(src.label, dst.label, f, legs)
+}
+
+// knownServices are AWS service names netcheck accepts as a destination
+// even when no endpoint of the assembly names them.
+var knownServices = []string{"ecr.api", "ecr.dkr", "s3", "logs", "dynamodb", "sts", "ssm", "ssmmessages", "ec2messages", "secretsmanager", "kms", "sqs", "sns", "monitoring", "xray", "ecs", "ecs-agent", "ecs-telemetry", "events", "lambda", "execute-api", "elasticloadbalancing", "ec2", "rds", "codebuild", "codepipeline", "codeconnections.api", "git-codecommit"}
+
+var cdkHash = regexp.MustCompile(`[0-9A-F]{8}$`)
+
+// resolve reads one end of a query.
+func (m *Model) resolve(name string) (end, error) {
+	if strings.EqualFold(name, "internet") {
+		return end{label: "the internet", internet: true, addrs: m.internet()}, nil
+	}
+	if strings.Contains(name, "/") && strings.Count(name, ".") == 3 {
+		a, err := parseCIDR(name)
+		if err != nil {
+			return end{}, err
+		}
+		for _, sn := range m.Subnets {
+			if sn.addrs.covers(spans{a}) {
+				p := placeOfSubnets(fmt.Sprintf("%s (in subnet %s)", name, sn.Name()), sn)
+				return end{label: p.name, place: p}, nil
+			}
+		}
+		for _, v := range m.VPCs {
+			if v.addrs.overlaps(spans{a}) {
+				return end{}, fmt.Errorf("%s is inside VPC %s but in no one subnet of it", name, v.Name())
+			}
+		}
+		return end{label: name, addrs: spans{a}, internet: !private.overlaps(spans{a})}, nil
+	}
+	var hits []string
+	var found any
+	for key, o := range m.objs {
+		r := resOf(o)
+		stackID, id, _ := strings.Cut(key, "/")
+		short := cdkHash.ReplaceAllString(id, "")
+		if name == id || name == key || name == stackID+"/"+id || strings.EqualFold(name, short) && short != "" {
+			hits = append(hits, r.Name())
+			found = o
+		}
+	}
+	if len(hits) > 1 {
+		slices.Sort(hits)
+		return end{}, fmt.Errorf("ambiguous: it names %s; use the full logical ID, or Stack/LogicalID", strings.Join(hits, ", "))
+	}
+	if found == nil {
+		for _, ep := range m.Endpoints {
+			if ep.Service == name {
+				return end{label: name, service: name}, nil
+			}
+		}
+		if slices.Contains(knownServices, name) || regexp.MustCompile(`^[a-z0-9-]+\.[a-z0-9.-]+$`).MatchString(name) {
+			return end{label: name, service: name}, nil
+		}
+		return end{}, fmt.Errorf("no such resource in %s (name a logical ID such as %s, \"internet\", a CIDR, or an AWS service such as ecr.dkr)", m.Dir, strings.Join(m.examples(), ", "))
+	}
+	var p *place
+	switch o := found.(type) {
+	case *Service:
+		if !slices.Contains(m.Services, o) {
+			return end{}, fmt.Errorf("ECS service %s does not use awsvpc networking: its tasks are not modeled", o.Name())
+		}
+		p = placeOfService(o)
+	case *LoadBalancer:
+		p = placeOfLB(o)
+	case *Instance:
+		p = placeOfInstance(o)
+	case *Function:
+		p = placeOfFunction(o)
+	case *NAT:
+		p = placeOfNAT(o)
+	case *Endpoint:
+		if !o.Interface {
+			return end{label: o.Service, service: o.Service}, nil
+		}
+		p = placeOfEndpoint(o)
+	case *Subnet:
+		p = placeOfSubnets("subnet "+o.Name(), o)
+	default:
+		r := resOf(o)
+		return end{}, fmt.Errorf("%s is a %s, which sits nowhere: name a resource in subnets (ECS service, load balancer, instance, Lambda function, NAT gateway, interface endpoint, subnet)", r.Name(), r.Type)
+	}
+	return end{label: p.name, place: p}, nil
+}
+
+// examples lists a few resources a query can name.
+func (m *Model) examples() []string {
+	var out []string
+	for _, s := range m.Services {
+		out = append(out, s.Name())
+	}
+	for _, lb := range m.LoadBalancers {
+		out = append(out, lb.Name())
+	}
+	for _, sn := range m.Subnets {
+		if len(out) >= 4 {
+			break
+		}
+		out = append(out, sn.Name())
+	}
+	return out
+}

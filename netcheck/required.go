@@ -1,0 +1,386 @@
+package netcheck
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// RequiredServices are what a Fargate task needs to start and log: the ECR
+// API (auth, manifests), the ECR registry, S3 (image layers) and
+// CloudWatch Logs.
+var RequiredServices = []string{"ecr.api", "ecr.dkr", "s3", "logs"}
+
+// Options tune the required checks to the configuration the templates
+// were synthesized with.
+type Options struct {
+	// Egress is the egress mode ("nat", "nat-per-az" or "endpoints"): it
+	// decides whether tasks must reach the internet (NAT) or must not
+	// (endpoints). Empty: inferred from the templates, NAT gateways meaning
+	// nat, interface endpoints without NAT meaning endpoints.
+	Egress string
+	// InternetSources are the CIDRs the load balancer must be reachable
+	// from (the app's allowedCidrs). Empty: the public CIDRs its security
+	// groups admit on the listener port.
+	InternetSources []string
+}
+
+// Check is one required path with the verdict the app needs.
+type Check struct {
+	Result
+	Want Verdict `json:"want"`
+	OK   bool    `json:"ok"`
+	// Why says what is broken when OK is false.
+	Why string `json:"why,omitempty"`
+	// Row and Col place the check in the matrix: source and destination.
+	Row string `json:"-"`
+	Col string `json:"-"`
+}
+
+// Report is the verdict on every path the app needs.
+type Report struct {
+	Dir    string   `json:"dir"`
+	Stacks []string `json:"stacks"`
+	Egress string   `json:"egress"`
+	// EgressWhy says where the egress mode came from.
+	EgressWhy string   `json:"egressWhy"`
+	Checks    []Check  `json:"checks"`
+	Skipped   []string `json:"skipped,omitempty"`
+	Notes     []string `json:"notes,omitempty"`
+	OK        bool     `json:"ok"`
+}
+
+// Broken lists the checks that failed.
+func (r Report) Broken() []Check {
+	var out []Check
+	for _, c := range r.Checks {
+		if !c.OK {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Required evaluates the paths the app needs: the internet reaches the
+// load balancer's listeners and not the tasks; the load balancer reaches
+// the tasks on the container port; tasks reach ECR, S3 and CloudWatch Logs
+// on 443; tasks reach the internet through NAT, or not at all in the
+// endpoints mode.
+func (m *Model) Required(opts Options) Report {
+	rep := Report{Dir: m.Dir, Notes: m.Notes}
+	for _, st := range m.Stacks {
+		rep.Stacks = append(rep.Stacks, fmt.Sprintf("%s (%s)", st.ID, st.Name))
+	}
+	rep.Egress, rep.EgressWhy = m.egressMode(opts.Egress)
+
+	tasks := m.taskPlaces(&rep)
+	lbs := m.frontLBs()
+	for _, lb := range lbs {
+		rep.Checks = append(rep.Checks, m.internetToLB(lb, opts.InternetSources)...)
+	}
+	if len(lbs) == 0 {
+		rep.Skipped = append(rep.Skipped, "internet -> load balancer, load balancer -> tasks: no AWS::ElasticLoadBalancingV2::LoadBalancer in the assembly")
+	}
+	for _, t := range tasks {
+		if t.svc == nil {
+			continue
+		}
+		rep.Checks = append(rep.Checks, m.internetToTasks(t.place))
+		rep.Checks = append(rep.Checks, m.lbToTasks(t.svc, t.place, lbs)...)
+	}
+	for _, t := range tasks {
+		for _, svc := range RequiredServices {
+			res := m.path(end{label: t.place.name, place: t.place}, end{label: svc, service: svc}, flow{proto: 6, ports: span{443, 443}})
+			rep.Checks = append(rep.Checks, want(res, Allowed, t.place.name, svc))
+		}
+		res := m.path(end{label: t.place.name, place: t.place}, end{label: "the internet", internet: true, addrs: m.internet()}, flow{proto: 6, ports: span{443, 443}})
+		w := Allowed
+		if rep.Egress == "endpoints" {
+			w = Denied
+		}
+		rep.Checks = append(rep.Checks, want(res, w, t.place.name, "internet"))
+	}
+	rep.OK = true
+	for _, c := range rep.Checks {
+		rep.OK = rep.OK && c.OK
+	}
+	return rep
+}
+
+func want(res Result, w Verdict, row, col string) Check {
+	c := Check{Result: res, Want: w, OK: res.Verdict == w, Row: row, Col: col}
+	if !c.OK {
+		c.Why = fmt.Sprintf("%s -> %s %s must be %s, is %s", res.From, res.To, res.Traffic, w, res.Reason)
+	}
+	return c
+}
+
+func (m *Model) egressMode(given string) (mode, why string) {
+	switch given {
+	case "nat", "nat-per-az":
+		return "nat", "given: " + given
+	case "endpoints":
+		return "endpoints", "given: endpoints"
+	}
+	var nats, ifaces []string
+	for _, n := range m.NATs {
+		if !n.Private {
+			nats = append(nats, n.Name())
+		}
+	}
+	for _, ep := range m.Endpoints {
+		if ep.Interface {
+			ifaces = append(ifaces, ep.Name())
+		}
+	}
+	switch {
+	case len(nats) > 0:
+		return "nat", "inferred: NAT gateway " + strings.Join(nats, ", ")
+	case len(ifaces) > 0:
+		return "endpoints", "inferred: no NAT gateway, interface endpoints " + strings.Join(ifaces, ", ")
+	}
+	return "nat", "inferred: neither NAT gateway nor interface endpoint, so tasks need a NAT"
+}
+
+type taskPlace struct {
+	svc   *Service
+	place *place
+}
+
+// taskPlaces are the ECS services, or, before there is one, the private
+// subnets tasks would run in, checked without a security group.
+func (m *Model) taskPlaces(rep *Report) []taskPlace {
+	var out []taskPlace
+	for _, s := range m.Services {
+		out = append(out, taskPlace{s, placeOfService(s)})
+	}
+	if len(out) > 0 {
+		return out
+	}
+	var priv []*Subnet
+	for _, sn := range m.Subnets {
+		if sn.VPC == nil || sn.MapPublicIP {
+			continue
+		}
+		if r, _ := sn.RouteTable.lookupRoute(m.internet(), ""); r != nil && r.Target == TargetIGW {
+			continue
+		}
+		priv = append(priv, sn)
+	}
+	if len(priv) > 0 {
+		out = append(out, taskPlace{nil, placeOfSubnets("private subnets", priv...)})
+		rep.Skipped = append(rep.Skipped, "internet -> tasks, load balancer -> tasks: no ECS service in the assembly; the tasks' paths to AWS services and the internet are checked from the private subnets, without a security group")
+	}
+	return out
+}
+
+// frontLBs are the load balancers that forward to an ECS service's target
+// group; all of them when none does.
+func (m *Model) frontLBs() []*LoadBalancer {
+	var out []*LoadBalancer
+	for _, lb := range m.LoadBalancers {
+		for _, svc := range m.Services {
+			if len(m.linkedPorts(lb, svc)) > 0 && !slices.Contains(out, lb) {
+				out = append(out, lb)
+			}
+		}
+	}
+	if len(out) == 0 {
+		return m.LoadBalancers
+	}
+	return out
+}
+
+// linkedPorts are the container ports lb forwards to svc on.
+func (m *Model) linkedPorts(lb *LoadBalancer, svc *Service) []int {
+	var ports []int
+	for _, t := range svc.Targets {
+		for _, l := range lb.Listeners {
+			if t.TargetGroup != nil && slices.Contains(l.TargetGroups, t.TargetGroup) && !slices.Contains(ports, t.ContainerPort) {
+				ports = append(ports, t.ContainerPort)
+			}
+		}
+	}
+	return ports
+}
+
+// internetToLB checks every listener port from the internet.
+func (m *Model) internetToLB(lb *LoadBalancer, sources []string) []Check {
+	p := placeOfLB(lb)
+	if len(lb.Listeners) == 0 {
+		res := Result{From: "the internet", To: lb.Name(), Traffic: "tcp", Verdict: Denied, Reason: fmt.Sprintf("denied: %s has no listener", lb.Name())}
+		res.Because = []string{fmt.Sprintf("%s has no listener", lb.Name())}
+		return []Check{want(res, Allowed, "internet", lb.Name())}
+	}
+	var out []Check
+	for _, l := range lb.Listeners {
+		f := flow{proto: 6, ports: span{uint32(l.Port), uint32(l.Port)}}
+		src, label, internet := m.lbSources(lb, f, sources)
+		res := m.path(end{label: label, internet: internet, addrs: src}, end{label: p.name, place: p}, f)
+		res.From = "the internet"
+		if label != "the internet" {
+			res.From = "the internet (" + label + ")"
+		}
+		out = append(out, want(res, Allowed, "internet", lb.Name()))
+	}
+	return out
+}
+
+// lbSources are the addresses a listener must be reachable from.
+func (m *Model) lbSources(lb *LoadBalancer, f flow, given []string) (spans, string, bool) {
+	inet := m.internet()
+	var src spans
+	if len(given) > 0 {
+		for _, c := range given {
+			a, err := parseCIDR(c)
+			if err != nil {
+				continue
+			}
+			src = src.union(spans{a})
+		}
+	} else {
+		for _, sg := range lb.SGs {
+			for _, r := range sg.Ingress {
+				if r.Unknown == "" && protoMatches(r.Proto, 6) && r.Ports.contains(f.ports) && r.addrs.overlaps(inet) {
+					src = src.union(r.addrs)
+				}
+			}
+		}
+	}
+	if src.empty() || src.covers(inet) {
+		return inet, "the internet", true
+	}
+	return src.intersect(inet), src.String(), true
+}
+
+// internetToTasks checks that nothing on the internet reaches the tasks,
+// on any port, and that the tasks' security group is one of the reasons:
+// a group open to the world, with only the missing public IP in the way,
+// is one routing change from exposure.
+func (m *Model) internetToTasks(p *place) Check {
+	inet := m.internet()
+	var legs []Leg
+	sgOpen := false
+	if p.unknown != "" || len(p.subnets) == 0 {
+		l := &leg{Leg: Leg{From: "the internet", To: p.name}}
+		l.addf("placement", Unknown, "where %s sits is unknown: %s", p.name, p.unknown)
+		legs = append(legs, l.done())
+	}
+	for _, d := range p.subnets {
+		if p.unknown != "" {
+			break
+		}
+		l := &leg{Leg: Leg{From: "the internet", To: d.Name()}}
+		if !p.publicIP {
+			l.addf("placement", Denied, "%s: tasks get no public IP", p.noPublic)
+		}
+		r, _ := d.RouteTable.lookupRoute(inet, "")
+		switch {
+		case r == nil:
+			l.addf("route", Denied, "subnet %s has no route to the internet (%s)", d.Name(), d.RouteTable.summary())
+		case r.Target == TargetIGW:
+			if _, ok := d.VPC.Attachments[r.IGW]; ok {
+				l.addf("route", Allowed, "subnet %s route %s", d.Name(), routeText(r))
+			} else {
+				l.addf("route", Denied, "subnet %s route %s: blackhole, %s is not attached", d.Name(), routeText(r), r.IGW.Name())
+			}
+		default:
+			l.addf("route", Denied, "subnet %s route %s: no internet gateway route, not a public subnet", d.Name(), routeText(r))
+		}
+		var open []*SGRule
+		var have []string
+		for _, sg := range p.sgs {
+			for _, r := range sg.Ingress {
+				have = append(have, sg.Name()+" "+sgRuleText(r))
+				switch {
+				case r.Unknown != "":
+					l.addf("sg", Unknown, "%s ingress rule %s is unknown (%s)", sg.Name(), sgRuleText(r), r.Unknown)
+				case !r.IPv6 && r.addrs.overlaps(inet):
+					open = append(open, r)
+					l.addf("sg", Allowed, "%s ingress %s admits the internet", sg.Name(), sgRuleText(r))
+				}
+			}
+		}
+		if len(open) == 0 {
+			if len(have) == 0 {
+				have = []string{"none"}
+			}
+			l.addf("sg", Denied, "%s admits nothing from the internet (ingress: %s)", sgNames(p.sgs), strings.Join(have, ", "))
+		} else {
+			sgOpen = true
+			r := open[0]
+			f := flow{proto: r.Proto, ports: r.Ports, addrs: inet, peer: "the internet", internet: true}
+			if r.Proto == -1 {
+				f.proto, f.ports = 6, allPorts
+			}
+			l.add(naclHop(d, false, f))
+			l.add(naclHop(d, true, f.reverse(inet, "the internet", true)))
+		}
+		legs = append(legs, l.done())
+	}
+	res := combine("the internet", p.name, flow{proto: -1}, legs)
+	res.Traffic = "any port"
+	c := want(res, Denied, "internet", p.name)
+	if c.OK && sgOpen {
+		c.OK = false
+		var blockers, opens []string
+		for _, l := range legs {
+			for _, h := range l.Hops {
+				if h.Verdict == Denied && !slices.Contains(blockers, h.Text) {
+					blockers = append(blockers, h.Text)
+				}
+				if h.Layer == "sg" && h.Verdict == Allowed && !slices.Contains(opens, h.Text) {
+					opens = append(opens, h.Text)
+				}
+			}
+		}
+		c.Why = fmt.Sprintf("the internet -> %s: %s; only %s keeps it out: let only the load balancer's security group in", p.name, strings.Join(opens, "; "), strings.Join(blockers, "; "))
+	}
+	return c
+}
+
+func sgNames(sgs []*SecurityGroup) string {
+	var ss []string
+	for _, sg := range sgs {
+		ss = append(ss, sg.Name())
+	}
+	if len(ss) == 0 {
+		return "no security group"
+	}
+	return strings.Join(ss, "+")
+}
+
+// lbToTasks checks that each load balancer in front of the service reaches
+// every task subnet on the container port: with cross-zone load balancing,
+// every load balancer node sends to every target.
+func (m *Model) lbToTasks(svc *Service, p *place, lbs []*LoadBalancer) []Check {
+	var out []Check
+	for _, lb := range lbs {
+		ports := m.linkedPorts(lb, svc)
+		var note string
+		if len(ports) == 0 {
+			for _, t := range svc.Targets {
+				ports = append(ports, t.ContainerPort)
+			}
+			if len(ports) == 0 {
+				ports = svc.Ports
+			}
+			note = fmt.Sprintf("no listener of %s forwards to a target group of %s; checked on its container port anyway", lb.Name(), svc.Name())
+		}
+		if len(ports) == 0 {
+			res := Result{From: lb.Name(), To: svc.Name(), Traffic: "tcp", Verdict: Unknown, Reason: "unknown: no container port in the service or its task definition"}
+			res.Because = []string{"no container port in the service or its task definition"}
+			out = append(out, want(res, Allowed, lb.Name(), svc.Name()))
+			continue
+		}
+		for _, port := range ports {
+			res := m.path(end{label: lb.Name(), place: placeOfLB(lb)}, end{label: svc.Name(), place: p}, flow{proto: 6, ports: span{uint32(port), uint32(port)}})
+			if note != "" {
+				res.Because = append([]string{note}, res.Because...)
+				res.Reason = string(res.Verdict) + ": " + strings.Join(res.Because, "; ")
+			}
+			out = append(out, want(res, Allowed, lb.Name(), svc.Name()))
+		}
+	}
+	return out
+}
