@@ -13,8 +13,9 @@ import (
 
 // App holds the stacks of one environment.
 type App struct {
-	Network NetworkStack
-	Service ServiceStack
+	Network  NetworkStack
+	Service  ServiceStack
+	Pipeline PipelineStack
 }
 
 // Build creates every stack of the configured environment in scope. It is
@@ -49,7 +50,20 @@ func Build(scope constructs.Construct, cfg config.Config) App {
 	// The image parameter is read by name, not by reference: it must exist
 	// before the service's first deploy.
 	service.AddStackDependency(network, jsii.String("the image parameter must exist before the service reads it"))
-	return App{Network: network, Service: service}
+	pipeline := NewPipelineStack(scope, "Pipeline", &PipelineStackProps{
+		StackProps:       props("pipeline", "CodePipeline from "+cfg.Pipeline.Repository+" to the Fargate service of "+cfg.ResourcePrefix()),
+		Pipeline:         cfg.Pipeline,
+		Arm64:            cfg.Service.Architecture == "ARM64",
+		LogRetentionDays: cfg.Service.LogRetentionDays,
+		ConnectionName:   cfg.ResourcePrefix(),
+		Repository:       service.Repository(),
+		Service:          service.Service(),
+		TaskDef:          service.TaskDefinition(),
+		ContainerName:    service.ContainerName(),
+		FailureTopic:     service.AlarmTopic(),
+		ImageParameter:   network.ImageParameter(),
+	})
+	return App{Network: network, Service: service, Pipeline: pipeline}
 }
 
 // environment pins the stacks to an account and region only when the

@@ -61,21 +61,26 @@ type ServiceStack interface {
 	AlarmTopic() sns.ITopic
 	// URL is where the service answers.
 	URL() string
+	// TaskDefinition is the task the service runs; the deploy action
+	// registers new revisions of its family and passes its roles.
+	TaskDefinition() ecs.TaskDefinition
 }
 
 type serviceStack struct {
 	awscdk.Stack
 	repo    ecr.Repository
 	service ecs.FargateService
+	taskDef ecs.FargateTaskDefinition
 	topic   sns.Topic
 	url     string
 }
 
-func (s *serviceStack) Repository() ecr.IRepository { return s.repo }
-func (s *serviceStack) Service() ecs.IBaseService   { return s.service }
-func (s *serviceStack) ContainerName() string       { return ContainerName }
-func (s *serviceStack) AlarmTopic() sns.ITopic      { return s.topic }
-func (s *serviceStack) URL() string                 { return s.url }
+func (s *serviceStack) Repository() ecr.IRepository        { return s.repo }
+func (s *serviceStack) Service() ecs.IBaseService          { return s.service }
+func (s *serviceStack) ContainerName() string              { return ContainerName }
+func (s *serviceStack) AlarmTopic() sns.ITopic             { return s.topic }
+func (s *serviceStack) URL() string                        { return s.url }
+func (s *serviceStack) TaskDefinition() ecs.TaskDefinition { return s.taskDef }
 
 // NewServiceStack builds the repository, cluster, task definition, service,
 // load balancer, autoscaling and alarms.
@@ -96,6 +101,7 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 	})
 
 	taskDef := newTaskDefinition(stack, props, s.repo)
+	s.taskDef = taskDef
 
 	// Security groups: the ALB admits the listener ports from the allowed
 	// CIDRs and may only talk to the service; the service admits only the

@@ -1,0 +1,149 @@
+package constructs
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	codebuild "github.com/aws/aws-cdk-go/awscdk/v2/awscodebuild"
+	ecr "github.com/aws/aws-cdk-go/awscdk/v2/awsecr"
+	iam "github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	ssm "github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// ImageBuildProps configures ImageBuild.
+type ImageBuildProps struct {
+	Repository ecr.IRepository
+	// ContainerName goes into imagedefinitions.json; it must be the task
+	// definition's container name, so it is passed, never retyped.
+	ContainerName string
+	// ImageParameter records the pushed image for the ServiceStack.
+	ImageParameter ssm.IStringParameter
+	Arm64          bool
+	// ComputeType is SMALL, MEDIUM, LARGE, XLARGE or 2XLARGE.
+	ComputeType   string
+	Dockerfile    string
+	BuildContext  string
+	TestCommand   string
+	RetentionDays int
+	// DockerHubSecretArn, when set, names a secret with "username" and
+	// "password"; the build logs in to Docker Hub with it.
+	DockerHubSecretArn string
+}
+
+// ImageBuild is the CodeBuild project that turns a commit into an image in
+// ECR and the imagedefinitions.json the ECS deploy action reads.
+type ImageBuild interface {
+	constructs.Construct
+	Project() codebuild.PipelineProject
+}
+
+type imageBuild struct {
+	constructs.Construct
+	project codebuild.PipelineProject
+}
+
+func (b *imageBuild) Project() codebuild.PipelineProject { return b.project }
+
+// NewImageBuild creates the project with its buildspec, generated here in Go
+// so the container name and the artifact cannot drift from the service.
+func NewImageBuild(scope constructs.Construct, id string, props *ImageBuildProps) ImageBuild {
+	b := &imageBuild{}
+	constructs.NewConstruct_Override(b, scope, &id)
+
+	image := codebuild.LinuxBuildImage_STANDARD_7_0()
+	compute := map[string]codebuild.ComputeType{
+		"SMALL": codebuild.ComputeType_SMALL, "MEDIUM": codebuild.ComputeType_MEDIUM, "LARGE": codebuild.ComputeType_LARGE,
+		"XLARGE": codebuild.ComputeType_X_LARGE, "2XLARGE": codebuild.ComputeType_X2_LARGE,
+	}[props.ComputeType]
+	if props.Arm64 {
+		// The image is built natively for the task's architecture.
+		image = codebuild.LinuxArmBuildImage_AMAZON_LINUX_2023_STANDARD_3_0()
+	}
+	env := map[string]*codebuild.BuildEnvironmentVariable{
+		"REPOSITORY_URI":  {Value: props.Repository.RepositoryUri()},
+		"REPOSITORY_NAME": {Value: props.Repository.RepositoryName()},
+		"IMAGE_PARAMETER": {Value: props.ImageParameter.ParameterName()},
+		"DOCKERFILE":      {Value: jsii.String(props.Dockerfile)},
+		"BUILD_CONTEXT":   {Value: jsii.String(props.BuildContext)},
+	}
+	if props.DockerHubSecretArn != "" {
+		env["DOCKERHUB_USERNAME"] = &codebuild.BuildEnvironmentVariable{Type: codebuild.BuildEnvironmentVariableType_SECRETS_MANAGER, Value: jsii.String(props.DockerHubSecretArn + ":username")}
+		env["DOCKERHUB_PASSWORD"] = &codebuild.BuildEnvironmentVariable{Type: codebuild.BuildEnvironmentVariableType_SECRETS_MANAGER, Value: jsii.String(props.DockerHubSecretArn + ":password")}
+	}
+
+	b.project = codebuild.NewPipelineProject(b, jsii.String("Project"), &codebuild.PipelineProjectProps{
+		Description: jsii.String("Builds the image, pushes it to ECR, writes imagedefinitions.json"),
+		Environment: &codebuild.BuildEnvironment{
+			BuildImage:  image,
+			ComputeType: compute,
+			Privileged:  jsii.Bool(true), // docker build needs the Docker daemon
+		},
+		EnvironmentVariables: &env,
+		BuildSpec:            codebuild.BuildSpec_FromObject(&map[string]any{"version": "0.2", "env": map[string]any{"shell": "bash"}, "phases": buildPhases(props), "artifacts": map[string]any{"files": []string{"imagedefinitions.json"}}}),
+		Logging: &codebuild.LoggingOptions{CloudWatch: &codebuild.CloudWatchLoggingOptions{
+			LogGroup: NewLogGroup(b, "Logs", props.RetentionDays),
+		}},
+		Timeout: awscdk.Duration_Minutes(jsii.Number(30)),
+	})
+
+	// Push and pull on this one repository, and ecr:GetAuthorizationToken,
+	// which AWS allows only on "*": no AmazonEC2ContainerRegistryFullAccess.
+	props.Repository.GrantPullPush(b.project)
+	props.Repository.Grant(b.project, jsii.String("ecr:DescribeImages"))
+	props.ImageParameter.GrantRead(b.project)
+	props.ImageParameter.GrantWrite(b.project)
+	return b
+}
+
+// buildPhases is the buildspec's phases. Each phase stops the build at its
+// first failing command: post_build would otherwise run after a failed build.
+func buildPhases(props *ImageBuildProps) map[string]any {
+	name, _ := json.Marshal(props.ContainerName)
+	pre := []string{
+		`COMMIT="${CODEBUILD_RESOLVED_SOURCE_VERSION:?the build has no source version}"`,
+		`IMAGE_TAG="${COMMIT:0:7}"`,
+		`IMAGE_URI="$REPOSITORY_URI:$IMAGE_TAG"`,
+		`aws ecr get-login-password --region "$AWS_REGION" | docker login --username AWS --password-stdin "${REPOSITORY_URI%%/*}"`,
+	}
+	if props.DockerHubSecretArn != "" {
+		pre = append(pre, `echo "$DOCKERHUB_PASSWORD" | docker login --username "$DOCKERHUB_USERNAME" --password-stdin`)
+	}
+	pre = append(pre,
+		// Tags are immutable: a retried commit reuses its image.
+		`if aws ecr describe-images --repository-name "$REPOSITORY_NAME" --image-ids imageTag="$IMAGE_TAG" >/dev/null 2>&1; then EXISTS=1; else EXISTS=0; fi`,
+		// Layer cache: the image running now, when it is one of ours.
+		`PREVIOUS="$(aws ssm get-parameter --name "$IMAGE_PARAMETER" --query Parameter.Value --output text 2>/dev/null || true)"`,
+		`CACHE_FROM=""; case "$PREVIOUS" in "$REPOSITORY_URI":*) docker pull "$PREVIOUS" && CACHE_FROM="--cache-from $PREVIOUS" || true ;; esac`,
+	)
+	var build []string
+	if props.TestCommand != "" {
+		build = append(build, props.TestCommand)
+	}
+	build = append(build,
+		`if [ "$EXISTS" = 0 ]; then DOCKER_BUILDKIT=1 docker build --build-arg BUILDKIT_INLINE_CACHE=1 $CACHE_FROM -f "$DOCKERFILE" -t "$IMAGE_URI" "$BUILD_CONTEXT"; fi`,
+	)
+	post := []string{
+		`if [ "$EXISTS" = 0 ]; then docker push "$IMAGE_URI"; fi`,
+		fmt.Sprintf(`printf '[{"name":%s,"imageUri":"%%s"}]' "$IMAGE_URI" > imagedefinitions.json`, name),
+		`cat imagedefinitions.json`,
+		`aws ssm put-parameter --name "$IMAGE_PARAMETER" --value "$IMAGE_URI" --type String --overwrite`,
+	}
+	phase := func(commands []string) map[string]any {
+		return map[string]any{"on-failure": "ABORT", "commands": commands}
+	}
+	return map[string]any{"pre_build": phase(pre), "build": phase(build), "post_build": phase(post)}
+}
+
+// GrantUseConnection lets a role use one CodeConnections connection, under
+// both of the service's action prefixes: connections created before the
+// rename answer to codestar-connections, newer ones to codeconnections.
+func GrantUseConnection(role iam.IGrantable, connectionArn string) {
+	role.GrantPrincipal().AddToPrincipalPolicy(iam.NewPolicyStatement(&iam.PolicyStatementProps{
+		Sid:       jsii.String("UseSourceConnection"),
+		Actions:   jsii.Strings("codestar-connections:UseConnection", "codeconnections:UseConnection"),
+		Resources: jsii.Strings(connectionArn),
+	}))
+}

@@ -1,0 +1,232 @@
+package stacks
+
+import (
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	codepipeline "github.com/aws/aws-cdk-go/awscdk/v2/awscodepipeline"
+	cpactions "github.com/aws/aws-cdk-go/awscdk/v2/awscodepipelineactions"
+	connections "github.com/aws/aws-cdk-go/awscdk/v2/awscodestarconnections"
+	ecr "github.com/aws/aws-cdk-go/awscdk/v2/awsecr"
+	ecs "github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
+	events "github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
+	targets "github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
+	iam "github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	s3 "github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	sns "github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	ssm "github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/cdkdemo/fargate/config"
+	appconstructs "github.com/cdkdemo/fargate/constructs"
+)
+
+// PipelineStackProps configures the pipeline of one environment.
+type PipelineStackProps struct {
+	awscdk.StackProps
+	Pipeline config.Pipeline
+	// Arm64 builds the image for ARM64 tasks, on an ARM build host.
+	Arm64            bool
+	LogRetentionDays int
+	// ConnectionName names the connection the stack creates when the
+	// configuration gives no connectionArn.
+	ConnectionName string
+
+	// From the ServiceStack.
+	Repository    ecr.IRepository
+	Service       ecs.IBaseService
+	TaskDef       ecs.TaskDefinition
+	ContainerName string
+	FailureTopic  sns.ITopic
+	// From the NetworkStack: the build records the pushed image here.
+	ImageParameter ssm.IStringParameter
+}
+
+// PipelineStack turns a git push into a running image: Source (CodeConnections)
+// → Build (CodeBuild: image to ECR, imagedefinitions.json) → optional
+// Approval → Deploy (ECS deploy action).
+type PipelineStack interface {
+	awscdk.Stack
+	Pipeline() codepipeline.Pipeline
+	// ConnectionArn is the connection the source uses (a token when created here).
+	ConnectionArn() string
+}
+
+type pipelineStack struct {
+	awscdk.Stack
+	pipeline      codepipeline.Pipeline
+	connectionArn string
+}
+
+func (s *pipelineStack) Pipeline() codepipeline.Pipeline { return s.pipeline }
+func (s *pipelineStack) ConnectionArn() string           { return s.connectionArn }
+
+// NewPipelineStack builds the pipeline, its build project and artifact bucket.
+func NewPipelineStack(scope constructs.Construct, id string, props *PipelineStackProps) PipelineStack {
+	s := &pipelineStack{}
+	awscdk.NewStack_Override(s, scope, &id, &props.StackProps)
+	stack := s.Stack
+	cfg := props.Pipeline
+
+	s.connectionArn = cfg.ConnectionArn
+	if s.connectionArn == "" {
+		conn := connections.NewCfnConnection(stack, jsii.String("Connection"), &connections.CfnConnectionProps{
+			ConnectionName: jsii.String(props.ConnectionName),
+			ProviderType:   jsii.String(cfg.Provider),
+		})
+		s.connectionArn = *conn.AttrConnectionArn()
+		awscdk.NewCfnOutput(stack, jsii.String("ConnectionArn"), &awscdk.CfnOutputProps{
+			Value:       conn.AttrConnectionArn(),
+			Description: jsii.String("Starts PENDING: approve it once in the console (Developer Tools > Settings > Connections > Update pending connection)"),
+		})
+	}
+
+	removal := awscdk.RemovalPolicy_RETAIN
+	if cfg.AutoDeleteArtifacts {
+		removal = awscdk.RemovalPolicy_DESTROY
+	}
+	artifacts := s3.NewBucket(stack, jsii.String("Artifacts"), &s3.BucketProps{
+		Encryption:        s3.BucketEncryption_S3_MANAGED,
+		EnforceSSL:        jsii.Bool(true),
+		BlockPublicAccess: s3.BlockPublicAccess_BLOCK_ALL(),
+		ObjectOwnership:   s3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
+		Versioned:         jsii.Bool(true),
+		RemovalPolicy:     removal,
+		AutoDeleteObjects: jsii.Bool(cfg.AutoDeleteArtifacts),
+		LifecycleRules: &[]*s3.LifecycleRule{{
+			Id:                                  jsii.String("ExpireArtifacts"),
+			Expiration:                          awscdk.Duration_Days(jsii.Number(30)),
+			NoncurrentVersionExpiration:         awscdk.Duration_Days(jsii.Number(7)),
+			AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(1)),
+		}},
+	})
+
+	build := appconstructs.NewImageBuild(stack, "ImageBuild", &appconstructs.ImageBuildProps{
+		Repository:         props.Repository,
+		ContainerName:      props.ContainerName,
+		ImageParameter:     props.ImageParameter,
+		Arm64:              props.Arm64,
+		ComputeType:        cfg.ComputeType,
+		Dockerfile:         cfg.Dockerfile,
+		BuildContext:       cfg.BuildContext,
+		TestCommand:        cfg.TestCommand,
+		RetentionDays:      props.LogRetentionDays,
+		DockerHubSecretArn: cfg.DockerHubSecretArn,
+	})
+
+	role := iam.NewRole(stack, jsii.String("PipelineRole"), &iam.RoleProps{
+		AssumedBy:   iam.NewServicePrincipal(jsii.String("codepipeline.amazonaws.com"), nil),
+		Description: jsii.String("The pipeline and all its actions"),
+	})
+	// The source action and the build's full clone both use the connection:
+	// without UseConnection CodeBuild fails with "authorization failed for
+	// primary source and source version".
+	appconstructs.GrantUseConnection(role, s.connectionArn)
+	appconstructs.GrantUseConnection(build.Project(), s.connectionArn)
+
+	owner, repo, _ := strings.Cut(cfg.Repository, "/")
+	sourceOutput := codepipeline.NewArtifact(jsii.String("Source"), nil)
+	buildOutput := codepipeline.NewArtifact(jsii.String("Image"), nil)
+	source := cpactions.NewCodeStarConnectionsSourceAction(&cpactions.CodeStarConnectionsSourceActionProps{
+		ActionName:           jsii.String("Source"),
+		ConnectionArn:        jsii.String(s.connectionArn),
+		Owner:                jsii.String(owner),
+		Repo:                 jsii.String(repo),
+		Branch:               jsii.String(cfg.Branch),
+		Output:               sourceOutput,
+		CodeBuildCloneOutput: jsii.Bool(true), // git metadata in the build
+		TriggerOnPush:        jsii.Bool(true),
+	})
+	stages := []*codepipeline.StageProps{
+		{StageName: jsii.String("Source"), Actions: &[]codepipeline.IAction{source}},
+		{StageName: jsii.String("Build"), Actions: &[]codepipeline.IAction{cpactions.NewCodeBuildAction(&cpactions.CodeBuildActionProps{
+			ActionName: jsii.String("BuildImage"),
+			Project:    build.Project(),
+			Input:      sourceOutput,
+			Outputs:    &[]codepipeline.Artifact{buildOutput},
+		})}},
+	}
+	if cfg.ManualApproval {
+		stages = append(stages, &codepipeline.StageProps{StageName: jsii.String("Approval"), Actions: &[]codepipeline.IAction{
+			cpactions.NewManualApprovalAction(&cpactions.ManualApprovalActionProps{
+				ActionName:            jsii.String("Approve"),
+				AdditionalInformation: jsii.String("The image is built and pushed; approve to deploy it."),
+			}),
+		}})
+	}
+	stages = append(stages, &codepipeline.StageProps{StageName: jsii.String("Deploy"), Actions: &[]codepipeline.IAction{
+		cpactions.NewEcsDeployAction(&cpactions.EcsDeployActionProps{
+			ActionName: jsii.String("Deploy"),
+			Service:    props.Service,
+			Input:      buildOutput,
+			Role:       newDeployRole(stack, role, artifacts, props),
+			// Not the 60-minute default: a deploy that cannot finish fails
+			// fast, and the circuit breaker rolls the service back.
+			DeploymentTimeout: awscdk.Duration_Minutes(jsii.Number(cfg.DeployTimeoutMinutes)),
+		}),
+	}})
+
+	s.pipeline = codepipeline.NewPipeline(stack, jsii.String("Pipeline"), &codepipeline.PipelineProps{
+		PipelineType:              codepipeline.PipelineType_V2,
+		ArtifactBucket:            artifacts,
+		CrossAccountKeys:          jsii.Bool(false),
+		Role:                      role,
+		UsePipelineRoleForActions: jsii.Bool(true),
+		RestartExecutionOnUpdate:  jsii.Bool(false),
+		Stages:                    &stages,
+		Triggers: &[]*codepipeline.TriggerProps{{
+			ProviderType: codepipeline.ProviderType_CODE_STAR_SOURCE_CONNECTION,
+			GitConfiguration: &codepipeline.GitConfiguration{
+				SourceAction: source,
+				PushFilter:   &[]*codepipeline.GitPushFilter{{BranchesIncludes: jsii.Strings(cfg.Branch)}},
+			},
+		}},
+	})
+
+	s.pipeline.OnStateChange(jsii.String("Failed"), &events.OnEventOptions{
+		Description:  jsii.String("A pipeline execution failed"),
+		EventPattern: &events.EventPattern{Detail: &map[string]interface{}{"state": []string{"FAILED"}}},
+		Target: targets.NewSnsTopic(props.FailureTopic, &targets.SnsTopicProps{
+			Message: events.RuleTargetInput_FromText(jsii.String(
+				"Pipeline " + *events.EventField_FromPath(jsii.String("$.detail.pipeline")) +
+					" execution " + *events.EventField_FromPath(jsii.String("$.detail.execution-id")) + " failed.")),
+		}),
+	})
+
+	awscdk.NewCfnOutput(stack, jsii.String("PipelineName"), &awscdk.CfnOutputProps{Value: s.pipeline.PipelineName()})
+	return s
+}
+
+// newDeployRole is the ECS deploy action's role, written out in full: the
+// CDK's own grants for this action use "*" for every ECS action and for
+// iam:PassRole, so the role handed to the action ignores them and carries
+// only what the deploy needs, on this service, its task family and its
+// two roles. "*" remains where ECS allows nothing narrower.
+func newDeployRole(stack awscdk.Stack, pipelineRole iam.IRole, artifacts s3.IBucket, props *PipelineStackProps) iam.IRole {
+	role := iam.NewRole(stack, jsii.String("DeployRole"), &iam.RoleProps{
+		AssumedBy:   iam.NewArnPrincipal(pipelineRole.RoleArn()),
+		Description: jsii.String("The pipeline's ECS deploy action: this service, its task family and roles"),
+	})
+	cluster := props.Service.Cluster()
+	statements := []*iam.PolicyStatementProps{
+		{Sid: jsii.String("UpdateThisService"), Actions: jsii.Strings("ecs:DescribeServices", "ecs:UpdateService"), Resources: &[]*string{props.Service.ServiceArn()}},
+		// RegisterTaskDefinition and DescribeTaskDefinition take no resource.
+		{Sid: jsii.String("RegisterRevisions"), Actions: jsii.Strings("ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition"), Resources: jsii.Strings("*")},
+		{Sid: jsii.String("TagRevisions"), Actions: jsii.Strings("ecs:TagResource"), Resources: &[]*string{
+			stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("ecs"), Resource: jsii.String("task-definition"), ArnFormat: awscdk.ArnFormat_SLASH_RESOURCE_NAME, ResourceName: jsii.String(*props.TaskDef.Family() + ":*")}),
+		}},
+		{Sid: jsii.String("WatchTasks"), Actions: jsii.Strings("ecs:DescribeTasks"), Resources: &[]*string{
+			stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("ecs"), Resource: jsii.String("task"), ArnFormat: awscdk.ArnFormat_SLASH_RESOURCE_NAME, ResourceName: jsii.String(*cluster.ClusterName() + "/*")}),
+		}},
+		// ListTasks is authorized on container instances or "*"; the
+		// condition keeps it to this cluster.
+		{Sid: jsii.String("ListClusterTasks"), Actions: jsii.Strings("ecs:ListTasks"), Resources: jsii.Strings("*"), Conditions: &map[string]interface{}{"ArnEquals": map[string]interface{}{"ecs:cluster": cluster.ClusterArn()}}},
+		{Sid: jsii.String("PassTaskRoles"), Actions: jsii.Strings("iam:PassRole"), Resources: &[]*string{props.TaskDef.TaskRole().RoleArn(), props.TaskDef.ExecutionRole().RoleArn()}},
+	}
+	for _, st := range statements {
+		role.AddToPolicy(iam.NewPolicyStatement(st))
+	}
+	artifacts.GrantRead(role, nil)
+	return role.WithoutPolicyUpdates(nil)
+}
