@@ -144,6 +144,15 @@ func (l *leg) done() Leg {
 	return l.Leg
 }
 
+// peerLabel shows the other end of a connection as a security group sees
+// it: its groups and its subnet's addresses.
+func peerLabel(p *place, sn *Subnet) string {
+	if !p.sgLayer {
+		return subnetLabel(sn)
+	}
+	return fmt.Sprintf("%s (%s in %s)", p.name, sgNames(p.sgs), sn.CIDR)
+}
+
 func subnetLabel(sn *Subnet) string {
 	if sn.CIDR == "" {
 		return sn.Name()
@@ -178,7 +187,7 @@ func (m *Model) within(src *place, s *Subnet, dst *place, d *Subnet, f flow) Leg
 	}
 	if src.sgLayer {
 		out := f
-		out.addrs, out.peer = d.addrs, dst.name
+		out.addrs, out.peer = d.addrs, peerLabel(dst, d)
 		l.add(sgHop(src.name, src.sgs, true, out, dst.sgs))
 	}
 	r, except := s.RouteTable.lookupRoute(d.addrs, "")
@@ -197,12 +206,8 @@ func (m *Model) within(src *place, s *Subnet, dst *place, d *Subnet, f flow) Leg
 	nacls(l, s, d, f)
 	if dst.sgLayer {
 		in := f
-		in.addrs, in.peer = s.addrs, src.name
-		if !src.sgLayer {
-			in.peer = subnetLabel(s)
-		}
-		peers := src.sgs
-		l.add(sgHop(dst.name, dst.sgs, false, in, peers))
+		in.addrs, in.peer = s.addrs, peerLabel(src, s)
+		l.add(sgHop(dst.name, dst.sgs, false, in, src.sgs))
 	}
 	m.accepts(l, dst, f)
 	return l.done()

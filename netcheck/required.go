@@ -334,7 +334,7 @@ func (m *Model) internetToTasks(p *place) Check {
 				}
 			}
 		}
-		c.Why = fmt.Sprintf("the internet -> %s: %s; only %s keeps it out: let only the load balancer's security group in", p.name, strings.Join(opens, "; "), strings.Join(blockers, "; "))
+		c.Why = fmt.Sprintf("the internet -> %s any port must be denied by its security group too: %s; it is kept out only by: %s. Let only the load balancer's security group in", p.name, strings.Join(opens, "; "), strings.Join(blockers, "; "))
 	}
 	return c
 }
