@@ -36,9 +36,10 @@ synth: deps
 	cdk synth --quiet $(CDK_CONTEXT)
 	@echo "synthesized $(ENV): $$(ls cdk.out/*.template.json | xargs -n1 basename | tr '\n' ' ')"
 
-## test: the whole test suite
+## test: the whole test suite: the app's stacks and tools, and the sample application
 test: deps
 	go test ./...
+	cd app && go test ./...
 
 ## deploy, diff, destroy: against the AWS profile PROFILE (default cdkdemo)
 deploy: deps

@@ -153,7 +153,7 @@ func TestServiceStack(t *testing.T) {
 		if jsonOf(container["PortMappings"]) != `[{"ContainerPort":80,"Name":"http","Protocol":"tcp"}]` {
 			t.Errorf("port mappings %s", jsonOf(container["PortMappings"]))
 		}
-		if jsonOf(container["Environment"]) != `[{"Name":"PORT","Value":"80"}]` {
+		if jsonOf(container["Environment"]) != `[{"Name":"HEALTH_CHECK_PATH","Value":"/"},{"Name":"PORT","Value":"80"}]` {
 			t.Errorf("environment %s", jsonOf(container["Environment"]))
 		}
 		logCfg := container["LogConfiguration"].(map[string]any)
@@ -427,7 +427,7 @@ func TestServiceVariants(t *testing.T) {
 		}
 	})
 	t.Run("environment and secrets", func(t *testing.T) {
-		if jsonOf(container["Environment"]) != `[{"Name":"MODE","Value":"fast"},{"Name":"PORT","Value":"80"}]` {
+		if jsonOf(container["Environment"]) != `[{"Name":"HEALTH_CHECK_PATH","Value":"/"},{"Name":"MODE","Value":"fast"},{"Name":"PORT","Value":"80"}]` {
 			t.Errorf("environment %s", jsonOf(container["Environment"]))
 		}
 		secrets := jsonOf(container["Secrets"])

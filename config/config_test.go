@@ -226,6 +226,8 @@ func TestInvalid(t *testing.T) {
 			[]string{`environments.dev.secrets: "my-db-password" (for DB_PASSWORD) is not a Secrets Manager secret ARN`}},
 		{"env var names", map[string]any{"environment": map[string]any{"1X": "a", "PORT": "8080"}}, nil,
 			[]string{`environments.dev.environment: "1X" is not an environment variable name`, `environments.dev.environment: "PORT" is set by the app from containerPort`}},
+		{"health path variable is the app's", map[string]any{"secrets": map[string]any{"HEALTH_CHECK_PATH": "arn:aws:ssm:us-east-1:123456789012:parameter/x"}}, nil,
+			[]string{`environments.dev.secrets: "HEALTH_CHECK_PATH" is set by the app from healthCheckPath; set healthCheckPath instead`}},
 		{"nobody admitted", map[string]any{"allowedCidrs": []any{}}, nil,
 			[]string{`environments.dev.allowedCidrs: [] is empty: the ALB would admit nobody`}},
 		{"placeholder cannot answer another port", map[string]any{"containerPort": 8080}, nil,

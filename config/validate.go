@@ -51,6 +51,10 @@ var (
 	branchBadRe  = regexp.MustCompile(`[\s~^:?*\[\\]|\.\.|@\{|^[-/]|/$|\.lock$|^$`)
 )
 
+// reservedEnv are the container's environment variables the app sets
+// itself, from the setting named.
+var reservedEnv = map[string]string{"PORT": "containerPort", "HEALTH_CHECK_PATH": "healthCheckPath"}
+
 // validator collects problems, each naming the key path, the value and what
 // is allowed.
 type validator struct {
@@ -219,8 +223,8 @@ func (v *validator) service() {
 		switch {
 		case !envVarRe.MatchString(name):
 			v.bad("environment", name, "is not an environment variable name: letters, digits and _, not starting with a digit")
-		case name == "PORT":
-			v.bad("environment", name, "is set by the app from containerPort; set containerPort instead")
+		case reservedEnv[name] != "":
+			v.bad("environment", name, "is set by the app from %s; set %s instead", reservedEnv[name], reservedEnv[name])
 		}
 	}
 	for _, name := range sortedKeys(s.Secrets) {
@@ -228,8 +232,8 @@ func (v *validator) service() {
 		switch {
 		case !envVarRe.MatchString(name):
 			v.bad("secrets", name, "is not an environment variable name: letters, digits and _, not starting with a digit")
-		case name == "PORT":
-			v.bad("secrets", name, "is set by the app from containerPort; set containerPort instead")
+		case reservedEnv[name] != "":
+			v.bad("secrets", name, "is set by the app from %s; set %s instead", reservedEnv[name], reservedEnv[name])
 		case s.Environment[name] != "":
 			v.bad("secrets", name, "is also set in environment; a variable comes from one place")
 		}

@@ -297,7 +297,12 @@ func newTaskDefinition(stack awscdk.Stack, props *ServiceStackProps, repo ecr.Re
 		}))
 	}
 
-	env := map[string]*string{"PORT": jsii.String(strconv.Itoa(cfg.ContainerPort))}
+	// The app's contract: listen on $PORT, answer the health check at
+	// $HEALTH_CHECK_PATH.
+	env := map[string]*string{
+		"PORT":              jsii.String(strconv.Itoa(cfg.ContainerPort)),
+		"HEALTH_CHECK_PATH": jsii.String(cfg.HealthCheck.Path),
+	}
 	for k, v := range cfg.Environment {
 		env[k] = jsii.String(v)
 	}
@@ -335,11 +340,11 @@ var completeSecretArn = regexp.MustCompile(`-[A-Za-z0-9]{6}$`)
 func containerSecret(scope constructs.Construct, name, arn string) ecs.Secret {
 	id := jsii.String("Secret" + name)
 	if strings.Contains(arn, ":ssm:") {
-		param := ssm.StringParameter_FromStringParameterArn(scope, id, jsii.String(arn))
 		// The stacks are environment-agnostic, so the CDK cannot tell whether
 		// the parameter's account is the stack's own and warns on every ARN.
-		awscdk.Annotations_Of(param).AcknowledgeWarning(jsii.String("@aws-cdk/aws-ssm:crossAccountReferenceSameRegion"), jsii.String("secrets are read by ARN; a parameter shared from another account must be in the stack's region, as the README says"))
-		return ecs.Secret_FromSsmParameter(param)
+		awscdk.Annotations_Of(scope).AcknowledgeWarning(jsii.String("aws-cdk-lib/aws-ssm:crossAccountReferenceSameRegion"),
+			jsii.String("secrets are read by ARN; a parameter shared from another account must be in the stack's region, as the README says"))
+		return ecs.Secret_FromSsmParameter(ssm.StringParameter_FromStringParameterArn(scope, id, jsii.String(arn)))
 	}
 	if completeSecretArn.MatchString(arn) {
 		return ecs.Secret_FromSecretsManager(secretsmanager.Secret_FromSecretCompleteArn(scope, id, jsii.String(arn)), nil)

@@ -1,0 +1,3 @@
+module example.com/fargate-sample
+
+go 1.26

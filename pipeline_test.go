@@ -1,0 +1,392 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// buildSpec is the buildspec of the pipeline's CodeBuild project, parsed
+// out of the synthesized template.
+type buildSpec struct {
+	Version string
+	Phases  map[string]struct {
+		OnFailure string `json:"on-failure"`
+		Commands  []string
+	}
+	Artifacts struct{ Files []string }
+}
+
+func parseBuildSpec(t *testing.T, tm template) (string, map[string]any, buildSpec) {
+	t.Helper()
+	id, project := tm.Only(t, "AWS::CodeBuild::Project")
+	var spec buildSpec
+	if err := json.Unmarshal([]byte(project["Source"].(map[string]any)["BuildSpec"].(string)), &spec); err != nil {
+		t.Fatalf("buildspec: %v", err)
+	}
+	return id, project, spec
+}
+
+// pipelineStages returns the pipeline's stages by name, in order.
+func pipelineStages(t *testing.T, tm template) (map[string]any, []map[string]any) {
+	t.Helper()
+	_, p := tm.Only(t, "AWS::CodePipeline::Pipeline")
+	var stages []map[string]any
+	for _, st := range p["Stages"].([]any) {
+		stages = append(stages, st.(map[string]any))
+	}
+	return p, stages
+}
+
+func action(stage map[string]any) map[string]any {
+	return stage["Actions"].([]any)[0].(map[string]any)
+}
+
+func TestPipelineStack(t *testing.T) {
+	s := synth(t, nil)
+	tm := s.templates["Pipeline"]
+	svc := s.templates["Service"]
+	projectID, project, spec := parseBuildSpec(t, tm)
+	pipeline, stages := pipelineStages(t, tm)
+	connID, conn := tm.Only(t, "AWS::CodeStarConnections::Connection")
+	pipelineRole := ref(pipeline["RoleArn"])
+	buildRole := ref(project["ServiceRole"])
+
+	t.Run("1: pipeline and build roles may use the connection, under both prefixes, on its ARN only", func(t *testing.T) {
+		if conn["ProviderType"] != "GitHub" {
+			t.Errorf("connection %s", jsonOf(conn))
+		}
+		out := tm["Outputs"].(map[string]any)["ConnectionArn"].(map[string]any)
+		if ref(out["Value"]) != connID || !strings.Contains(out["Description"].(string), "PENDING") {
+			t.Errorf("ConnectionArn output %s", jsonOf(out))
+		}
+		for _, role := range []string{pipelineRole, buildRole} {
+			granted := map[string]bool{}
+			for _, st := range policyStatements(tm, role) {
+				for _, a := range strs(st["Action"]) {
+					if strings.HasSuffix(a, ":UseConnection") {
+						if r := jsonOf(st["Resource"]); r != `{"Fn::GetAtt":["`+connID+`","ConnectionArn"]}` {
+							t.Errorf("%s: %s on %s", role, a, r)
+						}
+						granted[a] = true
+					}
+				}
+			}
+			if !granted["codestar-connections:UseConnection"] || !granted["codeconnections:UseConnection"] {
+				t.Errorf("%s may use the connection with %v, want both prefixes", role, granted)
+			}
+		}
+		src := action(stages[0])
+		if cfg := src["Configuration"].(map[string]any); ref(cfg["ConnectionArn"]) != connID || cfg["FullRepositoryId"] != "example-org/fargate-demo" || cfg["BranchName"] != "main" || cfg["OutputArtifactFormat"] != "CODEBUILD_CLONE_REF" {
+			t.Errorf("source %s", jsonOf(cfg))
+		}
+		if ref(src["RoleArn"]) != "" {
+			t.Errorf("the source action has a role of its own; the pipeline role should act")
+		}
+	})
+	t.Run("2: the build may log in to ECR and push to this repository only", func(t *testing.T) {
+		var token, push bool
+		for _, st := range policyStatements(tm, buildRole) {
+			acts := strs(st["Action"])
+			if slices.Equal(acts, []string{"ecr:GetAuthorizationToken"}) && st["Resource"] == "*" {
+				token = true
+			}
+			if slices.Contains(acts, "ecr:PutImage") {
+				push = slices.Contains(acts, "ecr:InitiateLayerUpload") && slices.Contains(acts, "ecr:CompleteLayerUpload")
+				repoID, _ := svc.Only(t, "AWS::ECR::Repository")
+				if s.imported(st["Resource"]) == "" || !strings.Contains(jsonOf(st["Resource"]), repoID) {
+					t.Errorf("push on %s, want the ServiceStack's repository", jsonOf(st["Resource"]))
+				}
+			}
+		}
+		if !token || !push {
+			t.Errorf("GetAuthorizationToken on *: %v, push on the repository: %v", token, push)
+		}
+	})
+	t.Run("3: the sample Dockerfile builds from ECR Public only", func(t *testing.T) {
+		f, err := os.Open("app/Dockerfile")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		var froms int
+		sc := bufio.NewScanner(f)
+		stagesSeen := map[string]bool{}
+		for sc.Scan() {
+			fields := strings.Fields(sc.Text())
+			if len(fields) < 2 || !strings.EqualFold(fields[0], "FROM") {
+				continue
+			}
+			froms++
+			img := fields[1]
+			if !strings.HasPrefix(img, "public.ecr.aws/") && img != "scratch" && !stagesSeen[img] {
+				t.Errorf("FROM %s is not on ECR Public", img)
+			}
+			if len(fields) >= 4 && strings.EqualFold(fields[2], "AS") {
+				stagesSeen[fields[3]] = true
+			}
+		}
+		if froms < 2 {
+			t.Errorf("want a multi-stage Dockerfile, found %d FROM lines", froms)
+		}
+		if user := lastInstruction(t, "app/Dockerfile", "USER"); user == "" || user == "root" || strings.HasPrefix(user, "0") {
+			t.Errorf("the image runs as %q, want a non-root user", user)
+		}
+		if strings.Contains(jsonOf(spec), "DOCKERHUB") {
+			t.Errorf("Docker Hub login without a configured secret")
+		}
+	})
+	t.Run("4: imagedefinitions.json names the task definition's container", func(t *testing.T) {
+		_, taskDef := svc.Only(t, "AWS::ECS::TaskDefinition")
+		want := taskDef["ContainerDefinitions"].([]any)[0].(map[string]any)["Name"].(string)
+		re := regexp.MustCompile(`^printf '(\[\{"name":"([^"]+)","imageUri":"%s"\}\])' "\$IMAGE_URI" > imagedefinitions\.json$`)
+		var got []string
+		for _, c := range spec.Phases["post_build"].Commands {
+			if m := re.FindStringSubmatch(c); m != nil {
+				var defs []map[string]string
+				if err := json.Unmarshal([]byte(strings.Replace(m[1], "%s", "x", 1)), &defs); err != nil {
+					t.Errorf("imagedefinitions.json would not be JSON: %v", err)
+				}
+				got = append(got, m[2])
+			}
+		}
+		if len(got) != 1 || got[0] != want {
+			t.Errorf("imagedefinitions.json names %v, the task definition's container is %q", got, want)
+		}
+		if !slices.Equal(spec.Artifacts.Files, []string{"imagedefinitions.json"}) {
+			t.Errorf("artifact files %v", spec.Artifacts.Files)
+		}
+		for name, ph := range spec.Phases {
+			if ph.OnFailure != "ABORT" {
+				t.Errorf("phase %s goes on after a failure", name)
+			}
+		}
+	})
+	t.Run("5: deploy times out in 15 minutes, failures are notified", func(t *testing.T) {
+		deploy := action(stages[len(stages)-1])
+		cfg := deploy["Configuration"].(map[string]any)
+		if deploy["ActionTypeId"].(map[string]any)["Provider"] != "ECS" || cfg["DeploymentTimeout"] != 15.0 {
+			t.Errorf("deploy %s", jsonOf(deploy))
+		}
+		_, rule := tm.Only(t, "AWS::Events::Rule")
+		pattern := jsonOf(rule["EventPattern"])
+		topicID, _ := svc.Only(t, "AWS::SNS::Topic")
+		targets := rule["Targets"].([]any)
+		if !strings.Contains(pattern, `"state":["FAILED"]`) || !strings.Contains(pattern, `"detail-type":["CodePipeline Pipeline Execution State Change"]`) || len(targets) != 1 || s.imported(targets[0].(map[string]any)["Arn"]) != topicID {
+			t.Errorf("failure rule %s -> %s, want the ServiceStack's topic %s", pattern, jsonOf(targets), topicID)
+		}
+	})
+	t.Run("6: deploy targets the service whose private subnets reach ECR", func(t *testing.T) {
+		cfg := action(stages[len(stages)-1])["Configuration"].(map[string]any)
+		serviceID, service := svc.Only(t, "AWS::ECS::Service")
+		clusterID, _ := svc.Only(t, "AWS::ECS::Cluster")
+		if s.imported(cfg["ClusterName"]) != clusterID || !strings.Contains(jsonOf(cfg["ServiceName"]), serviceID) {
+			t.Errorf("deploy to %s / %s, want %s / %s", jsonOf(cfg["ClusterName"]), jsonOf(cfg["ServiceName"]), clusterID, serviceID)
+		}
+		net := s.templates["Network"]
+		routes := defaultRoutes(net)
+		_, subnets := network(t, net)
+		tables := map[string]string{}
+		for _, sn := range subnets {
+			tables[sn.id] = sn.routeTable
+		}
+		for _, sub := range s.importedAll(service["NetworkConfiguration"].(map[string]any)["AwsvpcConfiguration"].(map[string]any)["Subnets"]) {
+			if r := routes[tables[sub]]; r == nil || ref(r["NatGatewayId"]) == "" {
+				t.Errorf("service subnet %s has no route to a NAT gateway", sub)
+			}
+		}
+	})
+	t.Run("pipeline V2, push trigger on the branch, stage order, artifacts wired", func(t *testing.T) {
+		if pipeline["PipelineType"] != "V2" {
+			t.Errorf("pipeline type %v", pipeline["PipelineType"])
+		}
+		if jsonOf(pipeline["Triggers"]) != `[{"GitConfiguration":{"Push":[{"Branches":{"Includes":["main"]}}],"SourceActionName":"Source"},"ProviderType":"CodeStarSourceConnection"}]` {
+			t.Errorf("triggers %s", jsonOf(pipeline["Triggers"]))
+		}
+		var names []string
+		for _, st := range stages {
+			names = append(names, st["Name"].(string))
+		}
+		if !slices.Equal(names, []string{"Source", "Build", "Deploy"}) {
+			t.Errorf("stages %v (dev has no approval)", names)
+		}
+		out := func(a map[string]any, key string) string { return jsonOf(a[key]) }
+		src, bld, dep := action(stages[0]), action(stages[1]), action(stages[2])
+		if out(src, "OutputArtifacts") != out(bld, "InputArtifacts") || out(bld, "OutputArtifacts") != out(dep, "InputArtifacts") || out(bld, "InputArtifacts") == "null" || out(dep, "InputArtifacts") == "null" {
+			t.Errorf("artifacts: source %s -> build %s / %s -> deploy %s", out(src, "OutputArtifacts"), out(bld, "InputArtifacts"), out(bld, "OutputArtifacts"), out(dep, "InputArtifacts"))
+		}
+		if ref(bld["Configuration"].(map[string]any)["ProjectName"]) != projectID {
+			t.Errorf("build action runs %s", jsonOf(bld["Configuration"]))
+		}
+	})
+	t.Run("artifact bucket: encrypted, SSL only, private, emptied on destroy in dev", func(t *testing.T) {
+		bucket := ref(pipeline["ArtifactStore"].(map[string]any)["Location"])
+		b := tm.Props(bucket)
+		if !strings.Contains(jsonOf(b["BucketEncryption"]), "SSEAlgorithm") || jsonOf(b["PublicAccessBlockConfiguration"]) != `{"BlockPublicAcls":true,"BlockPublicPolicy":true,"IgnorePublicAcls":true,"RestrictPublicBuckets":true}` {
+			t.Errorf("bucket %s", jsonOf(b))
+		}
+		ssl := false
+		for _, p := range tm.Resources("AWS::S3::BucketPolicy") {
+			props := p["Properties"].(map[string]any)
+			ssl = ssl || (ref(props["Bucket"]) == bucket && strings.Contains(jsonOf(props), `"aws:SecureTransport":"false"`))
+		}
+		if !ssl || len(tm.Resources("Custom::S3AutoDeleteObjects")) != 1 {
+			t.Errorf("SSL-only policy %v, auto-delete resources %d", ssl, len(tm.Resources("Custom::S3AutoDeleteObjects")))
+		}
+	})
+	t.Run("build: privileged, current image, logs, short commit tag, layer cache", func(t *testing.T) {
+		env := project["Environment"].(map[string]any)
+		if env["PrivilegedMode"] != true || env["Image"] != "aws/codebuild/standard:7.0" || env["ComputeType"] != "BUILD_GENERAL1_SMALL" || env["Type"] != "LINUX_CONTAINER" {
+			t.Errorf("environment %s", jsonOf(env))
+		}
+		logs := project["LogsConfig"].(map[string]any)["CloudWatchLogs"].(map[string]any)
+		if tm.Props(ref(logs["GroupName"]))["RetentionInDays"] != float64(s.cfg.Service.LogRetentionDays) {
+			t.Errorf("build logs %s", jsonOf(logs))
+		}
+		all := strings.Join(slices.Concat(spec.Phases["pre_build"].Commands, spec.Phases["build"].Commands, spec.Phases["post_build"].Commands), "\n")
+		for _, want := range []string{`${CODEBUILD_RESOLVED_SOURCE_VERSION`, `IMAGE_TAG="${COMMIT:0:7}"`, `--cache-from`, `-f "$DOCKERFILE"`, `"$BUILD_CONTEXT"`, `docker push "$IMAGE_URI"`, `aws ssm put-parameter --name "$IMAGE_PARAMETER"`} {
+			if !strings.Contains(all, want) {
+				t.Errorf("buildspec lacks %s", want)
+			}
+		}
+		vars := map[string]string{}
+		for _, v := range env["EnvironmentVariables"].([]any) {
+			m := v.(map[string]any)
+			vars[m["Name"].(string)] = jsonOf(m["Value"])
+		}
+		if vars["DOCKERFILE"] != `"app/Dockerfile"` || vars["BUILD_CONTEXT"] != `"app"` {
+			t.Errorf("build variables %v", vars)
+		}
+	})
+	t.Run("image record: the build may write the image parameter, and only it", func(t *testing.T) {
+		paramID, _ := s.templates["Network"].Only(t, "AWS::SSM::Parameter")
+		for _, st := range policyStatements(tm, buildRole) {
+			if slices.Contains(strs(st["Action"]), "ssm:PutParameter") {
+				if r := jsonOf(st["Resource"]); !strings.Contains(r, paramID) || strings.Contains(r, `"*"`) {
+					t.Errorf("ssm:PutParameter on %s, want the image parameter %s", r, paramID)
+				}
+			}
+		}
+	})
+}
+
+// lastInstruction returns the argument of a Dockerfile's last instruction
+// of a kind, e.g. its final USER.
+func lastInstruction(t *testing.T, path, kind string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last string
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && strings.EqualFold(f[0], kind) {
+			last = f[1]
+		}
+	}
+	return last
+}
+
+func TestPipelineVariants(t *testing.T) {
+	s := synth(t, map[string]any{
+		"env":                  "prod",
+		"connectionArn":        "arn:aws:codeconnections:us-east-1:123456789012:connection/0a1b2c3d-0000-1111-2222-333344445555",
+		"sourceProvider":       "Bitbucket",
+		"sourceBranch":         "release",
+		"dockerHubSecretArn":   "arn:aws:secretsmanager:us-east-1:123456789012:secret:dockerhub-AbCdEf",
+		"buildTestCommand":     "docker build --target test -f app/Dockerfile app",
+		"deployTimeoutMinutes": "20",
+		"architecture":         "ARM64",
+		"cpu":                  "1024",
+		"memory":               "2048",
+	})
+	tm := s.templates["Pipeline"]
+	_, project, spec := parseBuildSpec(t, tm)
+	pipeline, stages := pipelineStages(t, tm)
+	const connArn = "arn:aws:codeconnections:us-east-1:123456789012:connection/0a1b2c3d-0000-1111-2222-333344445555"
+
+	t.Run("an existing connection is used, none created", func(t *testing.T) {
+		if n := len(tm.Resources("AWS::CodeStarConnections::Connection")); n != 0 {
+			t.Errorf("%d connections created", n)
+		}
+		for _, role := range []string{ref(pipeline["RoleArn"]), ref(project["ServiceRole"])} {
+			for _, st := range policyStatements(tm, role) {
+				if strings.Contains(jsonOf(st["Action"]), "UseConnection") && st["Resource"] != connArn {
+					t.Errorf("%s: UseConnection on %s", role, jsonOf(st["Resource"]))
+				}
+			}
+		}
+	})
+	t.Run("prod: approval before deploy, trigger on the branch", func(t *testing.T) {
+		var names []string
+		for _, st := range stages {
+			names = append(names, st["Name"].(string))
+		}
+		if !slices.Equal(names, []string{"Source", "Build", "Approval", "Deploy"}) {
+			t.Errorf("stages %v", names)
+		}
+		if action(stages[2])["ActionTypeId"].(map[string]any)["Category"] != "Approval" {
+			t.Errorf("approval %s", jsonOf(action(stages[2])))
+		}
+		if !strings.Contains(jsonOf(pipeline["Triggers"]), `"Includes":["release"]`) {
+			t.Errorf("triggers %s", jsonOf(pipeline["Triggers"]))
+		}
+		if cfg := action(stages[3])["Configuration"].(map[string]any); cfg["DeploymentTimeout"] != 20.0 {
+			t.Errorf("deploy timeout %v", cfg["DeploymentTimeout"])
+		}
+	})
+	t.Run("Docker Hub login with the named secret, read on it only", func(t *testing.T) {
+		pre := strings.Join(spec.Phases["pre_build"].Commands, "\n")
+		if !strings.Contains(pre, `docker login --username "$DOCKERHUB_USERNAME" --password-stdin`) {
+			t.Errorf("no Docker Hub login in %s", pre)
+		}
+		var types []string
+		for _, v := range project["Environment"].(map[string]any)["EnvironmentVariables"].([]any) {
+			m := v.(map[string]any)
+			if strings.HasPrefix(m["Name"].(string), "DOCKERHUB_") {
+				types = append(types, m["Type"].(string)+" "+m["Value"].(string))
+			}
+		}
+		want := []string{"SECRETS_MANAGER arn:aws:secretsmanager:us-east-1:123456789012:secret:dockerhub-AbCdEf:password", "SECRETS_MANAGER arn:aws:secretsmanager:us-east-1:123456789012:secret:dockerhub-AbCdEf:username"}
+		if !sameSet(types, want) {
+			t.Errorf("Docker Hub variables %v", types)
+		}
+		var reads []string
+		for _, st := range policyStatements(tm, ref(project["ServiceRole"])) {
+			if strings.Contains(jsonOf(st["Action"]), "secretsmanager:") {
+				reads = append(reads, strs(st["Resource"])...)
+			}
+		}
+		if len(reads) == 0 {
+			t.Errorf("the build may not read the Docker Hub secret")
+		}
+		for _, r := range reads {
+			if !strings.HasPrefix(r, "arn:aws:secretsmanager:us-east-1:123456789012:secret:dockerhub-") {
+				t.Errorf("secret read on %s", r)
+			}
+		}
+	})
+	t.Run("test command runs before the image is built and pushed", func(t *testing.T) {
+		build := spec.Phases["build"].Commands
+		if len(build) < 2 || build[0] != "docker build --target test -f app/Dockerfile app" || !strings.Contains(build[1], "docker build") {
+			t.Errorf("build phase %v", build)
+		}
+	})
+	t.Run("ARM64 image built on an ARM host", func(t *testing.T) {
+		env := project["Environment"].(map[string]any)
+		if env["Type"] != "ARM_CONTAINER" || !strings.Contains(env["Image"].(string), "aarch64") {
+			t.Errorf("environment %s", jsonOf(env))
+		}
+	})
+	t.Run("prod keeps its artifacts", func(t *testing.T) {
+		bucket := ref(pipeline["ArtifactStore"].(map[string]any)["Location"])
+		r := tm["Resources"].(map[string]any)[bucket].(map[string]any)
+		if r["DeletionPolicy"] != "Retain" || len(tm.Resources("Custom::S3AutoDeleteObjects")) != 0 {
+			t.Errorf("artifact bucket %v, auto-delete %d", r["DeletionPolicy"], len(tm.Resources("Custom::S3AutoDeleteObjects")))
+		}
+	})
+}
