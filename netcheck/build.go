@@ -341,11 +341,12 @@ func (m *Model) sgRule(st *Stack, v any, egress bool, origin string) *SGRule {
 			}
 		}
 		r.CIDR = show(p[peerCIDR])
-		r.Unknown = fmt.Sprintf("CidrIp %v", err)
+		r.Unknown, r.peerUnknown = fmt.Sprintf("CidrIp %v", err), r.Unknown == ""
+		r.addrs = nil
 	case p[peerSG] != nil:
 		sg, err := lookup[*SecurityGroup](m, st, p[peerSG])
 		if err != nil {
-			r.Unknown = fmt.Sprintf("%s %v", peerSG, err)
+			r.Unknown, r.peerUnknown = fmt.Sprintf("%s %v", peerSG, err), r.Unknown == ""
 			break
 		}
 		r.Peer = sg

@@ -288,11 +288,14 @@ func sgHop(owner string, sgs []*SecurityGroup, egress bool, f flow, peerSGs []*S
 			if r.IPv6 {
 				continue
 			}
+			matches := protoMatches(r.Proto, f.proto) && (f.proto != 6 && f.proto != 17 || r.Ports.contains(f.ports))
 			if r.Unknown != "" {
-				unknown = append(unknown, r)
+				if matches || !r.peerUnknown {
+					unknown = append(unknown, r)
+				}
 				continue
 			}
-			if !protoMatches(r.Proto, f.proto) || (f.proto == 6 || f.proto == 17) && !r.Ports.contains(f.ports) {
+			if !matches {
 				continue
 			}
 			if r.Peer != nil && slices.Contains(peerSGs, r.Peer) {

@@ -186,6 +186,8 @@ type SGRule struct {
 	PrefixList string
 	IPv6       bool
 	Unknown    string
+	// peerUnknown: only the peer is unknown; protocol and ports are known.
+	peerUnknown bool
 }
 
 // Endpoint is an AWS::EC2::VPCEndpoint.

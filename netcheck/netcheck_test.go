@@ -50,9 +50,9 @@ func TestRequiredPaths(t *testing.T) {
 		holds map[[2]string][]string
 	}{
 		{dir: "nat", holds: map[[2]string][]string{
-			{inet, alb}: {"subnet VpcPublicSubnet1Subnet5C2D37C4 route 0.0.0.0/0 -> VpcIGWD7BA715C", "AlbSGE6D0E5D1 ingress from 0.0.0.0/0 tcp 80 (inline)", "listener AlbHttp7966E42E HTTP 80"},
-			{inet, svc}: {"ServiceD69D759B AssignPublicIp DISABLED", "ServiceSG3DD30CA4 admits nothing from the internet"},
-			{alb, svc}:  {"AlbSGE6D0E5D1 egress to ServiceSG3DD30CA4 tcp 80", "ServiceSG3DD30CA4 ingress from AlbSGE6D0E5D1 tcp 80"},
+			{inet, alb}:      {"subnet VpcPublicSubnet1Subnet5C2D37C4 route 0.0.0.0/0 -> VpcIGWD7BA715C", "AlbSGE6D0E5D1 ingress from 0.0.0.0/0 tcp 80 (inline)", "listener AlbHttp7966E42E HTTP 80"},
+			{inet, svc}:      {"ServiceD69D759B AssignPublicIp DISABLED", "ServiceSG3DD30CA4 admits nothing from the internet"},
+			{alb, svc}:       {"AlbSGE6D0E5D1 egress to ServiceSG3DD30CA4 tcp 80", "ServiceSG3DD30CA4 ingress from AlbSGE6D0E5D1 tcp 80"},
 			{svc, "ecr.dkr"}: {"subnet VpcPrivateSubnet1Subnet536B997A " + natRoute + " -> VpcIGWD7BA715C"},
 			{svc, "s3"}:      {"route prefix list of s3 -> EndpointsS332DF97CF (gateway endpoint)"},
 			{svc, inet}:      {natRoute + " -> VpcIGWD7BA715C"},

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The suite runs as `go test ./... -update`; the command has no golden files.
+var _ = flag.Bool("update", false, "rewrite golden files (netcheck has none)")
+
+func td(name string) string { return filepath.Join("..", "..", "netcheck", "testdata", name) }
+
+// TestRun checks exit codes and what the command prints: 0 when the
+// required paths hold, 1 when one breaks (saying which and why), 2 with a
+// clear message for a usage error, never a panic.
+func TestRun(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "cdk.out")
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		code   int
+		stdout []string
+		stderr []string
+	}{
+		{"good templates", []string{td("nat")}, 0,
+			[]string{"from \\ to        Alb16C2F182  ServiceD69D759B  ecr.api  ecr.dkr  s3       logs     internet", "internet         allowed      denied", "all 8 required paths hold"}, nil},
+		{"a broken path", []string{td("sg-missing-alb")}, 1,
+			[]string{"DENIED!", "FAIL Alb16C2F182 -> ServiceD69D759B tcp 80: denied (must be allowed)", "1 of 8 required paths broken", "ServiceSG3DD30CA4 ingress: no rule admits tcp 80 from Alb16C2F182"},
+			[]string{"netcheck: 1 required network path(s) broken in"}},
+		{"egress mode given", []string{"--egress", "nat", td("endpoints")}, 1,
+			[]string{"egress mode nat (given: nat)", "FAIL ServiceD69D759B -> the internet tcp 443: denied (must be allowed)"}, nil},
+		{"query allowed", []string{"--from", "ServiceD69D759B", "--to", "ecr.dkr", "--port", "443", td("nat")}, 0,
+			[]string{"ServiceD69D759B -> ecr.dkr tcp 443: allowed", "legs:"}, nil},
+		{"query denied", []string{"--from", "internet", "--to", "ServiceD69D759B", "--port", "80", td("nat")}, 1,
+			[]string{"the internet -> ServiceD69D759B tcp 80: denied", "AssignPublicIp DISABLED"}, nil},
+		{"model", []string{"--model", td("nacl-ok")}, 0,
+			[]string{"NACL PrivateNacl8F92192C", "ingress rule 90 deny tcp 22 from 0.0.0.0/0"}, nil},
+		{"missing directory", []string{missing}, 2, nil, []string{"netcheck: reading cloud assembly " + missing + ": no such file or directory (run `make synth` first)"}},
+		{"unknown resource", []string{"--from", "Nope", "--to", "internet", "--port", "80", td("nat")}, 2, nil, []string{"netcheck: --from Nope: no such resource"}},
+		{"from without to", []string{"--from", "internet", td("nat")}, 2, nil, []string{"--from and --to go together"}},
+		{"bad egress", []string{"--egress", "nat-gw", td("nat")}, 2, nil, []string{`--egress "nat-gw": must be nat, nat-per-az or endpoints`}},
+		{"two directories", []string{td("nat"), td("endpoints")}, 2, nil, []string{"one cloud assembly directory at most"}},
+		{"bad flag", []string{"--frm", "x"}, 2, nil, []string{"flag provided but not defined: -frm", "usage: netcheck"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run(tc.args, &stdout, &stderr)
+			if code != tc.code {
+				t.Errorf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tc.code, stdout.String(), stderr.String())
+			}
+			for _, want := range tc.stdout {
+				if !strings.Contains(stdout.String(), want) {
+					t.Errorf("stdout lacks %q:\n%s", want, stdout.String())
+				}
+			}
+			for _, want := range tc.stderr {
+				if !strings.Contains(stderr.String(), want) {
+					t.Errorf("stderr lacks %q:\n%s", want, stderr.String())
+				}
+			}
+		})
+	}
+}
+
+// TestJSON checks that --json carries the same verdicts, for machines.
+func TestJSON(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"--json", td("nacl-deny-first")}, &stdout, &stderr); code != 1 {
+		t.Fatalf("exit %d, want 1: %s", code, stderr.String())
+	}
+	var rep struct {
+		OK     bool
+		Egress string
+		Checks []struct {
+			From, To, Verdict, Want, Reason, Why string
+			OK                                   bool
+			Legs                                 []struct {
+				Hops []struct{ Layer, Verdict, Text string }
+			}
+		}
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, stdout.String())
+	}
+	if rep.OK || rep.Egress != "nat" || len(rep.Checks) != 8 {
+		t.Fatalf("ok %v, egress %s, %d checks; want false, nat, 8", rep.OK, rep.Egress, len(rep.Checks))
+	}
+	var failed int
+	for _, c := range rep.Checks {
+		if c.OK {
+			continue
+		}
+		failed++
+		if c.From != "Alb16C2F182" || c.Verdict != "denied" || c.Want != "allowed" || !strings.Contains(c.Reason, "rule 90 deny tcp 0-1023 from 0.0.0.0/0 (evaluated before rule 100 allow)") {
+			t.Errorf("broken check %+v, want Alb16C2F182 denied by rule 90", c)
+		}
+		if len(c.Legs) != 4 || len(c.Legs[0].Hops) == 0 {
+			t.Errorf("want 4 legs (2 ALB subnets x 2 task subnets) with hops, got %d", len(c.Legs))
+		}
+	}
+	if failed != 1 {
+		t.Errorf("%d broken checks, want 1", failed)
+	}
+}
