@@ -13,7 +13,7 @@ CDK_CONTEXT := -c env=$(ENV)
 NPM_STAMP   := node_modules/.package-lock.json
 GO_STAMP    := .build/go-modules
 
-.PHONY: all deps synth test deploy diff destroy clean
+.PHONY: all deps synth test e2e deploy diff destroy clean
 
 all: synth
 
@@ -40,6 +40,10 @@ synth: deps
 test: deps
 	go test ./...
 	cd app && go test ./...
+
+## e2e: deploy, inspect, redeploy and destroy the Network and Service stacks of dev and prod on a local AWS emulator (moto)
+e2e: deps
+	./scripts/e2e.sh
 
 ## deploy, diff, destroy: against the AWS profile PROFILE (default cdkdemo)
 deploy: deps
