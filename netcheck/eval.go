@@ -82,6 +82,9 @@ func naclHop(sn *Subnet, egress bool, f flow) Hop {
 		what = "return traffic " + what
 	}
 	name := "NACL " + acl.Name() + " " + dir
+	if f.addrs.empty() {
+		return Hop{"nacl", Unknown, fmt.Sprintf("%s: the addresses of %s are unknown", name, f.peer)}
+	}
 
 	// Cut the ports and addresses at every rule boundary.
 	portCuts := []uint64{uint64(f.ports.lo), uint64(f.ports.hi) + 1}

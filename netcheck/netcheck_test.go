@@ -106,6 +106,11 @@ func TestRequiredPaths(t *testing.T) {
 		{dir: "endpoints-no-s3", broken: []broken{
 			{svc, "s3", Denied, []string{"subnet VpcPrivateSubnet1Subnet536B997A has no route to s3: no s3 gateway endpoint and no NAT"}},
 		}},
+		{dir: "endpoints-nacl-cross-az", broken: []broken{
+			{svc, "ecr.api", Partial, []string{"NACL PrivateNacl8F92192C ingress rule * deny: no rule allows tcp 443 from VpcPrivateSubnet1Subnet536B997A (10.0.3.0/24)", "denied for VpcPrivateSubnet1Subnet536B997A -> EndpointsEcrApiEA5E8197 in VpcPrivateSubnet2Subnet3788AAA1", "allowed for VpcPrivateSubnet1Subnet536B997A -> EndpointsEcrApiEA5E8197 in VpcPrivateSubnet1Subnet536B997A"}},
+			{svc, "ecr.dkr", Partial, []string{"no rule allows tcp 443 from VpcPrivateSubnet2Subnet3788AAA1 (10.0.4.0/24)"}},
+			{svc, "logs", Partial, []string{"denied for VpcPrivateSubnet1Subnet536B997A -> EndpointsLogs925F157B in VpcPrivateSubnet2Subnet3788AAA1"}},
+		}},
 		{dir: "endpoints", egress: "nat", broken: []broken{
 			{svc, inet, Denied, []string{"has no route to the internet"}},
 		}},
@@ -181,6 +186,7 @@ func TestInternetSources(t *testing.T) {
 		{nil, "the internet", Allowed},
 		{[]string{"0.0.0.0/0"}, "the internet", Allowed},
 		{[]string{"203.0.113.0/24"}, "the internet (203.0.113.0/24)", Allowed},
+		{[]string{"10.1.0.0/16", "192.168.0.0/24"}, "the internet (10.1.0.0/16, 192.168.0.0/24)", Allowed},
 	} {
 		rep := m.Required(Options{InternetSources: tc.sources})
 		c := rep.Checks[0]

@@ -250,6 +250,9 @@ func (m *Model) lbSources(lb *LoadBalancer, f flow, given []string) (spans, stri
 	if src.empty() || src.covers(inet) {
 		return inet, "the internet", true
 	}
+	if len(given) > 0 {
+		return src, src.String(), src.overlaps(inet)
+	}
 	return src.intersect(inet), src.String(), true
 }
 
