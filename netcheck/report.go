@@ -10,13 +10,21 @@ import (
 
 // WriteText prints the report for people: the matrix of required paths,
 // then each path with the rules that decided it, hop by hop.
-func (r Report) WriteText(w io.Writer) error {
+func (r Report) WriteText(w io.Writer) error { return r.write(w, false) }
+
+// WriteSummary prints the matrix and the broken paths only, for `make test`.
+func (r Report) WriteSummary(w io.Writer) error { return r.write(w, true) }
+
+func (r Report) write(w io.Writer, brief bool) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "netcheck %s: %s\n", r.Dir, strings.Join(r.Stacks, ", "))
 	fmt.Fprintf(&b, "egress mode %s (%s)\n\n", r.Egress, r.EgressWhy)
 	b.WriteString(r.matrix())
 	b.WriteString("\n")
 	for _, c := range r.Checks {
+		if brief {
+			break
+		}
 		mark := "ok  "
 		if !c.OK {
 			mark = "FAIL"
@@ -40,12 +48,25 @@ func (r Report) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, "note: %s\n", n)
 	}
 	if broken := r.Broken(); len(broken) > 0 {
-		fmt.Fprintf(&b, "\n%d of %d required paths broken:\n", len(broken), len(r.Checks))
+		if !brief {
+			b.WriteString("\n")
+		}
+		fmt.Fprintf(&b, "%d of %d required paths broken:\n", len(broken), len(r.Checks))
 		for _, c := range broken {
-			fmt.Fprintf(&b, "  %s\n", c.Why)
+			if c.Verdict == c.Want {
+				fmt.Fprintf(&b, "  %s\n", c.Why)
+				continue
+			}
+			fmt.Fprintf(&b, "  %s -> %s %s must be %s, is %s:\n", c.From, c.To, c.Traffic, c.Want, c.Verdict)
+			for _, why := range c.Because {
+				fmt.Fprintf(&b, "    %s\n", why)
+			}
 		}
 	} else {
-		fmt.Fprintf(&b, "\nall %d required paths hold\n", len(r.Checks))
+		if !brief {
+			b.WriteString("\n")
+		}
+		fmt.Fprintf(&b, "all %d required paths hold\n", len(r.Checks))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -37,6 +37,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	egress := fs.String("egress", "", "egress mode the templates were synthesized with: nat, nat-per-az or endpoints (default: inferred)")
 	sources := fs.String("allowed-cidrs", "", "comma-separated CIDRs the load balancer must admit (the app's allowedCidrs; default: what its security groups admit)")
 	model := fs.Bool("model", false, "print the network model netcheck built, then exit")
+	quiet := fs.Bool("q", false, "print the matrix and the broken paths only, not every hop of every path")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: netcheck [flags] [cdk.out]\n\nChecks the network of a synthesized CDK app before deploy.\n\n")
 		fs.PrintDefaults()
@@ -98,9 +99,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	rep := m.Required(netcheck.Options{Egress: *egress, InternetSources: cidrs})
-	if *asJSON {
+	switch {
+	case *asJSON:
 		err = rep.WriteJSON(stdout)
-	} else {
+	case *quiet:
+		err = rep.WriteSummary(stdout)
+	default:
 		err = rep.WriteText(stdout)
 	}
 	if err != nil {

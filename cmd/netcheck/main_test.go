@@ -31,6 +31,8 @@ func TestRun(t *testing.T) {
 		{"a broken path", []string{td("sg-missing-alb")}, 1,
 			[]string{"DENIED!", "FAIL Alb16C2F182 -> ServiceD69D759B tcp 80: denied (must be allowed)", "1 of 8 required paths broken", "ServiceSG3DD30CA4 ingress: no rule admits tcp 80 from Alb16C2F182"},
 			[]string{"netcheck: 1 required network path(s) broken in"}},
+		{"quiet", []string{"-q", td("igw-detached")}, 1,
+			[]string{"internet         DENIED!", "5 of 8 required paths broken:\n  the internet -> Alb16C2F182 tcp 80 must be allowed, is denied:\n    subnet VpcPublicSubnet1Subnet5C2D37C4 route 0.0.0.0/0 -> VpcIGWD7BA715C: blackhole, VpcIGWD7BA715C is not attached to Vpc8378EB38"}, nil},
 		{"egress mode given", []string{"--egress", "nat", td("endpoints")}, 1,
 			[]string{"egress mode nat (given: nat)", "FAIL ServiceD69D759B -> the internet tcp 443: denied (must be allowed)"}, nil},
 		{"query allowed", []string{"--from", "ServiceD69D759B", "--to", "ecr.dkr", "--port", "443", td("nat")}, 0,
@@ -56,6 +58,9 @@ func TestRun(t *testing.T) {
 				if !strings.Contains(stdout.String(), want) {
 					t.Errorf("stdout lacks %q:\n%s", want, stdout.String())
 				}
+			}
+			if strings.Contains(tc.name, "quiet") && strings.Contains(stdout.String(), "ok   ") {
+				t.Errorf("-q prints the paths that hold:\n%s", stdout.String())
 			}
 			for _, want := range tc.stderr {
 				if !strings.Contains(stderr.String(), want) {
