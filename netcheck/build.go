@@ -481,9 +481,9 @@ func (m *Model) buildPlacements() {
 	m.each("AWS::ECS::TaskDefinition", func(st *Stack, id string, p map[string]any) {
 		defs, _ := p["ContainerDefinitions"].([]any)
 		for _, d := range defs {
-			pms, _ := obj(d)["PortMappings"].([]any)
+			pms, _ := asObj(d)["PortMappings"].([]any)
 			for _, pm := range pms {
-				if n, err := m.num(st, obj(pm)["ContainerPort"]); err == nil {
+				if n, err := m.num(st, asObj(pm)["ContainerPort"]); err == nil {
 					ports[st.ID+"/"+id] = append(ports[st.ID+"/"+id], n)
 				}
 			}
@@ -578,7 +578,7 @@ func (m *Model) forwards(st *Stack, actions any) []*TargetGroup {
 		fc, _ := ap["ForwardConfig"].(map[string]any)
 		tgs, _ := fc["TargetGroups"].([]any)
 		for _, t := range tgs {
-			if tg, err := lookup[*TargetGroup](m, st, obj(t)["TargetGroupArn"]); err == nil {
+			if tg, err := lookup[*TargetGroup](m, st, asObj(t)["TargetGroupArn"]); err == nil {
 				out = append(out, tg)
 			}
 		}

@@ -365,7 +365,7 @@ func (m *Model) list(st *Stack, v any) ([]item, error) {
 			if err != nil {
 				return nil, err
 			}
-			if j, ok := obj(joined)["Fn::Join"].([]any); ok && len(j) == 2 && j[0] == sep {
+			if j, ok := asObj(joined)["Fn::Join"].([]any); ok && len(j) == 2 && j[0] == sep {
 				return m.list(jst, j[1])
 			}
 			s, err := m.str(jst, joined)
@@ -378,8 +378,7 @@ func (m *Model) list(st *Stack, v any) ([]item, error) {
 			}
 			return out, nil
 		}
-		if az, ok := x["Fn::GetAZs"]; ok {
-			_ = az
+		if _, ok := x["Fn::GetAZs"]; ok {
 			return nil, unknownf("Fn::GetAZs (the region's AZs are only known at deploy)")
 		}
 	}
@@ -392,8 +391,8 @@ func (m *Model) az(st *Stack, v any) string {
 	if s, err := m.str(st, v); err == nil {
 		return s
 	}
-	if sel, ok := obj(v)["Fn::Select"].([]any); ok && len(sel) == 2 {
-		if _, ok := obj(sel[1])["Fn::GetAZs"]; ok {
+	if sel, ok := asObj(v)["Fn::Select"].([]any); ok && len(sel) == 2 {
+		if _, ok := asObj(sel[1])["Fn::GetAZs"]; ok {
 			if i, err := m.num(st, sel[0]); err == nil {
 				return fmt.Sprintf("az[%d]", i)
 			}
@@ -414,9 +413,9 @@ func show(v any) string {
 	return string(b)
 }
 
-// obj reads a JSON object, or nil: templates are input, never a reason to
+// asObj reads a JSON object, or nil: templates are input, never a reason to
 // panic.
-func obj(v any) map[string]any {
+func asObj(v any) map[string]any {
 	o, _ := v.(map[string]any)
 	return o
 }

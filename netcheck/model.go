@@ -43,11 +43,9 @@ type Model struct {
 	// Notes are what the model had to assume or could not resolve.
 	Notes []string
 
-	exports  map[string]item
-	objs     map[string]any // by ref key: stack ID "/" logical ID
-	names    map[string]int // logical ID -> how many stacks use it
-	listener []*Listener
-	tgs      map[string]*TargetGroup
+	exports map[string]item
+	objs    map[string]any // by ref key: stack ID "/" logical ID
+	names   map[string]int // logical ID -> how many stacks use it
 }
 
 // Res identifies a resource of the assembly.
@@ -273,7 +271,7 @@ func Load(dir string) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Model{Dir: dir, Stacks: stacks, exports: map[string]item{}, objs: map[string]any{}, names: map[string]int{}, tgs: map[string]*TargetGroup{}}
+	m := &Model{Dir: dir, Stacks: stacks, exports: map[string]item{}, objs: map[string]any{}, names: map[string]int{}}
 	m.build()
 	return m, nil
 }
@@ -563,7 +561,7 @@ func (m *Model) serviceOf(st *Stack, v any) (string, error) {
 		return "", err
 	}
 	flat := func(x any) (string, bool) {
-		if r, ok := obj(x)["Ref"].(string); ok && r == "AWS::Region" {
+		if r, ok := asObj(x)["Ref"].(string); ok && r == "AWS::Region" {
 			return "${AWS::Region}", true
 		}
 		s, err := m.str(st, x)

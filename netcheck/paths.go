@@ -601,7 +601,11 @@ func (m *Model) path(src, dst end, f flow) Result {
 // even when no endpoint of the assembly names them.
 var knownServices = []string{"ecr.api", "ecr.dkr", "s3", "logs", "dynamodb", "sts", "ssm", "ssmmessages", "ec2messages", "secretsmanager", "kms", "sqs", "sns", "monitoring", "xray", "ecs", "ecs-agent", "ecs-telemetry", "events", "lambda", "execute-api", "elasticloadbalancing", "ec2", "rds", "codebuild", "codepipeline", "codeconnections.api", "git-codecommit"}
 
+// cdkHash is the suffix CDK appends to logical IDs; a query may leave it out.
 var cdkHash = regexp.MustCompile(`[0-9A-F]{8}$`)
+
+// dotted looks like an AWS service name such as "ecr.dkr".
+var dotted = regexp.MustCompile(`^[a-z0-9-]+\.[a-z0-9.-]+$`)
 
 // resolve reads one end of a query.
 func (m *Model) resolve(name string) (end, error) {
@@ -647,7 +651,7 @@ func (m *Model) resolve(name string) (end, error) {
 				return end{label: name, service: name}, nil
 			}
 		}
-		if slices.Contains(knownServices, name) || regexp.MustCompile(`^[a-z0-9-]+\.[a-z0-9.-]+$`).MatchString(name) {
+		if slices.Contains(knownServices, name) || dotted.MatchString(name) {
 			return end{label: name, service: name}, nil
 		}
 		return end{}, fmt.Errorf("no such resource in %s (name a logical ID such as %s, \"internet\", a CIDR, or an AWS service such as ecr.dkr)", m.Dir, strings.Join(m.examples(), ", "))
