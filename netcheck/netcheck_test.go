@@ -159,6 +159,20 @@ func TestRequiredPaths(t *testing.T) {
 	}
 }
 
+// TestNetworkOnly checks that before there is an ECS service, the tasks'
+// paths are checked from the private subnets, and the rest is skipped.
+func TestNetworkOnly(t *testing.T) {
+	rep := load(t, "network-only-no-egress").Required(Options{})
+	if len(rep.Checks) != 5 || len(rep.Skipped) != 2 {
+		t.Fatalf("%d checks and %d skipped, want 5 (4 services, internet) and 2: %v", len(rep.Checks), len(rep.Skipped), rep.Skipped)
+	}
+	for _, c := range rep.Checks {
+		if c.Row != "private subnets" || c.OK || c.Verdict != Denied || !strings.Contains(c.Reason, "subnet VpcPrivateSubnet2Subnet3788AAA1 has no route to "+c.To) {
+			t.Errorf("%s -> %s: ok %v, %s; want denied for lack of a route", c.Row, c.Col, c.OK, c.Reason)
+		}
+	}
+}
+
 // TestEgressMode checks the mode is inferred from what the templates hold,
 // since it decides whether tasks must reach the internet.
 func TestEgressMode(t *testing.T) {
