@@ -29,6 +29,9 @@ func TestMain(m *testing.M) {
 	flag.Parse()
 	code := m.Run()
 	jsii.Close()
+	if synthRoot != "" {
+		os.RemoveAll(synthRoot)
+	}
 	os.Exit(code)
 }
 
@@ -67,21 +70,52 @@ type synthed struct {
 	templates map[string]template // by stack construct ID: Network, Service, Pipeline
 }
 
+// cliContext is what the CDK CLI adds to the context of every `cdk synth`
+// (path and asset metadata, version reporting), so the tests synthesize
+// the very templates the CLI writes.
+var cliContext = map[string]any{
+	"aws:cdk:enable-path-metadata":  true,
+	"aws:cdk:enable-asset-metadata": true,
+	"aws:cdk:version-reporting":     true,
+	"aws:cdk:bundling-stacks":       []any{"**"},
+}
+
+var (
+	synthMu    sync.Mutex
+	synthCache = map[string]*synthed{}
+	synthRoot  string
+)
+
 // synth builds and synthesizes the app from cdk.json's context plus
-// overrides, exactly as `cdk synth -c key=value` would.
+// overrides, exactly as `cdk synth -c key=value` would. A synth is shared
+// by every test asking for the same overrides; tests only read it.
 func synth(t testing.TB, overrides map[string]any) *synthed {
 	t.Helper()
+	synthMu.Lock()
+	defer synthMu.Unlock()
+	key := jsonOf(overrides)
+	if s, ok := synthCache[key]; ok {
+		return s
+	}
 	ctx := cdkJSONContext(t)
+	maps.Copy(ctx, cliContext)
 	maps.Copy(ctx, overrides)
 	cfg, err := config.Load(ctx)
 	if err != nil {
 		t.Fatalf("config: %v", err)
 	}
-	outdir := t.TempDir()
+	if synthRoot == "" {
+		if synthRoot, err = os.MkdirTemp("", "cdk-synth-"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	outdir := filepath.Join(synthRoot, fmt.Sprint(len(synthCache)))
 	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(outdir)})
 	built := stacks.Build(app, cfg)
 	app.Synth(nil)
-	return &synthed{cfg: cfg, app: built, outdir: outdir, templates: readTemplates(t, outdir)}
+	s := &synthed{cfg: cfg, app: built, outdir: outdir, templates: readTemplates(t, outdir)}
+	synthCache[key] = s
+	return s
 }
 
 func readTemplates(t testing.TB, dir string) map[string]template {

@@ -234,8 +234,18 @@ func TestPipelineStack(t *testing.T) {
 			props := p["Properties"].(map[string]any)
 			ssl = ssl || (ref(props["Bucket"]) == bucket && strings.Contains(jsonOf(props), `"aws:SecureTransport":"false"`))
 		}
-		if !ssl || len(tm.Resources("Custom::S3AutoDeleteObjects")) != 1 {
-			t.Errorf("SSL-only policy %v, auto-delete resources %d", ssl, len(tm.Resources("Custom::S3AutoDeleteObjects")))
+		emptied := false
+		for _, r := range tm.Resources("Custom::S3AutoDeleteObjects") {
+			emptied = emptied || ref(r["Properties"].(map[string]any)["BucketName"]) == bucket
+		}
+		if !ssl || !emptied {
+			t.Errorf("SSL-only policy %v, emptied on destroy %v", ssl, emptied)
+		}
+		if !strings.Contains(jsonOf(b["BucketEncryption"]), `"SSEAlgorithm":"aws:kms"`) || jsonOf(project["EncryptionKey"]) != jsonOf(b["BucketEncryption"].(map[string]any)["ServerSideEncryptionConfiguration"].([]any)[0].(map[string]any)["ServerSideEncryptionByDefault"].(map[string]any)["KMSMasterKeyID"]) {
+			t.Errorf("artifacts and build output are not under the pipeline's key: bucket %s, project %s", jsonOf(b["BucketEncryption"]), jsonOf(project["EncryptionKey"]))
+		}
+		if logs := b["LoggingConfiguration"]; logs == nil {
+			t.Errorf("artifact bucket without server access logs")
 		}
 	})
 	t.Run("build: privileged, current image, logs, short commit tag, layer cache", func(t *testing.T) {

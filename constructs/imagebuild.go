@@ -11,6 +11,8 @@ import (
 	ssm "github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/cdkdemo/fargate/nag"
 )
 
 // ImageBuildProps configures ImageBuild.
@@ -87,11 +89,22 @@ func NewImageBuild(scope constructs.Construct, id string, props *ImageBuildProps
 			LogGroup: NewLogGroup(b, "Logs", props.RetentionDays),
 		}},
 		Timeout: awscdk.Duration_Minutes(jsii.Number(30)),
+		// The encryption key is the pipeline's artifact key, which the CDK
+		// sets when the project joins the pipeline.
 	})
 
 	// Push and pull on this one repository, and ecr:GetAuthorizationToken,
 	// which AWS allows only on "*": no AmazonEC2ContainerRegistryFullAccess.
 	props.Repository.GrantPullPush(b.project)
+	policy := nag.DefaultPolicy(b.project.Role())
+	nag.Suppress(policy, "AwsSolutions-IAM5", "ecr:GetAuthorizationToken is authorized only on *; push and pull are limited to this repository", nag.Finding{Exact: "Resource::*"})
+	nag.Suppress(policy, "AwsSolutions-IAM5", "The CDK's standard grant to this project's own report groups and default log group, both named after the project",
+		nag.Finding{Regex: `/^Resource::arn:<AWS::Partition>:codebuild:<AWS::Region>:<AWS::AccountId>:report-group\/<ImageBuildProject[0-9A-F]{8}>-\*$/`},
+		nag.Finding{Regex: `/^Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:\/aws\/codebuild\/<ImageBuildProject[0-9A-F]{8}>:\*$/`})
+	if props.DockerHubSecretArn != "" {
+		nag.Suppress(policy, "AwsSolutions-IAM5", "Secrets Manager appends a random suffix to a secret's ARN; the grant covers the configured Docker Hub secret with any suffix, and nothing else",
+			nag.Finding{Exact: "Resource::" + props.DockerHubSecretArn + "*"}, nag.Finding{Exact: "Resource::" + props.DockerHubSecretArn + "-??????"})
+	}
 	props.Repository.Grant(b.project, jsii.String("ecr:DescribeImages"))
 	props.ImageParameter.GrantRead(b.project)
 	props.ImageParameter.GrantWrite(b.project)

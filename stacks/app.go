@@ -7,6 +7,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/cdkdemo/fargate/config"
 )
@@ -63,6 +64,9 @@ func Build(scope constructs.Construct, cfg config.Config) App {
 		FailureTopic:     service.AlarmTopic(),
 		ImageParameter:   network.ImageParameter(),
 	})
+	// The AWS Solutions rules run on every synth, in `cdk synth` and in the
+	// tests alike; an unsuppressed finding fails `cdk synth`.
+	awscdk.Aspects_Of(scope).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 	return App{Network: network, Service: service, Pipeline: pipeline}
 }
 

@@ -3,6 +3,7 @@ package stacks
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -24,6 +25,7 @@ import (
 
 	"github.com/cdkdemo/fargate/config"
 	appconstructs "github.com/cdkdemo/fargate/constructs"
+	"github.com/cdkdemo/fargate/nag"
 )
 
 // ContainerName names the application container. The task definition and
@@ -116,6 +118,9 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 		Description:      jsii.String("Fargate tasks: ingress only from the ALB on the container port"),
 		AllowAllOutbound: jsii.Bool(true),
 	})
+	if slices.Contains(cfg.AllowedCidrs, "0.0.0.0/0") {
+		nag.Suppress(albSG, "AwsSolutions-EC23", "The ALB is the public entry point of a web service: it admits only its listener ports (80, and 443 with HTTPS) from allowedCidrs, which is 0.0.0.0/0 for a public site; the tasks behind it admit only the ALB's security group")
+	}
 	listenerPorts := []float64{80}
 	if cfg.HTTPS() {
 		listenerPorts = append(listenerPorts, 443)
@@ -142,6 +147,10 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 		PropagateTags:          ecs.PropagatedTagSource_SERVICE,
 	})
 
+	if cfg.EnableExec {
+		nag.Suppress(nag.DefaultPolicy(taskDef.TaskRole()), "AwsSolutions-IAM5", "ECS Exec, turned on by enableExec: the ssmmessages actions have no resource types and are authorized only on *", nag.Finding{Exact: "Resource::*"})
+	}
+
 	alb := elbv2.NewApplicationLoadBalancer(stack, jsii.String("Alb"), &elbv2.ApplicationLoadBalancerProps{
 		Vpc:                     props.Vpc,
 		InternetFacing:          jsii.Bool(true),
@@ -149,6 +158,9 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 		SecurityGroup:           albSG,
 		DropInvalidHeaderFields: jsii.Bool(true),
 	})
+	if !cfg.AccessLogs {
+		nag.Suppress(alb, "AwsSolutions-ELB2", "Access logs are turned off for this environment by its accessLogs setting")
+	}
 	if cfg.AccessLogs {
 		logs := appconstructs.NewAccessLogBucket(stack, "AccessLogs", &appconstructs.AccessLogBucketProps{ExpireAfterDays: cfg.LogRetentionDays})
 		const prefix = "alb"
@@ -287,6 +299,7 @@ func newTaskDefinition(stack awscdk.Stack, props *ServiceStackProps, repo ecr.Re
 	})
 	execRole := taskDef.ObtainExecutionRole()
 	repo.GrantPull(execRole)
+	nag.Suppress(nag.DefaultPolicy(execRole), "AwsSolutions-IAM5", "ecr:GetAuthorizationToken is authorized only on *; image pulls are limited to this repository", nag.Finding{Exact: "Resource::*"})
 	if props.PullThroughRepositoryArn != "" {
 		// The first pull through the cache creates the repository and imports
 		// the image from ECR Public on the task's behalf.
@@ -295,6 +308,7 @@ func newTaskDefinition(stack awscdk.Stack, props *ServiceStackProps, repo ecr.Re
 			Actions:   jsii.Strings("ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage", "ecr:BatchImportUpstreamImage", "ecr:CreateRepository"),
 			Resources: jsii.Strings(props.PullThroughRepositoryArn),
 		}))
+		nag.Suppress(nag.DefaultPolicy(execRole), "AwsSolutions-IAM5", "The pull-through cache creates one repository per upstream image under this app's own prefix, on the first pull", nag.Finding{Regex: `/^Resource::arn:<AWS::Partition>:ecr:<AWS::Region>:<AWS::AccountId>:repository\/[a-z0-9-]+-ecr-public\/\*$/`})
 	}
 
 	// The app's contract: listen on $PORT, answer the health check at
@@ -316,6 +330,7 @@ func newTaskDefinition(stack awscdk.Stack, props *ServiceStackProps, repo ecr.Re
 		// network namespace, as Docker allows by default.
 		sysctls = &[]*ecs.SystemControl{{Namespace: jsii.String("net.ipv4.ip_unprivileged_port_start"), Value: jsii.String("0")}}
 	}
+	nag.Suppress(taskDef, "AwsSolutions-ECS2", "The environment holds PORT, HEALTH_CHECK_PATH and the non-secret values of the environment setting; secrets reach the container through its secrets, from Secrets Manager or SSM")
 	image := ssm.StringParameter_ValueForStringParameter(stack, jsii.String(props.ImageParameterName), nil)
 	taskDef.AddContainer(jsii.String(ContainerName), &ecs.ContainerDefinitionOptions{
 		ContainerName:  jsii.String(ContainerName),
