@@ -1,19 +1,28 @@
 # The two commands of the README's quick start, `make synth` and `make test`,
 # set up everything they need on a machine with only Go and Node.js (npm):
-# the Go modules, and from package-lock.json the CDK CLI and a supported
-# Node.js, which goes first on PATH so the jsii runtime uses it.
+# the Go modules; from package-lock.json the CDK CLI, a supported Node.js
+# (first on PATH, so the jsii runtime uses it) and cfn-guard with the
+# Control Tower rules; and, for `make test`, cfn-lint from pip when the
+# pinned version is not there yet.
 
 SHELL   := /bin/bash
 ENV     ?= dev
 PROFILE ?= cdkdemo
+PYTHON  ?= python3
+
+CFN_LINT_VERSION := 1.51.0
 
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
 CDK_CONTEXT := -c env=$(ENV)
 NPM_STAMP   := node_modules/.package-lock.json
 GO_STAMP    := .build/go-modules
+LINT_STAMP  := .build/cfn-lint-$(CFN_LINT_VERSION)
+# cfn-lint through its entry point: works wherever pip put the script.
+CFN_LINT    := $(PYTHON) -c 'import sys; from cfnlint.runner import main; sys.argv[0] = "cfn-lint"; sys.exit(main())'
 
-.PHONY: all deps synth test e2e deploy diff destroy clean
+.PHONY: all deps tools synth test unit lint-templates guard-templates netcheck-templates \
+        netcheck report bench e2e deploy diff destroy clean
 
 all: synth
 
@@ -30,16 +39,64 @@ $(GO_STAMP): go.mod go.sum
 	go mod download
 	@mkdir -p $(@D) && touch $@
 
-## synth: synthesize every stack of ENV (default dev) into cdk.out/
+## tools: cfn-lint $(CFN_LINT_VERSION) from pip, installed only when that version is missing
+tools: $(LINT_STAMP)
+
+$(LINT_STAMP):
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found: cfn-lint, AWS's CloudFormation linter, is a Python tool; install Python 3.9 or newer with pip (or set PYTHON=...)" >&2; exit 1; }
+	@have=$$($(PYTHON) -c 'import importlib.metadata as m; print(m.version("cfn-lint"))' 2>/dev/null); \
+	if [ "$$have" = "$(CFN_LINT_VERSION)" ]; then \
+		echo "cfn-lint $(CFN_LINT_VERSION) is installed"; \
+	else \
+		$(PYTHON) -m pip --version >/dev/null 2>&1 || { echo "error: pip not found for $(PYTHON): install it (python3 -m ensurepip, or the python3-pip package) so that make can install cfn-lint $(CFN_LINT_VERSION)" >&2; exit 1; }; \
+		echo "installing cfn-lint $(CFN_LINT_VERSION) (found: $${have:-none})"; \
+		$(PYTHON) -m pip install --quiet "cfn-lint==$(CFN_LINT_VERSION)"; \
+	fi
+	@mkdir -p $(@D) && touch $@
+
+## synth: synthesize every stack of ENV (default dev) into cdk.out/ (cdk-nag runs too)
 synth: deps
 	rm -rf cdk.out
 	cdk synth --quiet $(CDK_CONTEXT)
 	@echo "synthesized $(ENV): $$(ls cdk.out/*.template.json | xargs -n1 basename | tr '\n' ' ')"
 
-## test: the whole test suite: the app's stacks and tools, and the sample application
-test: deps
+## test: the whole test suite, then the template gates over the golden templates it verified
+test: deps tools
+	@$(MAKE) --no-print-directory unit lint-templates guard-templates netcheck-templates
+
+## unit: go test (config, stacks, cdk-nag, golden templates, netcheck, report) and the sample app's tests
+unit: deps
 	go test ./...
 	cd app && go test ./...
+
+## lint-templates: cfn-lint over every golden template (.cfnlintrc)
+lint-templates: tools
+	$(CFN_LINT)
+	@echo "cfn-lint: no errors, no warnings (ignored rules in .cfnlintrc)"
+
+## guard-templates: the Control Tower cfn-guard rules over every golden template (cfn-guard-exceptions.json)
+guard-templates: deps
+	@go build -o .build/cfnguard ./scripts/cfnguard
+	.build/cfnguard
+
+## netcheck-templates: netcheck's required paths over every golden variant
+netcheck-templates: deps
+	@go build -o .build/netcheck ./cmd/netcheck
+	@for d in testdata/golden/*/; do echo "netcheck $$d"; .build/netcheck -q "$$d" || exit 1; done
+
+## netcheck: synthesize ENV into cdk.out/, then prove who can reach what (exit 1 when a required path is broken)
+netcheck: synth
+	@go build -o .build/netcheck ./cmd/netcheck
+	.build/netcheck $(ARGS) cdk.out
+
+## report: monthly cost at idle, egress choices and rollout-time bound of ENV; BUDGET=150 fails above $150 a month
+report: synth
+	@go build -o .build/report ./cmd/report
+	.build/report $(if $(BUDGET),--budget $(BUDGET)) cdk.out
+
+## bench: warm timings of cdk synth, make test and each gate (median of several runs)
+bench: deps tools
+	./scripts/bench.sh
 
 ## e2e: deploy, inspect, redeploy and destroy the Network and Service stacks of dev and prod on a local AWS emulator (moto)
 e2e: deps

@@ -162,6 +162,34 @@ func TestServiceStack(t *testing.T) {
 			t.Errorf("logging %s, group retention %v", jsonOf(logCfg), tm.Props(group)["RetentionInDays"])
 		}
 	})
+	t.Run("container: read-only root with scratch volumes, memory hard limit", func(t *testing.T) {
+		if container["ReadonlyRootFilesystem"] != true || container["Memory"] != 1024.0 {
+			t.Errorf("container %s", jsonOf(container))
+		}
+		var mounted []string
+		for _, m := range container["MountPoints"].([]any) {
+			mp := m.(map[string]any)
+			if mp["ReadOnly"] != false {
+				t.Errorf("mount %s read-only", jsonOf(mp))
+			}
+			mounted = append(mounted, mp["ContainerPath"].(string))
+		}
+		if !sameSet(mounted, cfg.WritablePaths) || len(taskDef["Volumes"].([]any)) != len(cfg.WritablePaths) {
+			t.Errorf("scratch mounts %v, want %v; volumes %s", mounted, cfg.WritablePaths, jsonOf(taskDef["Volumes"]))
+		}
+	})
+	t.Run("log groups encrypted with their stack's log key", func(t *testing.T) {
+		for _, tmName := range []string{"Network", "Service", "Pipeline"} {
+			tm := s.templates[tmName]
+			for id, lg := range tm.Resources("AWS::Logs::LogGroup") {
+				keyID := ref(lg["Properties"].(map[string]any)["KmsKeyId"])
+				key := tm.Props(keyID)
+				if key == nil || !strings.Contains(jsonOf(key["KeyPolicy"]), `"kms:EncryptionContext:aws:logs:arn"`) || key["EnableKeyRotation"] != true {
+					t.Errorf("%s/%s encrypted with %q: %s", tmName, id, keyID, jsonOf(key))
+				}
+			}
+		}
+	})
 	t.Run("image comes from the SSM parameter, never a fixed string", func(t *testing.T) {
 		param := ref(container["Image"])
 		p, _ := tm["Parameters"].(map[string]any)[param].(map[string]any)
@@ -298,7 +326,7 @@ func TestServiceStack(t *testing.T) {
 		if got := s.importedAll(alb["Subnets"]); !sameSet(got, []string{netSubnets[0].id, netSubnets[1].id}) {
 			t.Errorf("ALB subnets %v, want the public ones", got)
 		}
-		if !strings.Contains(jsonOf(alb["LoadBalancerAttributes"]), `{"Key":"routing.http.drop_invalid_header_fields.enabled","Value":"true"}`) {
+		if !strings.Contains(jsonOf(alb["LoadBalancerAttributes"]), `{"Key":"routing.http.drop_invalid_header_fields.enabled","Value":"true"}`) || !strings.Contains(jsonOf(alb["LoadBalancerAttributes"]), `{"Key":"deletion_protection.enabled","Value":"false"}`) {
 			t.Errorf("attributes %s", jsonOf(alb["LoadBalancerAttributes"]))
 		}
 	})

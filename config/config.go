@@ -115,6 +115,12 @@ type Service struct {
 	// PlaceholderImage is the image the service runs before the pipeline's
 	// first build; it must answer the health check on the container port.
 	PlaceholderImage string
+	// WritablePaths are the container's scratch directories: its root
+	// filesystem is read-only.
+	WritablePaths []string
+	// DeletionProtection keeps the ALB from being deleted, by CloudFormation
+	// or by hand, until it is turned off.
+	DeletionProtection bool
 }
 
 // HealthCheck is the target group's health check.

@@ -76,6 +76,9 @@ func TestDefaults(t *testing.T) {
 		{"keep images", dev.Service.KeepImages, 30},
 		{"repository retained", dev.Service.DeleteRepositoryOnDestroy, false},
 		{"placeholder", dev.Service.PlaceholderImage, DefaultPlaceholderImage},
+		{"writable paths", dev.Service.WritablePaths, []string{"/tmp", "/var/cache/nginx", "/var/run"}},
+		{"dev ALB deletable", dev.Service.DeletionProtection, false},
+		{"prod ALB protected", prod.Service.DeletionProtection, true},
 		{"provider", dev.Pipeline.Provider, "GitHub"},
 		{"branch", dev.Pipeline.Branch, "main"},
 		{"deploy timeout", dev.Pipeline.DeployTimeoutMinutes, 15},
@@ -234,6 +237,8 @@ func TestInvalid(t *testing.T) {
 			[]string{`environments.dev.placeholderImage: "public.ecr.aws/nginx/nginx:stable-alpine" listens on port 80, but containerPort is 8080`}},
 		{"placeholder cannot answer another path", map[string]any{"healthCheckPath": "/healthz"}, nil,
 			[]string{`environments.dev.placeholderImage: "public.ecr.aws/nginx/nginx:stable-alpine" answers only "/", but healthCheckPath is "/healthz"`}},
+		{"writable paths", map[string]any{"writablePaths": []any{"tmp", "/data/../x", "/", "/tmp", "/tmp"}}, nil,
+			[]string{`environments.dev.writablePaths: "tmp" is not a directory path`, `environments.dev.writablePaths: "/data/../x" is not a directory path`, `environments.dev.writablePaths: "/" is not a directory path`, `environments.dev.writablePaths: "/tmp" is listed twice`}},
 		{"keep images", map[string]any{"keepImages": 0}, nil,
 			[]string{`environments.dev.keepImages: 0 is not a number of images to keep`}},
 

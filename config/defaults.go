@@ -58,6 +58,9 @@ func defaults(appName, env string) Config {
 			AccessLogs:                 true,
 			KeepImages:                 30,
 			PlaceholderImage:           DefaultPlaceholderImage,
+			// /tmp for any app; the others are where the placeholder (nginx)
+			// writes its pid and caches.
+			WritablePaths: []string{"/tmp", "/var/cache/nginx", "/var/run"},
 		},
 		Pipeline: Pipeline{
 			Provider:             "GitHub",
@@ -74,6 +77,7 @@ func defaults(appName, env string) Config {
 		c.Network.FlowLogRetentionDays = 365
 		c.Service.LogRetentionDays = 365
 		c.Service.MaxCount = 10
+		c.Service.DeletionProtection = true
 		c.Pipeline.ManualApproval = true
 		c.Pipeline.AutoDeleteArtifacts = false
 	}

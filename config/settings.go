@@ -63,6 +63,8 @@ var settings = []setting{
 	str("alarmEmail", "Email address subscribed to the alarm topic (empty: no subscription).", func(c *Config) *string { return &c.Service.AlarmEmail }),
 	integer("keepImages", "Tagged images the ECR lifecycle policy keeps (untagged ones expire after a day).", func(c *Config) *int { return &c.Service.KeepImages }),
 	boolean("deleteRepositoryOnDestroy", "Let `cdk destroy` delete the ECR repository and its images. Off: the repository is retained.", func(c *Config) *bool { return &c.Service.DeleteRepositoryOnDestroy }),
+	strList("writablePaths", "Writable scratch directories of the container, whose root filesystem is read-only. The defaults are `/tmp` and what the placeholder (nginx) writes to.", func(c *Config) *[]string { return &c.Service.WritablePaths }),
+	boolean("deletionProtection", "Turn on the ALB's deletion protection: `cdk destroy` then fails until it is turned off.", func(c *Config) *bool { return &c.Service.DeletionProtection }),
 	str("placeholderImage", "Image the service runs until the pipeline's first build. The default (nginx on ECR Public) answers `/` on port 80; with another port or health-check path, name an image that answers them.", func(c *Config) *string { return &c.Service.PlaceholderImage }),
 
 	enum("sourceProvider", "Where the source repository lives, reached through a CodeConnections connection.", func(c *Config) *string { return &c.Pipeline.Provider }, "GitHub", "Bitbucket", "GitLab"),

@@ -276,6 +276,16 @@ func (v *validator) service() {
 	if s.AlarmEmail != "" && !emailRe.MatchString(s.AlarmEmail) {
 		v.bad("alarmEmail", s.AlarmEmail, "is not an email address such as \"ops@example.com\"")
 	}
+	seenPaths := map[string]bool{}
+	for _, p := range s.WritablePaths {
+		switch {
+		case !path.IsAbs(p) || path.Clean(p) != p || p == "/":
+			v.bad("writablePaths", p, "is not a directory path such as \"/tmp\": absolute, clean, not \"/\"")
+		case seenPaths[p]:
+			v.bad("writablePaths", p, "is listed twice")
+		}
+		seenPaths[p] = true
+	}
 	if s.KeepImages < 1 || s.KeepImages > 1000 {
 		v.bad("keepImages", s.KeepImages, "is not a number of images to keep: 1 to 1000")
 	}

@@ -8,6 +8,7 @@ import (
 	codebuild "github.com/aws/aws-cdk-go/awscdk/v2/awscodebuild"
 	ecr "github.com/aws/aws-cdk-go/awscdk/v2/awsecr"
 	iam "github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	ssm "github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -30,6 +31,8 @@ type ImageBuildProps struct {
 	BuildContext  string
 	TestCommand   string
 	RetentionDays int
+	// LogKey encrypts the build's log group.
+	LogKey kms.IKey
 	// DockerHubSecretArn, when set, names a secret with "username" and
 	// "password"; the build logs in to Docker Hub with it.
 	DockerHubSecretArn string
@@ -86,7 +89,7 @@ func NewImageBuild(scope constructs.Construct, id string, props *ImageBuildProps
 		EnvironmentVariables: &env,
 		BuildSpec:            codebuild.BuildSpec_FromObject(&map[string]any{"version": "0.2", "env": map[string]any{"shell": "bash"}, "phases": buildPhases(props), "artifacts": map[string]any{"files": []string{"imagedefinitions.json"}}}),
 		Logging: &codebuild.LoggingOptions{CloudWatch: &codebuild.CloudWatchLoggingOptions{
-			LogGroup: NewLogGroup(b, "Logs", props.RetentionDays),
+			LogGroup: NewLogGroup(b, "Logs", props.RetentionDays, props.LogKey),
 		}},
 		Timeout: awscdk.Duration_Minutes(jsii.Number(30)),
 		// The encryption key is the pipeline's artifact key, which the CDK

@@ -8,6 +8,8 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	ec2 "github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	iam "github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	logs "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -20,6 +22,8 @@ import (
 type FlowLogProps struct {
 	Vpc           ec2.IVpc
 	RetentionDays int
+	// Key encrypts the log group (NewLogKey).
+	Key kms.IKey
 }
 
 // FlowLog records all of a VPC's traffic in a CloudWatch Logs group with a
@@ -40,7 +44,7 @@ func (f *flowLog) LogGroup() logs.ILogGroup { return f.group }
 func NewFlowLog(scope constructs.Construct, id string, props *FlowLogProps) FlowLog {
 	c := &flowLog{}
 	constructs.NewConstruct_Override(c, scope, &id)
-	c.group = NewLogGroup(c, "LogGroup", props.RetentionDays)
+	c.group = NewLogGroup(c, "LogGroup", props.RetentionDays, props.Key)
 	ec2.NewFlowLog(c, jsii.String("FlowLog"), &ec2.FlowLogProps{
 		ResourceType: ec2.FlowLogResourceType_FromVpc(props.Vpc),
 		Destination:  ec2.FlowLogDestination_ToCloudWatchLogs(c.group, nil),
@@ -49,14 +53,39 @@ func NewFlowLog(scope constructs.Construct, id string, props *FlowLogProps) Flow
 	return c
 }
 
-// NewLogGroup is a CloudWatch Logs group with the given retention. It is
-// deleted with its stack: only the ECR repository and the S3 log buckets
-// outlive a `cdk destroy`.
-func NewLogGroup(scope constructs.Construct, id string, days int) logs.LogGroup {
+// NewLogGroup is a CloudWatch Logs group with the given retention,
+// encrypted with key. It is deleted with its stack: only the ECR repository
+// and the S3 log buckets outlive a `cdk destroy`.
+func NewLogGroup(scope constructs.Construct, id string, days int, key kms.IKey) logs.LogGroup {
 	return logs.NewLogGroup(scope, &id, &logs.LogGroupProps{
 		Retention:     retention(days),
+		EncryptionKey: key,
 		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
 	})
+}
+
+// NewLogKey is the KMS key the log groups of one stack are encrypted with:
+// one per stack, so a log group references a key of its own template.
+// CloudWatch Logs may use it for this account's log groups in this region
+// only, as AWS's key policy for Logs prescribes.
+func NewLogKey(scope constructs.Construct, id string) kms.Key {
+	key := kms.NewKey(scope, &id, &kms.KeyProps{
+		Description:       jsii.String("Encrypts the environment's CloudWatch Logs groups"),
+		EnableKeyRotation: jsii.Bool(true),
+		RemovalPolicy:     awscdk.RemovalPolicy_DESTROY,
+		PendingWindow:     awscdk.Duration_Days(jsii.Number(7)),
+	})
+	stack := awscdk.Stack_Of(scope)
+	key.AddToResourcePolicy(iam.NewPolicyStatement(&iam.PolicyStatementProps{
+		Sid:        jsii.String("AllowCloudWatchLogs"),
+		Principals: &[]iam.IPrincipal{iam.NewServicePrincipal(jsii.String("logs."+*stack.Region()+".amazonaws.com"), nil)},
+		Actions:    jsii.Strings("kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"),
+		Resources:  jsii.Strings("*"), // in a key policy, "*" is this key
+		Conditions: &map[string]interface{}{"ArnLike": map[string]interface{}{
+			"kms:EncryptionContext:aws:logs:arn": "arn:" + *stack.Partition() + ":logs:" + *stack.Region() + ":" + *stack.Account() + ":log-group:*",
+		}},
+	}), nil)
+	return key
 }
 
 // retention maps a number of days onto the CDK's enum; config.Validate has

@@ -59,11 +59,10 @@ type NetworkStack interface {
 
 type networkStack struct {
 	awscdk.Stack
-	vpc          ec2.Vpc
-	imageParam   ssm.StringParameter
-	pullThrough  string
-	endpoints    appconstructs.PrivateEndpoints
-	privateNacls []string
+	vpc         ec2.Vpc
+	imageParam  ssm.StringParameter
+	pullThrough string
+	endpoints   appconstructs.PrivateEndpoints
 }
 
 func (s *networkStack) Vpc() ec2.IVpc                        { return s.vpc }
@@ -103,7 +102,7 @@ func NewNetworkStack(scope constructs.Construct, id string, props *NetworkStackP
 	})
 	private := &ec2.SubnetSelection{SubnetGroupName: jsii.String(PrivateSubnets)}
 
-	appconstructs.NewFlowLog(stack, "FlowLog", &appconstructs.FlowLogProps{Vpc: s.vpc, RetentionDays: n.FlowLogRetentionDays})
+	appconstructs.NewFlowLog(stack, "FlowLog", &appconstructs.FlowLogProps{Vpc: s.vpc, RetentionDays: n.FlowLogRetentionDays, Key: appconstructs.NewLogKey(stack, "LogKey")})
 
 	// The S3 gateway endpoint is free and keeps image layers off the NAT
 	// gateway's per-GB bill, so every mode gets it.

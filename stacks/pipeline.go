@@ -142,6 +142,7 @@ func NewPipelineStack(scope constructs.Construct, id string, props *PipelineStac
 		BuildContext:       cfg.BuildContext,
 		TestCommand:        cfg.TestCommand,
 		RetentionDays:      props.LogRetentionDays,
+		LogKey:             appconstructs.NewLogKey(stack, "LogKey"),
 		DockerHubSecretArn: cfg.DockerHubSecretArn,
 	})
 

@@ -157,6 +157,7 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 		VpcSubnets:              public,
 		SecurityGroup:           albSG,
 		DropInvalidHeaderFields: jsii.Bool(true),
+		DeletionProtection:      jsii.Bool(cfg.DeletionProtection),
 	})
 	if !cfg.AccessLogs {
 		nag.Suppress(alb, "AwsSolutions-ELB2", "Access logs are turned off for this environment by its accessLogs setting")
@@ -332,19 +333,28 @@ func newTaskDefinition(stack awscdk.Stack, props *ServiceStackProps, repo ecr.Re
 	}
 	nag.Suppress(taskDef, "AwsSolutions-ECS2", "The environment holds PORT, HEALTH_CHECK_PATH and the non-secret values of the environment setting; secrets reach the container through its secrets, from Secrets Manager or SSM")
 	image := ssm.StringParameter_ValueForStringParameter(stack, jsii.String(props.ImageParameterName), nil)
-	taskDef.AddContainer(jsii.String(ContainerName), &ecs.ContainerDefinitionOptions{
-		ContainerName:  jsii.String(ContainerName),
-		Image:          ecs.ContainerImage_FromRegistry(image, nil),
-		Essential:      jsii.Bool(true),
-		PortMappings:   &[]*ecs.PortMapping{{ContainerPort: jsii.Number(cfg.ContainerPort), Protocol: ecs.Protocol_TCP, Name: jsii.String("http")}},
-		Environment:    &env,
-		Secrets:        &secrets,
-		SystemControls: sysctls,
+	container := taskDef.AddContainer(jsii.String(ContainerName), &ecs.ContainerDefinitionOptions{
+		ContainerName: jsii.String(ContainerName),
+		Image:         ecs.ContainerImage_FromRegistry(image, nil),
+		Essential:     jsii.Bool(true),
+		// The container may use all of the task's memory and no more, and
+		// writes only to its scratch volumes.
+		MemoryLimitMiB:         jsii.Number(cfg.MemoryMiB),
+		ReadonlyRootFilesystem: jsii.Bool(true),
+		PortMappings:           &[]*ecs.PortMapping{{ContainerPort: jsii.Number(cfg.ContainerPort), Protocol: ecs.Protocol_TCP, Name: jsii.String("http")}},
+		Environment:            &env,
+		Secrets:                &secrets,
+		SystemControls:         sysctls,
 		Logging: ecs.LogDriver_AwsLogs(&ecs.AwsLogDriverProps{
 			StreamPrefix: jsii.String(ContainerName),
-			LogGroup:     appconstructs.NewLogGroup(stack, "Logs", cfg.LogRetentionDays),
+			LogGroup:     appconstructs.NewLogGroup(stack, "Logs", cfg.LogRetentionDays, appconstructs.NewLogKey(stack, "LogKey")),
 		}),
 	})
+	for _, p := range cfg.WritablePaths {
+		name := "scratch" + strings.ReplaceAll(p, "/", "-")
+		taskDef.AddVolume(&ecs.Volume{Name: jsii.String(name)})
+		container.AddMountPoints(&ecs.MountPoint{SourceVolume: jsii.String(name), ContainerPath: jsii.String(p), ReadOnly: jsii.Bool(false)})
+	}
 	return taskDef
 }
 
