@@ -19,7 +19,7 @@ import (
 
 func main() {
 	defer jsii.Close()
-	app := awscdk.NewApp(nil)
+	app := awscdk.NewApp(&awscdk.AppProps{BuiltinCloudFormationValidation: jsii.Bool(stacks.BuiltinValidation)})
 	if err := run(app); err != nil {
 		removeAssembly(*app.Outdir())
 		fmt.Fprintf(os.Stderr, "\n%v\n\n", err)

@@ -110,7 +110,7 @@ func synth(t testing.TB, overrides map[string]any) *synthed {
 		}
 	}
 	outdir := filepath.Join(synthRoot, fmt.Sprint(len(synthCache)))
-	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(outdir)})
+	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(outdir), BuiltinCloudFormationValidation: jsii.Bool(stacks.BuiltinValidation)})
 	built := stacks.Build(app, cfg)
 	app.Synth(nil)
 	s := &synthed{cfg: cfg, app: built, outdir: outdir, templates: readTemplates(t, outdir)}

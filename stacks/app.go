@@ -12,6 +12,12 @@ import (
 	"github.com/cdkdemo/fargate/config"
 )
 
+// BuiltinValidation turns the CDK's built-in CloudFormation validation (a
+// cfn-lint compiled to WebAssembly, run on every synth) on or off. It is off:
+// it took 2 of the 5 seconds of a warm `cdk synth`, and `make test` runs
+// the real cfn-lint, and cfn-guard, over every golden template.
+const BuiltinValidation = false
+
 // App holds the stacks of one environment.
 type App struct {
 	Network  NetworkStack
