@@ -1,0 +1,225 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/smithy-go"
+)
+
+// Responder answers the custom resources of stacks being created in moto.
+//
+// moto invokes a custom resource's Lambda function in Docker, which these
+// machines do not have, so nothing would ever answer and the stack would
+// stay CREATE_IN_PROGRESS. The Responder stands in for the function: for
+// each custom resource type it knows, it does against moto's API what the
+// CDK's handler does against AWS, then sends the response to the URL moto
+// waits on. A type it does not know is an error, never a blind SUCCESS:
+// that would hide the work the function exists to do.
+//
+// moto waits for custom resources on stack creation only (an update or a
+// delete completes at once), so only creations are answered.
+type Responder struct {
+	CFN      *cloudformation.Client
+	EC2      *ec2.Client
+	Endpoint string
+	// Log receives one line per answered resource.
+	Log      io.Writer
+	answered map[string]bool
+}
+
+// standIn does a custom resource's work and returns its response Data.
+type standIn func(ctx context.Context, r *Responder, stack cfntypes.Stack, props map[string]any) (map[string]any, error)
+
+// standIns are the custom resource types the stacks under test create.
+var standIns = map[string]standIn{
+	"Custom::VpcRestrictDefaultSG": restrictDefaultSecurityGroup,
+}
+
+// Poll answers every custom resource of every stack now in
+// CREATE_IN_PROGRESS that it has not answered yet.
+func (r *Responder) Poll(ctx context.Context) error {
+	if r.answered == nil {
+		r.answered = map[string]bool{}
+	}
+	var stacks []cfntypes.Stack
+	p := cloudformation.NewDescribeStacksPaginator(r.CFN, &cloudformation.DescribeStacksInput{})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("listing the stacks: %w", err)
+		}
+		stacks = append(stacks, page.Stacks...)
+	}
+	for _, stack := range stacks {
+		if stack.StackStatus != cfntypes.StackStatusCreateInProgress {
+			continue
+		}
+		out, err := r.CFN.GetTemplate(ctx, &cloudformation.GetTemplateInput{StackName: stack.StackId})
+		if err != nil {
+			return fmt.Errorf("stack %s: reading its template: %w", aws.ToString(stack.StackName), err)
+		}
+		tmpl, err := ParseTemplate([]byte(aws.ToString(out.TemplateBody)))
+		if err != nil {
+			return fmt.Errorf("stack %s: %w", aws.ToString(stack.StackName), err)
+		}
+		var ids []string
+		for id, res := range tmpl.Resources {
+			if IsCustomResource(res.Type) {
+				ids = append(ids, id)
+			}
+		}
+		slices.Sort(ids)
+		for _, id := range ids {
+			key := aws.ToString(stack.StackId) + "/" + id
+			if r.answered[key] {
+				continue
+			}
+			res := tmpl.Resources[id]
+			do, ok := standIns[res.Type]
+			if !ok {
+				return fmt.Errorf("stack %s: custom resource %s is of type %s, which the e2e harness has no stand-in for: moto cannot run its Lambda function (no Docker), and answering SUCCESS without its work would hide what it does; add a stand-in to e2e/customresources.go", aws.ToString(stack.StackName), id, res.Type)
+			}
+			data, err := do(ctx, r, stack, res.Properties)
+			if err != nil {
+				return fmt.Errorf("stack %s: custom resource %s (%s): %w", aws.ToString(stack.StackName), id, res.Type, err)
+			}
+			if err := r.respond(ctx, stack, id, data); err != nil {
+				return fmt.Errorf("stack %s: custom resource %s (%s): %w", aws.ToString(stack.StackName), id, res.Type, err)
+			}
+			r.answered[key] = true
+			if r.Log != nil {
+				fmt.Fprintf(r.Log, "cfn-responder: %s: answered %s (%s) after doing its handler's work\n", aws.ToString(stack.StackName), id, res.Type)
+			}
+		}
+	}
+	return nil
+}
+
+// respond sends SUCCESS to the URL moto gives the function as ResponseURL,
+// with the body the CDK's provider framework sends.
+func (r *Responder) respond(ctx context.Context, stack cfntypes.Stack, logicalID string, data map[string]any) error {
+	body, err := json.Marshal(map[string]any{
+		"Status":             "SUCCESS",
+		"Reason":             "done by the e2e harness's stand-in for the Lambda function",
+		"StackId":            aws.ToString(stack.StackId),
+		"RequestId":          "e2e-" + logicalID,
+		"LogicalResourceId":  logicalID,
+		"PhysicalResourceId": "e2e-" + logicalID,
+		"Data":               data,
+	})
+	if err != nil {
+		return err
+	}
+	u := fmt.Sprintf("%s/cloudformation_%s/cfnresponse?stack=%s", r.Endpoint, Region, url.QueryEscape(aws.ToString(stack.StackId)))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPut, u, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "")
+	client := &http.Client{Timeout: 10 * time.Second}
+	resp, err := client.Do(req)
+	if err != nil {
+		return fmt.Errorf("sending the response to moto: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		return fmt.Errorf("sending the response to moto: HTTP %d: %s", resp.StatusCode, msg)
+	}
+	return nil
+}
+
+// restrictDefaultSecurityGroup does what the CDK's handler for
+// Custom::VpcRestrictDefaultSG does on Create (aws-cdk-lib,
+// restrict-default-security-group-handler): revoke the default security
+// group's egress to 0.0.0.0/0 and its ingress from itself. A rule that is
+// not there is no error, as in the handler (moto's default group has no
+// self-referencing ingress to begin with).
+func restrictDefaultSecurityGroup(ctx context.Context, r *Responder, stack cfntypes.Stack, props map[string]any) (map[string]any, error) {
+	groupID, err := r.defaultSecurityGroup(ctx, stack, props["DefaultSecurityGroupId"])
+	if err != nil {
+		return nil, err
+	}
+	account, err := AccountOfStack(aws.ToString(stack.StackId))
+	if err != nil {
+		return nil, err
+	}
+	if ref, ok := props["Account"].(map[string]any); !ok || ref["Ref"] != "AWS::AccountId" {
+		return nil, fmt.Errorf("property Account is %v, not {Ref: AWS::AccountId}: the stand-in resolves only that", props["Account"])
+	}
+	_, err = r.EC2.RevokeSecurityGroupEgress(ctx, &ec2.RevokeSecurityGroupEgressInput{
+		GroupId: aws.String(groupID),
+		IpPermissions: []ec2types.IpPermission{{
+			IpProtocol: aws.String("-1"),
+			IpRanges:   []ec2types.IpRange{{CidrIp: aws.String("0.0.0.0/0")}},
+		}},
+	})
+	if err := ignoreNotFound(err); err != nil {
+		return nil, fmt.Errorf("revoking the egress of %s: %w", groupID, err)
+	}
+	_, err = r.EC2.RevokeSecurityGroupIngress(ctx, &ec2.RevokeSecurityGroupIngressInput{
+		GroupId: aws.String(groupID),
+		IpPermissions: []ec2types.IpPermission{{
+			IpProtocol:       aws.String("-1"),
+			UserIdGroupPairs: []ec2types.UserIdGroupPair{{GroupId: aws.String(groupID), UserId: aws.String(account)}},
+		}},
+	})
+	if err := ignoreNotFound(err); err != nil {
+		return nil, fmt.Errorf("revoking the ingress of %s: %w", groupID, err)
+	}
+	return map[string]any{}, nil
+}
+
+// defaultSecurityGroup resolves {Fn::GetAtt: [VPC, DefaultSecurityGroup]}
+// to the VPC's default security group, as CloudFormation does.
+func (r *Responder) defaultSecurityGroup(ctx context.Context, stack cfntypes.Stack, v any) (string, error) {
+	m, _ := v.(map[string]any)
+	getAtt, _ := m["Fn::GetAtt"].([]any)
+	if len(getAtt) != 2 || getAtt[1] != "DefaultSecurityGroup" {
+		return "", fmt.Errorf("property DefaultSecurityGroupId is %v, not {Fn::GetAtt: [VPC, DefaultSecurityGroup]}: the stand-in resolves only that", v)
+	}
+	logicalID, _ := getAtt[0].(string)
+	res, err := r.CFN.DescribeStackResource(ctx, &cloudformation.DescribeStackResourceInput{
+		StackName: stack.StackId, LogicalResourceId: aws.String(logicalID),
+	})
+	if err != nil {
+		return "", fmt.Errorf("resolving the VPC %s: %w", logicalID, err)
+	}
+	vpcID := aws.ToString(res.StackResourceDetail.PhysicalResourceId)
+	out, err := r.EC2.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: []ec2types.Filter{
+		{Name: aws.String("vpc-id"), Values: []string{vpcID}},
+		{Name: aws.String("group-name"), Values: []string{"default"}},
+	}})
+	if err != nil {
+		return "", fmt.Errorf("finding the default security group of %s: %w", vpcID, err)
+	}
+	if len(out.SecurityGroups) != 1 {
+		return "", fmt.Errorf("VPC %s has %d security groups named default, want 1", vpcID, len(out.SecurityGroups))
+	}
+	return aws.ToString(out.SecurityGroups[0].GroupId), nil
+}
+
+// ignoreNotFound drops the one error the CDK's handler ignores.
+func ignoreNotFound(err error) error {
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) && apiErr.ErrorCode() == "InvalidPermission.NotFound" {
+		return nil
+	}
+	return err
+}
