@@ -1,0 +1,225 @@
+#!/usr/bin/env bash
+# End-to-end test of the Network and Service stacks against a local AWS
+# emulator (moto server), with the real CDK CLI: bootstrap, deploy dev, prod
+# and the endpoints egress mode side by side, inspect the emulated account
+# (Go tests in e2e/, build tag e2e), simulate a pipeline run and redeploy,
+# destroy, reject bad configuration, and list what moto did not emulate.
+#
+# `make e2e` runs it; so does .ci/run. It needs no AWS account and no
+# internet: moto listens on localhost only, the credentials are dummies, and
+# no AWS profile or config file is read. Every step prints a banner, so a
+# failure says where it happened. moto is always stopped, by its PID.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+PATH="$root/node_modules/.bin:$PATH"
+export PATH
+
+started=$(date +%s)
+step_name="preflight"
+step() {
+	step_name="$1"
+	printf '\n==> [e2e %s, %ss] %s\n' "$1" "$(($(date +%s) - started))" "$2"
+}
+fail() {
+	echo "e2e: FAILED in step $step_name: $*" >&2
+	exit 1
+}
+
+# --- preflight: tools --------------------------------------------------------
+if ! command -v moto_server >/dev/null 2>&1 || ! python3 -c 'import moto.server' >/dev/null 2>&1; then
+	fail "moto_server not found (or python3 cannot import moto.server): the end-to-end test runs the AWS emulator moto locally; install it with: pip install 'moto[server]==5.2.1'"
+fi
+command -v cdk >/dev/null 2>&1 || fail "cdk not found in node_modules/.bin: run 'make deps' (npm ci) first"
+command -v go >/dev/null 2>&1 || fail "go not found: install Go 1.26 or newer"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/fargate-e2e.XXXXXX")
+moto_pid=""
+bg_pids=()
+
+# cleanup stops every process this script started, by PID, whatever happened.
+cleanup() {
+	local rc=$?
+	trap - EXIT INT TERM
+	for pid in "${bg_pids[@]}" $moto_pid; do
+		if kill -0 "$pid" 2>/dev/null; then
+			kill "$pid" 2>/dev/null || true
+			for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+			if kill -0 "$pid" 2>/dev/null; then
+				echo "e2e: process $pid did not stop on SIGTERM; sending SIGKILL" >&2
+				kill -9 "$pid" 2>/dev/null || true
+			fi
+		fi
+	done
+	if [ "$rc" -ne 0 ]; then
+		echo "e2e: FAILED in step $step_name (exit $rc) after $(($(date +%s) - started))s" >&2
+		if [ -s "$work/moto.log" ]; then
+			echo "e2e: last lines of the moto server log ($work/moto.log):" >&2
+			grep -v 'HTTP/1.1" 200' "$work/moto.log" | tail -n 25 >&2 || true
+		fi
+		echo "e2e: work files kept in $work" >&2
+	else
+		rm -rf "$work"
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# --- hermetic AWS environment ----------------------------------------------
+# Nothing of the user's AWS setup may leak in: no profile, no config or
+# credentials file, no endpoint or role variable. Only the emulator is reached.
+while read -r var; do unset "$var"; done < <(compgen -e | grep -E '^(AWS_|CDK_)' || true)
+export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
+export AWS_DEFAULT_REGION=us-east-1 AWS_REGION=us-east-1
+export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
+export AWS_EC2_METADATA_DISABLED=true
+export CDK_DISABLE_VERSION_CHECK=true CDK_DISABLE_CLI_TELEMETRY=true
+# The CDK CLI also reads ~/.cdk.json (user context and settings): give it a
+# home of its own. Go keeps the user's build and module caches.
+GOCACHE=$(go env GOCACHE) GOMODCACHE=$(go env GOMODCACHE) GOPATH=$(go env GOPATH)
+export GOCACHE GOMODCACHE GOPATH
+mkdir -p "$work/home"
+cdk_() { HOME="$work/home" cdk "$@" --no-notices --ci; }
+
+# --- 1. moto ------------------------------------------------------------------
+step 1 "start moto_server on localhost (a free port)"
+# Port 0 lets the OS pick a free port: no race with another run. moto prints
+# the port it got. The host must be localhost: moto reads a TemplateURL's
+# bucket only for localhost URLs.
+#
+# moto_server's own main, serving one request at a time: moto builds a
+# stack's resources lazily, and a request that reads the stack while
+# CreateStack runs (cfn-responder's polling) creates some twice (seen:
+# InvalidSubnet.Conflict on the second copy of a subnet).
+python3 -c '
+import sys, moto.server
+run_simple = moto.server.run_simple
+moto.server.run_simple = lambda *a, **kw: run_simple(*a, **dict(kw, threaded=False))
+sys.argv[0] = "moto_server"
+moto.server.main()
+' -H localhost -p 0 >"$work/moto.log" 2>&1 &
+moto_pid=$!
+port=""
+for _ in $(seq 200); do
+	kill -0 "$moto_pid" 2>/dev/null || { cat "$work/moto.log" >&2; fail "moto_server exited at start"; }
+	port=$(sed -n 's#.*Running on http://localhost:\([0-9][0-9]*\).*#\1#p' "$work/moto.log" | head -n 1)
+	[ -n "$port" ] && break
+	sleep 0.1
+done
+[ -n "$port" ] || fail "moto_server did not report its port within 20s (log: $work/moto.log)"
+export AWS_ENDPOINT_URL="http://localhost:$port"
+curl -fsS -o /dev/null "$AWS_ENDPOINT_URL/moto-api/" || fail "moto_server (pid $moto_pid) does not answer on $AWS_ENDPOINT_URL"
+echo "moto_server pid $moto_pid on $AWS_ENDPOINT_URL"
+
+# The Go side: the inspection tests, and the stand-in for custom resources'
+# Lambda functions (moto has no Docker to run them).
+export E2E_ENDPOINT_URL="$AWS_ENDPOINT_URL" E2E_WORK="$work" E2E_MOTO_LOG="$work/moto.log"
+go test -c -tags e2e -o "$work/e2e.test" ./e2e
+go build -tags e2e -o "$work/cfn-responder" ./e2e/cfnresponder
+# e2e_test PATTERN runs the tests of one phase. A pattern that matches no
+# test would pass in silence: that is a failure too.
+e2e_test() {
+	local out="$work/test-$(echo "$1" | tr -dc 'A-Za-z').log" rc=0
+	(cd "$root/e2e" && "$work/e2e.test" -test.v -test.count=1 -test.run "$1") 2>&1 | tee "$out" || rc=$?
+	[ "$rc" -eq 0 ] || return "$rc"
+	grep -q '^=== RUN' "$out" || { echo "e2e: no test matches $1" >&2; return 1; }
+}
+
+# --- 2. synth, bootstrap, deploy -------------------------------------------------
+# Each deployment: name, app name, environment, the egress mode it must have,
+# extra -c options. dev and prod run on their defaults (nat, nat-per-az); the
+# third proves the endpoints mode, under another app name so it lives beside
+# dev in the same account.
+deployments=(
+	"dev demo dev nat"
+	"prod demo prod nat-per-az"
+	"endpoints demo-endpoints dev endpoints -c egress=endpoints"
+)
+: >"$work/deployments.tsv"
+
+synth() { # synth NAME ARGS...: synthesize into $work/out/NAME, never ./cdk.out
+	local name=$1
+	shift
+	rm -rf "$work/out/$name"
+	cdk_ synth --quiet -o "$work/out/$name" "$@" >"$work/synth-$name.log" 2>&1 ||
+		{ cat "$work/synth-$name.log" >&2; fail "cdk synth of $name failed"; }
+}
+
+# deploy NAME STACK...: cdk deploy with CreateStack/UpdateStack (moto's change
+# sets lose outputs and exports) while cfn-responder answers the custom
+# resources moto cannot run. A responder failure stops the deploy.
+deploy() {
+	local name=$1
+	shift
+	# cdk itself, not a function, in the background: $! is then its PID.
+	HOME="$work/home" cdk deploy --app "$work/out/$name" --method=direct --require-approval=never \
+		--no-previous-parameters --progress=events --no-notices --ci "$@" &
+	local deploy_pid=$!
+	bg_pids+=("$deploy_pid")
+	if ! "$work/cfn-responder" -pid "$deploy_pid" -timeout 150s; then
+		kill "$deploy_pid" 2>/dev/null || true
+		wait "$deploy_pid" 2>/dev/null || true
+		fail "deploying $name ($*): the custom resource stand-in failed (above)"
+	fi
+	wait "$deploy_pid" || fail "cdk deploy of $name ($*) failed"
+}
+
+step 2a "synthesize every deployment into its own assembly directory"
+for d in "${deployments[@]}"; do
+	read -r name app env egress extra <<<"$d"
+	# shellcheck disable=SC2086 # extra holds -c options
+	synth "$name" -c appName="$app" -c env="$env" $extra
+	printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$app" "$env" "$egress" "$work/out/$name" >>"$work/deployments.tsv"
+	echo "synthesized $name: appName=$app env=$env egress=$egress"
+done
+
+step 2b "cdk bootstrap the emulated account"
+cdk_ bootstrap --app "$work/out/dev" || fail "cdk bootstrap failed"
+
+for d in "${deployments[@]}"; do
+	read -r name app env egress extra <<<"$d"
+	step 2c "deploy $name: $app-$env-network, then $app-$env-service"
+	deploy "$name" Network Service
+done
+
+# --- 3. inspect ---------------------------------------------------------------------
+step 3 "inspect the emulated account against the templates"
+e2e_test '^TestDeployed' || fail "the deployed resources differ from what the templates promise (above)"
+
+# --- 4. pipeline run and redeploy ---------------------------------------------------
+step 4a "simulate a pipeline run on dev: new image in the parameter, new task definition revision"
+e2e_test '^TestPipelineRun$' || fail "the simulated pipeline run failed (above)"
+
+step 4b "change a task setting (cpu 1024, memory 2048) and deploy dev again"
+synth dev-cpu -c appName=demo -c env=dev -c cpu=1024 -c memory=2048
+deploy dev-cpu Network Service
+
+step 4c "the redeploy kept the pipeline's image"
+e2e_test '^TestRedeployed$' || fail "the redeploy lost the pipeline's image (above)"
+
+# --- 5. destroy -----------------------------------------------------------------------
+step 5a "record every deployed resource; delete what moto's CloudFormation cannot (NAT, endpoints, IGW, route tables)"
+e2e_test '^(TestInventory|TestPrepareDestroy)$' || fail "could not record or prepare the deployed resources (above)"
+
+for d in "${deployments[@]}"; do
+	read -r name app env egress extra <<<"$d"
+	step 5b "cdk destroy $name"
+	cdk_ destroy --app "$work/out/$name" --force Network Service || fail "cdk destroy of $name failed"
+done
+
+step 5c "nothing is left but the retained ECR repositories and log buckets"
+e2e_test '^TestDestroyed$' || fail "cdk destroy left resources behind or deleted a retained one (above)"
+
+# --- 6. bad input ---------------------------------------------------------------------------
+step 6 "bad configuration fails before anything is created"
+e2e_test '^TestRejectsBadConfig$' || fail "bad configuration was not rejected cleanly (above)"
+
+# --- 7. coverage ------------------------------------------------------------------------------
+step 7 "resource types and properties moto did not emulate"
+e2e_test '^TestCoverage$' || fail "moto skipped a resource type the checks rely on (above)"
+
+echo
+echo "e2e: all steps passed in $(($(date +%s) - started))s"
