@@ -30,7 +30,7 @@ func main() {
 
 // run loads the configuration, builds the stacks and synthesizes them.
 func run(app awscdk.App) (err error) {
-	ctx, _ := app.Node().GetAllContext(nil).(map[string]any)
+	ctx, _ := plain(app.Node().GetAllContext(nil)).(map[string]any)
 	cfg, err := config.Load(ctx)
 	if err != nil {
 		return fmt.Errorf("invalid configuration (cdk.json context and -c options):\n%w", err)
@@ -45,6 +45,30 @@ func run(app awscdk.App) (err error) {
 	stacks.Build(app, cfg)
 	app.Synth(nil)
 	return nil
+}
+
+// plain unwraps the jsii envelope {"$jsii.map": {...}} that nested maps
+// given to awscdk.AppProps.Context keep on their way back from the CDK;
+// context from cdk.json and -c arrives as plain JSON values.
+func plain(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		if inner, ok := x["$jsii.map"]; ok && len(x) == 1 {
+			return plain(inner)
+		}
+		out := make(map[string]any, len(x))
+		for k, val := range x {
+			out[k] = plain(val)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, val := range x {
+			out[i] = plain(val)
+		}
+		return out
+	}
+	return v
 }
 
 // removeAssembly deletes what a failed run may have left in the cloud
