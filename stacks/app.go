@@ -52,7 +52,7 @@ func Build(scope constructs.Construct, cfg config.Config) App {
 		Vpc:                      network.Vpc(),
 		ImageParameterName:       cfg.ImageParameterName(),
 		PullThroughRepositoryArn: network.PullThroughRepositoryArn(),
-		RepositoryName:           cfg.ResourcePrefix(),
+		Name:                     cfg.ResourcePrefix(),
 	})
 	// The image parameter is read by name, not by reference: it must exist
 	// before the service's first deploy.

@@ -272,7 +272,7 @@ func newDeployRole(stack awscdk.Stack, pipelineRole iam.IRole, artifacts s3.IBuc
 	policy := nag.DefaultPolicy(role)
 	nag.Suppress(policy, "AwsSolutions-IAM5", "ecs:RegisterTaskDefinition and ecs:DescribeTaskDefinition take no resource ARN; ecs:ListTasks is authorized on * and held to this cluster by its condition", nag.Finding{Exact: "Resource::*"})
 	nag.Suppress(policy, "AwsSolutions-IAM5", "Each deploy registers a new revision of this service's task family, and watches the tasks of this service's cluster",
-		nag.Finding{Regex: `/^Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task-definition\/[A-Za-z0-9]+:\*$/`},
+		nag.Finding{Regex: `/^Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task-definition\/[a-z0-9-]+:\*$/`},
 		nag.Finding{Regex: `/^Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task\/<Cluster[0-9A-F]{8}>\/\*$/`})
 	// The action is handed the role without the CDK's own "*" grants.
 	return role

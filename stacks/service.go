@@ -45,8 +45,10 @@ type ServiceStackProps struct {
 	// PullThroughRepositoryArn, when not empty, is where the placeholder
 	// image is pulled through in the endpoints mode.
 	PullThroughRepositoryArn string
-	// RepositoryName is the ECR repository's name, e.g. "demo-dev".
-	RepositoryName string
+	// Name names what people look for in the console: the ECR repository
+	// and the task definition family, e.g. "demo-dev". Environments in one
+	// account then keep their revisions apart.
+	Name string
 }
 
 // ServiceStack runs the application: its ECR repository, a Fargate service
@@ -95,7 +97,7 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 	private := &ec2.SubnetSelection{SubnetGroupName: jsii.String(PrivateSubnets)}
 	port := jsii.Number(cfg.ContainerPort)
 
-	s.repo = newRepository(stack, props.RepositoryName, cfg)
+	s.repo = newRepository(stack, props.Name, cfg)
 
 	cluster := ecs.NewCluster(stack, jsii.String("Cluster"), &ecs.ClusterProps{
 		Vpc:                 props.Vpc,
@@ -294,6 +296,7 @@ func newTaskDefinition(stack awscdk.Stack, props *ServiceStackProps, repo ecr.Re
 		arch = ecs.CpuArchitecture_ARM64()
 	}
 	taskDef := ecs.NewFargateTaskDefinition(stack, jsii.String("TaskDefinition"), &ecs.FargateTaskDefinitionProps{
+		Family:          jsii.String(props.Name),
 		Cpu:             jsii.Number(cfg.Cpu),
 		MemoryLimitMiB:  jsii.Number(cfg.MemoryMiB),
 		RuntimePlatform: &ecs.RuntimePlatform{OperatingSystemFamily: ecs.OperatingSystemFamily_LINUX(), CpuArchitecture: arch},
