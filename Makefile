@@ -2,8 +2,8 @@
 # set up everything they need on a machine with only Go and Node.js (npm):
 # the Go modules; from package-lock.json the CDK CLI, a supported Node.js
 # (first on PATH, so the jsii runtime uses it) and cfn-guard with the
-# Control Tower rules; and, for `make test`, cfn-lint from pip when the
-# pinned version is not there yet.
+# Control Tower rules; and from pip, when the pinned version is not there
+# yet, cfn-lint for `make test` and moto for `make e2e`.
 
 SHELL   := /bin/bash
 ENV     ?= dev
@@ -11,6 +11,7 @@ PROFILE ?= cdkdemo
 PYTHON  ?= python3
 
 CFN_LINT_VERSION := 1.51.0
+MOTO_VERSION     := 5.2.1
 
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
@@ -18,6 +19,7 @@ CDK_CONTEXT := -c env=$(ENV)
 NPM_STAMP   := node_modules/.package-lock.json
 GO_STAMP    := .build/go-modules
 LINT_STAMP  := .build/cfn-lint-$(CFN_LINT_VERSION)
+MOTO_STAMP  := .build/moto-$(MOTO_VERSION)
 # cfn-lint through its entry point: works wherever pip put the script.
 CFN_LINT    := $(PYTHON) -c 'import sys; from cfnlint.runner import main; sys.argv[0] = "cfn-lint"; sys.exit(main())'
 
@@ -42,17 +44,26 @@ $(GO_STAMP): go.mod go.sum
 ## tools: cfn-lint $(CFN_LINT_VERSION) from pip, installed only when that version is missing
 tools: $(LINT_STAMP)
 
-$(LINT_STAMP):
-	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found: cfn-lint, AWS's CloudFormation linter, is a Python tool; install Python 3.9 or newer with pip (or set PYTHON=...)" >&2; exit 1; }
-	@have=$$($(PYTHON) -c 'import importlib.metadata as m; print(m.version("cfn-lint"))' 2>/dev/null); \
-	if [ "$$have" = "$(CFN_LINT_VERSION)" ]; then \
-		echo "cfn-lint $(CFN_LINT_VERSION) is installed"; \
+# pip_tool installs the pip package $(1) at version $(2) (pip spec $(3)),
+# only when $(PYTHON) does not have that version already.
+define pip_tool
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found: $(1) is a Python tool; install Python 3.9 or newer with pip (or set PYTHON=...)" >&2; exit 1; }
+	@have=$$($(PYTHON) -c 'import importlib.metadata as m; print(m.version("$(1)"))' 2>/dev/null); \
+	if [ "$$have" = "$(2)" ]; then \
+		echo "$(1) $(2) is installed"; \
 	else \
-		$(PYTHON) -m pip --version >/dev/null 2>&1 || { echo "error: pip not found for $(PYTHON): install it (python3 -m ensurepip, or the python3-pip package) so that make can install cfn-lint $(CFN_LINT_VERSION)" >&2; exit 1; }; \
-		echo "installing cfn-lint $(CFN_LINT_VERSION) (found: $${have:-none})"; \
-		$(PYTHON) -m pip install --quiet "cfn-lint==$(CFN_LINT_VERSION)"; \
+		$(PYTHON) -m pip --version >/dev/null 2>&1 || { echo "error: pip not found for $(PYTHON): install it (python3 -m ensurepip, or the python3-pip package) so that make can install $(1) $(2)" >&2; exit 1; }; \
+		echo "installing $(3) (found: $${have:-none})"; \
+		$(PYTHON) -m pip install --quiet "$(3)"; \
 	fi
 	@mkdir -p $(@D) && touch $@
+endef
+
+$(LINT_STAMP):
+	$(call pip_tool,cfn-lint,$(CFN_LINT_VERSION),cfn-lint==$(CFN_LINT_VERSION))
+
+$(MOTO_STAMP):
+	$(call pip_tool,moto,$(MOTO_VERSION),moto[server]==$(MOTO_VERSION))
 
 ## synth: synthesize every stack of ENV (default dev) into cdk.out/ (cdk-nag runs too)
 synth: deps
@@ -99,7 +110,7 @@ bench: deps tools
 	./scripts/bench.sh
 
 ## e2e: deploy, inspect, redeploy and destroy the Network and Service stacks of dev and prod on a local AWS emulator (moto)
-e2e: deps
+e2e: deps $(MOTO_STAMP)
 	./scripts/e2e.sh
 
 ## deploy, diff, destroy: against the AWS profile PROFILE (default cdkdemo)
