@@ -39,31 +39,9 @@ func (b *accessLogBucket) Bucket() s3.IBucket { return b.bucket }
 func NewAccessLogBucket(scope constructs.Construct, id string, props *AccessLogBucketProps) AccessLogBucket {
 	c := &accessLogBucket{}
 	constructs.NewConstruct_Override(c, scope, &id)
-	lifecycle := &[]*s3.LifecycleRule{{
-		Id:                                  jsii.String("ExpireLogs"),
-		Expiration:                          awscdk.Duration_Days(jsii.Number(props.ExpireAfterDays)),
-		NoncurrentVersionExpiration:         awscdk.Duration_Days(jsii.Number(7)),
-		AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(1)),
-	}}
-	serverLogs := s3.NewBucket(c, jsii.String("ServerAccessLogs"), &s3.BucketProps{
-		Encryption:        s3.BucketEncryption_S3_MANAGED,
-		EnforceSSL:        jsii.Bool(true),
-		BlockPublicAccess: s3.BlockPublicAccess_BLOCK_ALL(),
-		ObjectOwnership:   s3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
-		Versioned:         jsii.Bool(true),
-		LifecycleRules:    lifecycle,
-		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
-	})
-	c.bucket = s3.NewBucket(c, jsii.String("Bucket"), &s3.BucketProps{
-		Encryption:             s3.BucketEncryption_S3_MANAGED,
-		EnforceSSL:             jsii.Bool(true),
-		BlockPublicAccess:      s3.BlockPublicAccess_BLOCK_ALL(),
-		ObjectOwnership:        s3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
-		Versioned:              jsii.Bool(true),
-		ServerAccessLogsBucket: serverLogs,
-		ServerAccessLogsPrefix: jsii.String("access-log-bucket/"),
-		LifecycleRules:         lifecycle,
-		RemovalPolicy:          awscdk.RemovalPolicy_RETAIN,
+	serverLogs := newPrivateBucket(c, "ServerAccessLogs", privateBucketProps{ExpireAfterDays: props.ExpireAfterDays, Retain: true})
+	c.bucket = newPrivateBucket(c, "Bucket", privateBucketProps{
+		ExpireAfterDays: props.ExpireAfterDays, Retain: true, ServerAccessLogs: serverLogs, LogPrefix: "access-log-bucket/",
 	})
 	return c
 }

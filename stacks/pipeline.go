@@ -12,7 +12,6 @@ import (
 	events "github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	targets "github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
 	iam "github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
-	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	s3 "github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	sns "github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	ssm "github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
@@ -84,53 +83,10 @@ func NewPipelineStack(scope constructs.Construct, id string, props *PipelineStac
 		})
 	}
 
-	removal := awscdk.RemovalPolicy_RETAIN
-	if cfg.AutoDeleteArtifacts {
-		removal = awscdk.RemovalPolicy_DESTROY
-	}
-	// The artifact bucket's server access logs: who read which build's
-	// artifacts. The log bucket goes with the artifacts.
-	artifactLogs := s3.NewBucket(stack, jsii.String("ArtifactAccessLogs"), &s3.BucketProps{
-		Encryption:        s3.BucketEncryption_S3_MANAGED,
-		EnforceSSL:        jsii.Bool(true),
-		BlockPublicAccess: s3.BlockPublicAccess_BLOCK_ALL(),
-		ObjectOwnership:   s3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
-		Versioned:         jsii.Bool(true),
-		RemovalPolicy:     removal,
-		AutoDeleteObjects: jsii.Bool(cfg.AutoDeleteArtifacts),
-		LifecycleRules: &[]*s3.LifecycleRule{{
-			Id:                          jsii.String("ExpireLogs"),
-			Expiration:                  awscdk.Duration_Days(jsii.Number(props.LogRetentionDays)),
-			NoncurrentVersionExpiration: awscdk.Duration_Days(jsii.Number(7)),
-		}},
-	})
-	// Artifacts (source, image definitions) are encrypted with the
-	// pipeline's own key, which the build project uses for its output too.
-	artifactKey := kms.NewKey(stack, jsii.String("ArtifactKey"), &kms.KeyProps{
-		Description:       jsii.String("Encrypts the pipeline's artifacts"),
-		EnableKeyRotation: jsii.Bool(true),
-		RemovalPolicy:     removal,
-		PendingWindow:     awscdk.Duration_Days(jsii.Number(7)),
-	})
-	artifacts := s3.NewBucket(stack, jsii.String("Artifacts"), &s3.BucketProps{
-		ServerAccessLogsBucket: artifactLogs,
-		ServerAccessLogsPrefix: jsii.String("artifacts/"),
-		Encryption:             s3.BucketEncryption_KMS,
-		EncryptionKey:          artifactKey,
-		BucketKeyEnabled:       jsii.Bool(true),
-		EnforceSSL:             jsii.Bool(true),
-		BlockPublicAccess:      s3.BlockPublicAccess_BLOCK_ALL(),
-		ObjectOwnership:        s3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
-		Versioned:              jsii.Bool(true),
-		RemovalPolicy:          removal,
-		AutoDeleteObjects:      jsii.Bool(cfg.AutoDeleteArtifacts),
-		LifecycleRules: &[]*s3.LifecycleRule{{
-			Id:                                  jsii.String("ExpireArtifacts"),
-			Expiration:                          awscdk.Duration_Days(jsii.Number(30)),
-			NoncurrentVersionExpiration:         awscdk.Duration_Days(jsii.Number(7)),
-			AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(1)),
-		}},
-	})
+	artifacts := appconstructs.NewArtifactStore(stack, "Artifacts", &appconstructs.ArtifactStoreProps{
+		Retain:           !cfg.AutoDeleteArtifacts,
+		LogRetentionDays: props.LogRetentionDays,
+	}).Bucket()
 
 	build := appconstructs.NewImageBuild(stack, "ImageBuild", &appconstructs.ImageBuildProps{
 		Repository:         props.Repository,
@@ -234,7 +190,7 @@ func NewPipelineStack(scope constructs.Construct, id string, props *PipelineStac
 		nag.Suppress(nag.DefaultPolicy(role), "AwsSolutions-IAM5", "CodePipeline's artifact access as the CDK grants it: object actions on this pipeline's artifact bucket and its objects, and data-key actions on its artifact key, only",
 			nag.Finding{Regex: `/^Action::s3:[A-Za-z]+\*$/`},
 			nag.Finding{Regex: `/^Action::kms:(GenerateDataKey|ReEncrypt)\*$/`},
-			nag.Finding{Regex: `/^Resource::<Artifacts[0-9A-F]{8}\.Arn>\/\*$/`})
+			nag.Finding{Regex: `/^Resource::<ArtifactsBucket[0-9A-F]{8}\.Arn>\/\*$/`})
 	}
 	return s
 }
