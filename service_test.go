@@ -528,6 +528,21 @@ func TestServiceVariants(t *testing.T) {
 	})
 }
 
+func TestServicePullsAPrivatePlaceholder(t *testing.T) {
+	s := synth(t, map[string]any{"placeholderImage": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/base/web:1"})
+	tm := s.templates["Service"]
+	_, taskDef := tm.Only(t, "AWS::ECS::TaskDefinition")
+	var got []string
+	for _, st := range policyStatements(tm, ref(taskDef["ExecutionRoleArn"])) {
+		if st["Sid"] == "PullPlaceholder" {
+			got = append(got, strs(st["Resource"])...)
+		}
+	}
+	if !slices.Equal(got, []string{"arn:aws:ecr:eu-west-1:123456789012:repository/base/web"}) {
+		t.Errorf("the execution role pulls the placeholder from %v", got)
+	}
+}
+
 func TestServiceEndpointsModePullsThePlaceholderThroughTheCache(t *testing.T) {
 	s := synth(t, map[string]any{"egress": string(config.EgressEndpoints)})
 	tm := s.templates["Service"]

@@ -239,6 +239,8 @@ func TestInvalid(t *testing.T) {
 			[]string{`environments.dev.placeholderImage: "public.ecr.aws/nginx/nginx:stable-alpine" answers only "/", but healthCheckPath is "/healthz"`}},
 		{"writable paths", map[string]any{"writablePaths": []any{"tmp", "/data/../x", "/", "/tmp", "/tmp"}}, nil,
 			[]string{`environments.dev.writablePaths: "tmp" is not a directory path`, `environments.dev.writablePaths: "/data/../x" is not a directory path`, `environments.dev.writablePaths: "/" is not a directory path`, `environments.dev.writablePaths: "/tmp" is listed twice`}},
+		{"placeholder unreachable without internet", map[string]any{"egress": "endpoints", "placeholderImage": "docker.io/library/nginx:stable"}, nil,
+			[]string{`environments.dev.placeholderImage: "docker.io/library/nginx:stable" cannot be pulled with egress "endpoints"`}},
 		{"keep images", map[string]any{"keepImages": 0}, nil,
 			[]string{`environments.dev.keepImages: 0 is not a number of images to keep`}},
 
@@ -290,6 +292,7 @@ func TestValidConfigurations(t *testing.T) {
 		{"secrets", map[string]any{"secrets": map[string]any{"A": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:a-AbCdEf", "B": "arn:aws:ssm:eu-west-1:123456789012:parameter/b/c"}}},
 		{"own placeholder on another port", map[string]any{"containerPort": 8080, "healthCheckPath": "/healthz", "placeholderImage": "public.ecr.aws/my/app:placeholder"}},
 		{"pinned environment", map[string]any{"account": "123456789012", "region": "eu-central-1"}},
+		{"placeholder in this account's ECR, endpoints", map[string]any{"egress": "endpoints", "placeholderImage": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/base/web:1"}},
 		{"NACL", map[string]any{"privateNaclRules": []any{map[string]any{"rule": 100.0, "action": "allow", "direction": "ingress", "protocol": "all", "cidr": "10.0.0.0/16"}}}},
 	}
 	for _, tc := range tests {

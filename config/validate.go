@@ -46,6 +46,7 @@ var (
 	emailRe      = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$`)
 	hostnameRe   = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
 	zoneIDRe     = regexp.MustCompile(`^Z[A-Z0-9]{1,31}$`)
+	privateEcrRe = regexp.MustCompile(`^[0-9]{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/`)
 	repositoryRe = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$`)
 	matcherRe    = regexp.MustCompile(`^[0-9]{3}(-[0-9]{3})?(,[0-9]{3}(-[0-9]{3})?)*$`)
 	branchBadRe  = regexp.MustCompile(`[\s~^:?*\[\\]|\.\.|@\{|^[-/]|/$|\.lock$|^$`)
@@ -296,6 +297,8 @@ func (v *validator) service() {
 		v.bad("placeholderImage", s.PlaceholderImage, "listens on port 80, but containerPort is %d: the first deploy would never turn healthy; name an image that answers %q on port %d", s.ContainerPort, s.HealthCheck.Path, s.ContainerPort)
 	case s.PlaceholderImage == DefaultPlaceholderImage && s.HealthCheck.Path != "/":
 		v.bad("placeholderImage", s.PlaceholderImage, "answers only \"/\", but healthCheckPath is %q: the first deploy would never turn healthy; name an image that answers %q on port %d", s.HealthCheck.Path, s.HealthCheck.Path, s.ContainerPort)
+	case v.c.Network.Egress == EgressEndpoints && !strings.HasPrefix(s.PlaceholderImage, "public.ecr.aws/") && !privateEcrRe.MatchString(s.PlaceholderImage):
+		v.bad("placeholderImage", s.PlaceholderImage, "cannot be pulled with egress \"endpoints\", where tasks reach only ECR: use an image on ECR Public (pulled through this account's cache) or in this account's ECR")
 	}
 }
 

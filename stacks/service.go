@@ -317,6 +317,16 @@ func newTaskDefinition(stack awscdk.Stack, props *ServiceStackProps, repo ecr.Re
 
 	// The app's contract: listen on $PORT, answer the health check at
 	// $HEALTH_CHECK_PATH.
+	if arn, ok := privateEcrRepositoryArn(cfg.PlaceholderImage); ok {
+		// A placeholder in a private ECR repository is pulled with the
+		// execution role too: that repository only, for pulls.
+		execRole.AddToPrincipalPolicy(iam.NewPolicyStatement(&iam.PolicyStatementProps{
+			Sid:       jsii.String("PullPlaceholder"),
+			Actions:   jsii.Strings("ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"),
+			Resources: jsii.Strings(arn),
+		}))
+	}
+
 	env := map[string]*string{
 		"PORT":              jsii.String(strconv.Itoa(cfg.ContainerPort)),
 		"HEALTH_CHECK_PATH": jsii.String(cfg.HealthCheck.Path),
@@ -362,6 +372,22 @@ func newTaskDefinition(stack awscdk.Stack, props *ServiceStackProps, repo ecr.Re
 }
 
 var completeSecretArn = regexp.MustCompile(`-[A-Za-z0-9]{6}$`)
+
+var privateEcrImage = regexp.MustCompile(`^([0-9]{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?/([a-z0-9._/-]+?)(:[A-Za-z0-9._-]+|@sha256:[0-9a-f]{64})?$`)
+
+// privateEcrRepositoryArn is the repository ARN of an image in a private
+// ECR registry, such as 123456789012.dkr.ecr.eu-west-1.amazonaws.com/web:1.
+func privateEcrRepositoryArn(image string) (string, bool) {
+	m := privateEcrImage.FindStringSubmatch(image)
+	if m == nil {
+		return "", false
+	}
+	partition := "aws"
+	if m[3] != "" {
+		partition = "aws-cn"
+	}
+	return fmt.Sprintf("arn:%s:ecr:%s:%s:repository/%s", partition, m[2], m[1], m[4]), true
+}
 
 // containerSecret imports a configured secret by ARN. The container's
 // secrets grant the execution role read access to exactly these ARNs.
