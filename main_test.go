@@ -61,7 +61,7 @@ func cdkJSONContext(t testing.TB) map[string]any {
 	return maps.Clone(cdkContext)
 }
 
-// synthesized is one synth of the whole app: its config, its stacks and the
+// synthed is one synth of the whole app: its config, its stacks and the
 // templates as written to the cloud assembly.
 type synthed struct {
 	cfg       config.Config

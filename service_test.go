@@ -89,7 +89,7 @@ func TestServiceStack(t *testing.T) {
 	cfg := s.cfg.Service
 
 	repoID, repo := tm.Only(t, "AWS::ECR::Repository")
-	taskDefID, taskDef := tm.Only(t, "AWS::ECS::TaskDefinition")
+	_, taskDef := tm.Only(t, "AWS::ECS::TaskDefinition")
 	_, service := tm.Only(t, "AWS::ECS::Service")
 	albID, alb := tm.Only(t, "AWS::ElasticLoadBalancingV2::LoadBalancer")
 	tgID, tg := tm.Only(t, "AWS::ElasticLoadBalancingV2::TargetGroup")
@@ -418,7 +418,6 @@ func TestServiceStack(t *testing.T) {
 			t.Errorf("ServiceUrl %s", jsonOf(out["Value"]))
 		}
 	})
-	_ = taskDefID
 }
 
 func TestServiceVariants(t *testing.T) {

@@ -119,27 +119,24 @@ func (v *validator) network() {
 				n.VpcCidr, n.SubnetMask, n.VpcCidr, 1<<max(0, n.SubnetMask-vpc.Bits()), vpc.Bits()+3)
 		}
 	}
+	layout := []struct {
+		key  string
+		list []string
+	}{{"publicSubnetCidrs", n.PublicSubnetCidrs}, {"privateSubnetCidrs", n.PrivateSubnetCidrs}}
 	if len(n.PublicSubnetCidrs) != 2 || len(n.PrivateSubnetCidrs) != 2 {
 		if custom {
-			for _, k := range []string{"publicSubnetCidrs", "privateSubnetCidrs"} {
-				list := n.PublicSubnetCidrs
-				if k == "privateSubnetCidrs" {
-					list = n.PrivateSubnetCidrs
-				}
-				if len(list) != 2 {
-					v.bad(k, list, "must hold exactly 2 CIDRs, one per AZ (set publicSubnetCidrs and privateSubnetCidrs together)")
+			for _, l := range layout {
+				if len(l.list) != 2 {
+					v.bad(l.key, l.list, "must hold exactly 2 CIDRs, one per AZ (set publicSubnetCidrs and privateSubnetCidrs together)")
 				}
 			}
 		}
 	} else if vpcOK {
 		var seen []netip.Prefix
 		var seenKeys []string
-		for _, k := range []string{"publicSubnetCidrs", "privateSubnetCidrs"} {
-			list := n.PublicSubnetCidrs
-			if k == "privateSubnetCidrs" {
-				list = n.PrivateSubnetCidrs
-			}
-			for _, s := range list {
+		for _, l := range layout {
+			k := l.key
+			for _, s := range l.list {
 				p, ok := v.parseCidr(k, s)
 				switch {
 				case !ok:

@@ -88,20 +88,23 @@ func NewLogKey(scope constructs.Construct, id string) kms.Key {
 	return key
 }
 
+// retentionByDays maps the retention periods CloudWatch Logs accepts onto
+// the CDK's enum.
+var retentionByDays = map[int]logs.RetentionDays{
+	1: logs.RetentionDays_ONE_DAY, 3: logs.RetentionDays_THREE_DAYS, 5: logs.RetentionDays_FIVE_DAYS,
+	7: logs.RetentionDays_ONE_WEEK, 14: logs.RetentionDays_TWO_WEEKS, 30: logs.RetentionDays_ONE_MONTH,
+	60: logs.RetentionDays_TWO_MONTHS, 90: logs.RetentionDays_THREE_MONTHS, 120: logs.RetentionDays_FOUR_MONTHS,
+	150: logs.RetentionDays_FIVE_MONTHS, 180: logs.RetentionDays_SIX_MONTHS, 365: logs.RetentionDays_ONE_YEAR,
+	400: logs.RetentionDays_THIRTEEN_MONTHS, 545: logs.RetentionDays_EIGHTEEN_MONTHS, 731: logs.RetentionDays_TWO_YEARS,
+	1096: logs.RetentionDays_THREE_YEARS, 1827: logs.RetentionDays_FIVE_YEARS, 2192: logs.RetentionDays_SIX_YEARS,
+	2557: logs.RetentionDays_SEVEN_YEARS, 2922: logs.RetentionDays_EIGHT_YEARS, 3288: logs.RetentionDays_NINE_YEARS,
+	3653: logs.RetentionDays_TEN_YEARS,
+}
+
 // retention maps a number of days onto the CDK's enum; config.Validate has
 // already checked the value is one CloudWatch Logs accepts.
 func retention(days int) logs.RetentionDays {
-	byDays := map[int]logs.RetentionDays{
-		1: logs.RetentionDays_ONE_DAY, 3: logs.RetentionDays_THREE_DAYS, 5: logs.RetentionDays_FIVE_DAYS,
-		7: logs.RetentionDays_ONE_WEEK, 14: logs.RetentionDays_TWO_WEEKS, 30: logs.RetentionDays_ONE_MONTH,
-		60: logs.RetentionDays_TWO_MONTHS, 90: logs.RetentionDays_THREE_MONTHS, 120: logs.RetentionDays_FOUR_MONTHS,
-		150: logs.RetentionDays_FIVE_MONTHS, 180: logs.RetentionDays_SIX_MONTHS, 365: logs.RetentionDays_ONE_YEAR,
-		400: logs.RetentionDays_THIRTEEN_MONTHS, 545: logs.RetentionDays_EIGHTEEN_MONTHS, 731: logs.RetentionDays_TWO_YEARS,
-		1096: logs.RetentionDays_THREE_YEARS, 1827: logs.RetentionDays_FIVE_YEARS, 2192: logs.RetentionDays_SIX_YEARS,
-		2557: logs.RetentionDays_SEVEN_YEARS, 2922: logs.RetentionDays_EIGHT_YEARS, 3288: logs.RetentionDays_NINE_YEARS,
-		3653: logs.RetentionDays_TEN_YEARS,
-	}
-	r, ok := byDays[days]
+	r, ok := retentionByDays[days]
 	if !ok {
 		panic(fmt.Sprintf("log retention of %d days is not one CloudWatch Logs accepts; config.Validate should have said so", days))
 	}
