@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -54,6 +55,8 @@ func TestDocSettingsTable(t *testing.T) {
 const (
 	readmePath = "../README.md"
 	docsDir    = "../docs"
+	// qualityGatesDoc is the page with the quality gates' tables.
+	qualityGatesDoc = "../docs/quality-gates.md"
 )
 
 var (
@@ -203,4 +206,57 @@ func headingAnchors(path string) (map[string]bool, error) {
 		anchors[a] = true
 	}
 	return anchors, nil
+}
+
+// TestDocGuardExceptions keeps the table of Control Tower exceptions in
+// docs/quality-gates.md in step with cfn-guard-exceptions.json, which
+// scripts/cfnguard enforces: every excepted control is in the table, and
+// the table names no control that is not excepted.
+func TestDocGuardExceptions(t *testing.T) {
+	b, err := os.ReadFile("../cfn-guard-exceptions.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var file struct {
+		Exceptions []struct {
+			Control string `json:"control"`
+		} `json:"exceptions"`
+	}
+	if err := json.Unmarshal(b, &file); err != nil {
+		t.Fatalf("cfn-guard-exceptions.json: %v", err)
+	}
+	controlID := regexp.MustCompile(`^CT\.[A-Z0-9]+\.PR\.[0-9]+`)
+	excepted := map[string]bool{}
+	for _, e := range file.Exceptions {
+		id := controlID.FindString(e.Control)
+		if id == "" {
+			t.Fatalf("cfn-guard-exceptions.json: control %q has no CT.… ID", e.Control)
+		}
+		excepted[id] = true
+	}
+	if len(excepted) == 0 {
+		t.Fatal("cfn-guard-exceptions.json lists no exceptions")
+	}
+	doc, err := os.ReadFile(qualityGatesDoc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	documented := map[string]bool{}
+	for line := range strings.Lines(string(doc)) {
+		if cell, ok := strings.CutPrefix(line, "| "); ok {
+			if id := controlID.FindString(cell); id != "" {
+				documented[id] = true
+			}
+		}
+	}
+	for id := range excepted {
+		if !documented[id] {
+			t.Errorf("%s is excepted in cfn-guard-exceptions.json but not in the table of %s", id, qualityGatesDoc)
+		}
+	}
+	for id := range documented {
+		if !excepted[id] {
+			t.Errorf("%s is in the table of %s but not excepted in cfn-guard-exceptions.json", id, qualityGatesDoc)
+		}
+	}
 }
