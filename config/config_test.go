@@ -375,6 +375,32 @@ func TestSecretValuesAreNeverShown(t *testing.T) {
 	}
 }
 
+// TestScratchPaths: with ECS Exec the exec agent's directories are
+// writable too, once each, and not again below a writable path that holds
+// them already.
+func TestScratchPaths(t *testing.T) {
+	tests := []struct {
+		name string
+		dev  map[string]any
+		want []string
+	}{
+		{"exec off: the writable paths", nil, []string{"/tmp", "/var/cache/nginx", "/var/run"}},
+		{"exec on: the agent's paths too", map[string]any{"enableExec": true}, []string{"/tmp", "/var/cache/nginx", "/var/run", "/managed-agents", "/var/lib/amazon/ssm", "/var/log/amazon/ssm"}},
+		{"exec on, a writable path already holds some", map[string]any{"enableExec": true, "writablePaths": []any{"/tmp", "/var/log", "/managed-agents"}}, []string{"/tmp", "/var/log", "/managed-agents", "/var/lib/amazon/ssm"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Load(ctx(tc.dev, nil))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := c.Service.ScratchPaths(); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("got %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
 func TestValidConfigurations(t *testing.T) {
 	tests := []struct {
 		name string

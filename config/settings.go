@@ -48,7 +48,7 @@ var settings = []setting{
 	integer("scaleCpuPercent", "Average CPU utilization autoscaling tracks.", func(c *Config) *int { return &c.Service.ScaleCpuPercent }),
 	integer("scaleRequestsPerTarget", "ALB requests per task per minute autoscaling tracks.", func(c *Config) *int { return &c.Service.ScaleRequestsPerTarget }),
 	integer("healthCheckGracePeriodSeconds", "Seconds ECS ignores failing ALB health checks of a new task.", func(c *Config) *int { return &c.Service.HealthCheckGracePeriodSeconds }),
-	boolean("enableExec", "Turn on ECS Exec (`aws ecs execute-command`) for the tasks.", func(c *Config) *bool { return &c.Service.EnableExec }),
+	boolean("enableExec", "Turn on ECS Exec (`aws ecs execute-command`) for the tasks. The exec agent gets writable scratch volumes at `/managed-agents`, `/var/lib/amazon/ssm` and `/var/log/amazon/ssm`, since the root filesystem is read-only.", func(c *Config) *bool { return &c.Service.EnableExec }),
 	strList("allowedCidrs", "IPv4 CIDRs the ALB admits on its listener ports.", func(c *Config) *[]string { return &c.Service.AllowedCidrs }),
 	str("healthCheckPath", "Path the ALB probes; must start with `/`.", func(c *Config) *string { return &c.Service.HealthCheck.Path }),
 	integer("healthCheckIntervalSeconds", "Seconds between ALB health checks (5–300).", func(c *Config) *int { return &c.Service.HealthCheck.IntervalSeconds }),
