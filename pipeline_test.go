@@ -245,7 +245,7 @@ func TestPipelineStack(t *testing.T) {
 	})
 	t.Run("build: privileged, current image, logs, short commit tag, layer cache", func(t *testing.T) {
 		env := project["Environment"].(map[string]any)
-		if env["PrivilegedMode"] != true || env["Image"] != "aws/codebuild/standard:7.0" || env["ComputeType"] != "BUILD_GENERAL1_SMALL" || env["Type"] != "LINUX_CONTAINER" {
+		if env["PrivilegedMode"] != true || env["Image"] != "aws/codebuild/standard:8.0" || env["ComputeType"] != "BUILD_GENERAL1_SMALL" || env["Type"] != "LINUX_CONTAINER" {
 			t.Errorf("environment %s", jsonOf(env))
 		}
 		logs := project["LogsConfig"].(map[string]any)["CloudWatchLogs"].(map[string]any)
@@ -349,6 +349,9 @@ func TestPipelineVariants(t *testing.T) {
 		if !strings.Contains(pre, `docker login --username "$DOCKERHUB_USERNAME" --password-stdin`) {
 			t.Errorf("no Docker Hub login in %s", pre)
 		}
+		if build := strings.Join(spec.Phases["build"].Commands, "\n"); strings.Contains(build, "Docker Hub") {
+			t.Errorf("the build logs in to Docker Hub, yet refuses Docker Hub images: %s", build)
+		}
 		var types []string
 		for _, v := range project["Environment"].(map[string]any)["EnvironmentVariables"].([]any) {
 			m := v.(map[string]any)
@@ -383,7 +386,7 @@ func TestPipelineVariants(t *testing.T) {
 	})
 	t.Run("ARM64 image built on an ARM host", func(t *testing.T) {
 		env := project["Environment"].(map[string]any)
-		if env["Type"] != "ARM_CONTAINER" || !strings.Contains(env["Image"].(string), "aarch64") {
+		if env["Type"] != "ARM_CONTAINER" || env["Image"] != "aws/codebuild/amazonlinux-aarch64-standard:4.0" {
 			t.Errorf("environment %s", jsonOf(env))
 		}
 	})
