@@ -55,8 +55,10 @@ func NewReleaseRecord(scope constructs.Construct, id string, props *ReleaseRecor
 	}
 	r.project = codebuild.NewPipelineProject(r, jsii.String("Project"), &codebuild.PipelineProjectProps{
 		Description: jsii.String("Records the image the ECS deploy rolled out as the released one"),
+		// Graviton, the cheapest small build host: the step needs only
+		// jq and the AWS CLI, which the image has.
 		Environment: &codebuild.BuildEnvironment{
-			BuildImage:  codebuild.LinuxBuildImage_STANDARD_7_0(),
+			BuildImage:  codebuild.LinuxArmBuildImage_AMAZON_LINUX_2023_STANDARD_4_0(),
 			ComputeType: codebuild.ComputeType_SMALL,
 		},
 		EnvironmentVariables: &map[string]*codebuild.BuildEnvironmentVariable{
