@@ -9,8 +9,9 @@ import (
 	"testing"
 )
 
-// The suite runs as `go test ./... -update`; netcheck has no golden files.
-var _ = flag.Bool("update", false, "rewrite golden files (netcheck has none)")
+// update rewrites the golden pictures (testdata/svg/*.svg and
+// docs/network-dev.svg); the suite runs as `go test ./... -update`.
+var update = flag.Bool("update", false, "rewrite the golden pictures under testdata/svg and docs/network-dev.svg")
 
 func load(t *testing.T, dir string) *Model {
 	t.Helper()
