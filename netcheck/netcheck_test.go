@@ -335,7 +335,7 @@ func TestHopAt(t *testing.T) {
 	// Where the deciding route table is another subnet's than the leg's.
 	for _, tc := range []struct{ dir, row, col, at string }{
 		{"igw-detached", svc, "ecr.api", "VpcPublicSubnet1Subnet5C2D37C4"}, // the NAT gateway's route to a detached gateway
-		{"alb-private", inet, alb, "VpcPrivateSubnet1Subnet536B997A"},    // replies would leave through the NAT
+		{"alb-private", inet, alb, "VpcPrivateSubnet1Subnet536B997A"},      // replies would leave through the NAT
 		{"no-egress", svc, "ecr.api", "VpcPrivateSubnet1Subnet536B997A"},
 		{"sg-missing-alb", alb, svc, svc},
 	} {

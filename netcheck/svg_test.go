@@ -503,3 +503,50 @@ func golden(t *testing.T, path string, got []byte, how string) {
 		t.Errorf("%s is not the picture the templates give now (first difference at line %d):\n got: %s\nwant: %s\nrun %s and look at the picture before committing it", path, i+1, g, w, how)
 	}
 }
+
+// TestSVGOddShapes draws networks unlike the app's: no VPC at all, a VPC
+// with one subnet, three AZs with a load balancer in one, a service whose
+// subnets are unknown. Each gives a well-formed picture that names what
+// there is and one arrow per required path, and no text off the picture.
+func TestSVGOddShapes(t *testing.T) {
+	subnet := func(id, cidr string, az int, public bool) string {
+		return fmt.Sprintf(`"%s": {"Type": "AWS::EC2::Subnet", "Properties": {"VpcId": {"Ref": "Vpc"}, "CidrBlock": "%s", "MapPublicIpOnLaunch": %t,
+			"AvailabilityZone": {"Fn::Select": [%d, {"Fn::GetAZs": ""}]}}}`, id, cidr, public, az)
+	}
+	vpc := `"Vpc": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.1.0.0/16"}}`
+	for _, tc := range []struct{ name, resources string }{
+		{"no VPC", `"Bucket": {"Type": "AWS::S3::Bucket"}`},
+		{"one subnet", vpc + "," + subnet("Only", "10.1.0.0/24", 0, false)},
+		{"three AZs", vpc + "," + subnet("A", "10.1.0.0/24", 0, true) + "," + subnet("B", "10.1.1.0/24", 1, true) + "," + subnet("C", "10.1.2.0/24", 2, true) + "," +
+			subnet("PA", "10.1.10.0/24", 0, false) + "," + subnet("PB", "10.1.11.0/24", 1, false) + "," + subnet("PC", "10.1.12.0/24", 2, false) + `,
+			"Lb": {"Type": "AWS::ElasticLoadBalancingV2::LoadBalancer", "Properties": {"Type": "application", "Scheme": "internet-facing", "Subnets": [{"Ref": "A"}]}},
+			"Svc": {"Type": "AWS::ECS::Service", "Properties": {"NetworkConfiguration": {"AwsvpcConfiguration": {"Subnets": [{"Ref": "PA"}, {"Ref": "PB"}, {"Ref": "PC"}]}}}}`},
+		{"unknown placement", vpc + "," + subnet("A", "10.1.0.0/24", 0, false) + `,
+			"Svc": {"Type": "AWS::ECS::Service", "Properties": {"NetworkConfiguration": {"AwsvpcConfiguration": {"Subnets": [{"Fn::ImportValue": "elsewhere"}]}}}}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			tpl := `{"Resources": {` + tc.resources + `}}`
+			if err := os.WriteFile(filepath.Join(dir, "Odd.template.json"), []byte(tpl), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			p := draw(t, dir)
+			var texts []string
+			p.root.walk(func(n node, _ []node) {
+				if n.XMLName.Local == "text" {
+					texts = append(texts, n.content())
+					if b := textBox(n); b.x0 < 0 || b.x1 > p.root.num("width") {
+						t.Errorf("text %q runs off the picture (%v)", n.content(), b)
+					}
+				}
+			})
+			all := strings.Join(texts, "\n")
+			for _, sn := range p.m.Subnets {
+				if !strings.Contains(all, sn.Name()) {
+					t.Errorf("subnet %s not named", sn.Name())
+				}
+			}
+			checkArrows(t, p)
+		})
+	}
+}
