@@ -197,7 +197,9 @@ func (d *diagram) draw() string {
 	if d.vpc != nil {
 		d.drawNetwork(&o)
 	}
+	o.f(`<g data-part="list">` + "\n")
 	d.drawList(&o)
+	o.f("</g>\n")
 	o.f("</svg>\n")
 	return o.String()
 }
