@@ -27,7 +27,7 @@ MOTO_STAMP  := .build/moto-$(MOTO_VERSION)
 CFN_LINT    := $(PYTHON) -c 'import sys; from cfnlint.runner import main; sys.argv[0] = "cfn-lint"; sys.exit(main())'
 
 .PHONY: all deps tools synth test unit lint-templates guard-templates netcheck-templates \
-        netcheck report bench e2e deploy diff destroy destroy-all clean
+        netcheck diagram report bench e2e deploy diff destroy destroy-all clean
 
 all: synth
 
@@ -102,6 +102,12 @@ netcheck-templates: deps
 netcheck: synth
 	@go build -o .build/netcheck ./cmd/netcheck
 	.build/netcheck $(ARGS) cdk.out
+
+## diagram: synthesize ENV into cdk.out/, then draw its network and required paths to DIAGRAM (default network-ENV.svg; exit 1 when a path is broken, the picture shows where)
+DIAGRAM ?= network-$(ENV).svg
+diagram: synth
+	@go build -o .build/netcheck ./cmd/netcheck
+	.build/netcheck -q --svg $(DIAGRAM) $(ARGS) cdk.out
 
 ## report: monthly cost at idle, egress choices and rollout-time bound of ENV; BUDGET=150 fails above $150 a month
 report: synth
