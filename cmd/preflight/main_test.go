@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -172,5 +173,33 @@ func TestHelp(t *testing.T) {
 	}
 	if !strings.Contains(errOut.String(), "usage: preflight [--json] [--profile NAME] [cdk.out]") {
 		t.Errorf("usage: %s", errOut.String())
+	}
+}
+
+// TestMakeDeploy: `make deploy` runs preflight on the assembly it then
+// deploys, and PREFLIGHT=0 skips it (make -n prints the commands only).
+func TestMakeDeploy(t *testing.T) {
+	makePath, err := exec.LookPath("make")
+	if err != nil {
+		t.Skip("make not found")
+	}
+	dryRun := func(args ...string) string {
+		cmd := exec.Command(makePath, append([]string{"-n", "--no-print-directory", "-C", filepath.Join("..", ".."), "deploy", "PROFILE=p1", "ENV=prod"}, args...)...)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("make -n deploy %v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	out := dryRun()
+	synth := strings.Index(out, "cdk synth --quiet -c env=prod")
+	check := strings.Index(out, ".build/preflight  --profile p1 cdk.out")
+	deploy := strings.Index(out, "cdk deploy --all --app cdk.out --profile p1")
+	if synth < 0 || check < synth || deploy < check {
+		t.Errorf("make deploy does not synthesize, preflight, then deploy that assembly:\n%s", out)
+	}
+	out = dryRun("PREFLIGHT=0")
+	if strings.Contains(out, "preflight") || !strings.Contains(out, "cdk deploy --all -c env=prod --profile p1") {
+		t.Errorf("PREFLIGHT=0 still runs preflight, or does not deploy:\n%s", out)
 	}
 }
