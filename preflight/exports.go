@@ -40,7 +40,7 @@ func checkExports(e *env) []Result {
 			Fix:   "allow cloudformation:ListExports and cloudformation:ListImports, or compare by hand: aws cloudformation list-exports --region " + e.region + e.profileFlag()}}
 	}
 	var results []Result
-	var deployedNames, importerNames []string
+	var deployedNames, exporterNames, importerNames []string
 	inUse := 0
 	var conflicts []exportConflict
 	for _, s := range e.a.Stacks {
@@ -74,6 +74,9 @@ func checkExports(e *env) []Result {
 				continue
 			}
 			inUse++
+			if !slices.Contains(exporterNames, s.Name) {
+				exporterNames = append(exporterNames, s.Name)
+			}
 			for _, imp := range importers {
 				if !slices.Contains(importerNames, imp) {
 					importerNames = append(importerNames, imp)
@@ -97,7 +100,7 @@ func checkExports(e *env) []Result {
 	}
 	if len(conflicts) == 0 && !hasCheck(results, "exports") {
 		slices.Sort(importerNames)
-		results = append(results, exportsOKResult(deployedNames, inUse, importerNames))
+		results = append(results, exportsOKResult(deployedNames, exporterNames, inUse, importerNames))
 	}
 	return results
 }
@@ -190,8 +193,10 @@ func exportConflictResult(c exportConflict, region, profile string) Result {
 	return r
 }
 
-// exportsOKResult is the line when no export in use changes.
-func exportsOKResult(deployed []string, inUse int, importers []string) Result {
+// exportsOKResult is the line when no export in use changes: deployed
+// lists the app's deployed stacks, exporters those of them whose exports
+// other stacks import.
+func exportsOKResult(deployed, exporters []string, inUse int, importers []string) Result {
 	r := Result{Check: "exports", Status: OK}
 	switch {
 	case len(deployed) == 0:
@@ -200,7 +205,7 @@ func exportsOKResult(deployed []string, inUse int, importers []string) Result {
 		r.Found = fmt.Sprintf("no export of %s is imported by another stack", strings.Join(deployed, ", "))
 	default:
 		r.Found = fmt.Sprintf("%d export(s) of %s are imported by %s; the new templates keep every one of them unchanged",
-			inUse, strings.Join(deployed, ", "), strings.Join(importers, ", "))
+			inUse, strings.Join(exporters, ", "), strings.Join(importers, ", "))
 	}
 	return r
 }

@@ -13,8 +13,11 @@ import (
 // repository the templates create.
 type repositoryFacts struct {
 	Name, Stack string // the repository name, the stack that creates it
-	Exists      bool
-	Images      int
+	// Assembly is the cloud assembly directory, for a deploy command of
+	// exactly what preflight checked.
+	Assembly string
+	Exists   bool
+	Images   int
 	// OwnedBy is the deployed stack the repository belongs to ("" when no
 	// deployed stack of the app has it: left from an earlier destroy).
 	OwnedBy         string
@@ -29,9 +32,10 @@ type bucketFacts struct {
 	Leftover []string
 	// Fixed lists retained buckets with a fixed BucketName that exist and
 	// that no deployed stack of the app owns: the deploy cannot create them.
-	Fixed   []string
-	Err     error
-	Profile string
+	Fixed    []string
+	Err      error
+	Assembly string
+	Profile  string
 }
 
 // checkLeftovers looks for the retained resources of an earlier destroy
@@ -52,7 +56,7 @@ func checkLeftovers(e *env) []Result {
 			if name == "" {
 				continue // a generated name never collides
 			}
-			f := repositoryFacts{Name: name, Stack: s.Name, Region: e.region, Profile: e.profile}
+			f := repositoryFacts{Name: name, Stack: s.Name, Assembly: e.a.Dir, Region: e.region, Profile: e.profile}
 			f.Exists, f.Images, f.Err = e.repository(name)
 			if owned(id, name) {
 				f.OwnedBy = s.Name
@@ -72,7 +76,7 @@ func checkLeftovers(e *env) []Result {
 			bucketNames, listErr = e.bucketNames()
 			listed = true
 		}
-		f := bucketFacts{Stack: s.Name, Err: listErr, Profile: e.profile}
+		f := bucketFacts{Stack: s.Name, Err: listErr, Assembly: e.a.Dir, Profile: e.profile}
 		ownedNow := map[string]bool{}
 		for _, phys := range d.Resources {
 			ownedNow[phys] = true
@@ -192,8 +196,8 @@ func repositoryResult(f repositoryFacts) Result {
 		r.Status = Fail
 		r.Found = fmt.Sprintf("ECR repository %s (%s) is left from an earlier destroy (it is retained) and belongs to no deployed stack: the deploy of %s would fail with RepositoryAlreadyExistsException",
 			f.Name, imageCount(f.Images), f.Stack)
-		r.Fix = fmt.Sprintf("to keep the images, let CloudFormation adopt it: npx cdk deploy --all --import-existing-resources%s (a change-set deploy); or delete it with its %s: aws ecr delete-repository --repository-name %s --force --region %s%s",
-			profileFlag(f.Profile), imageCount(f.Images), f.Name, f.Region, profileFlag(f.Profile))
+		r.Fix = fmt.Sprintf("to keep the images, let CloudFormation adopt it: %s (a change-set deploy); or delete it with its %s: aws ecr delete-repository --repository-name %s --force --region %s%s",
+			adoptCommand(f.Assembly, f.Profile), imageCount(f.Images), f.Name, f.Region, profileFlag(f.Profile))
 	}
 	return r
 }
@@ -210,7 +214,7 @@ func bucketsResult(f bucketFacts) Result {
 	case len(f.Fixed) > 0:
 		r.Status = Fail
 		r.Found = fmt.Sprintf("bucket(s) %s of %s exist already and belong to no deployed stack: the deploy would fail creating them", strings.Join(f.Fixed, ", "), f.Stack)
-		r.Fix = "empty and delete them (aws s3 rb s3://NAME --force" + profileFlag(f.Profile) + "), or let CloudFormation adopt them: npx cdk deploy --all --import-existing-resources" + profileFlag(f.Profile)
+		r.Fix = "empty and delete them (aws s3 rb s3://NAME --force" + profileFlag(f.Profile) + "), or let CloudFormation adopt them: " + adoptCommand(f.Assembly, f.Profile)
 	case len(f.Leftover) > 0:
 		r.Status = Warn
 		r.Found = fmt.Sprintf("%d retained bucket(s) of an earlier deploy of %s belong to no deployed stack: %s; the deploy does not reuse them, it creates new ones",
@@ -225,6 +229,12 @@ func bucketsResult(f bucketFacts) Result {
 		r.Found = fmt.Sprintf("no retained bucket of an earlier deploy of %s is left", f.Stack)
 	}
 	return r
+}
+
+// adoptCommand deploys the checked assembly, adopting the retained
+// resources whose names it uses.
+func adoptCommand(assembly, profile string) string {
+	return fmt.Sprintf("npx cdk deploy --all --app %s --import-existing-resources%s", assembly, profileFlag(profile))
 }
 
 func imageCount(n int) string {

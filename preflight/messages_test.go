@@ -100,14 +100,14 @@ func TestExportsMessages(t *testing.T) {
 			[]string{"--profile"}},
 		{"maybe", exportConflictResult(exportConflict{Exporter: "n", Importer: "s", Changes: []exportChange{{Export: "n:E", Maybe: true, Why: "X may be replaced"}}, Destroy: []string{"s"}}, "eu-west-1", ""), Warn,
 			[]string{"that this deploy may change", "n:E (X may be replaced)"}, []string{"deploy in two steps"}, nil},
-		{"nothing deployed", exportsOKResult(nil, 0, nil), OK, []string{"no stack of the app is deployed yet"}, nil, nil},
-		{"no import", exportsOKResult([]string{"a", "b"}, 0, nil), OK, []string{"no export of a, b is imported by another stack"}, nil, nil},
-		{"kept", exportsOKResult([]string{"a", "b"}, 7, []string{"b", "c"}), OK, []string{"7 export(s) of a, b are imported by b, c; the new templates keep every one of them unchanged"}, nil, nil},
+		{"nothing deployed", exportsOKResult(nil, nil, 0, nil), OK, []string{"no stack of the app is deployed yet"}, nil, nil},
+		{"no import", exportsOKResult([]string{"a", "b"}, nil, 0, nil), OK, []string{"no export of a, b is imported by another stack"}, nil, nil},
+		{"kept", exportsOKResult([]string{"a", "b", "c"}, []string{"a", "b"}, 7, []string{"b", "c"}), OK, []string{"7 export(s) of a, b are imported by b, c; the new templates keep every one of them unchanged"}, nil, nil},
 	})
 }
 
 func TestLeftoverMessages(t *testing.T) {
-	repo := repositoryFacts{Name: "demo-dev", Stack: "demo-dev-service", Region: "eu-west-1", Profile: "cdkdemo"}
+	repo := repositoryFacts{Name: "demo-dev", Stack: "demo-dev-service", Assembly: "cdk.out", Region: "eu-west-1", Profile: "cdkdemo"}
 	with := func(f func(*repositoryFacts)) repositoryFacts { c := repo; f(&c); return c }
 	checkMessages(t, "leftovers", []msg{
 		{"no repository", repositoryResult(repo), OK, []string{"ECR repository demo-dev does not exist yet: the deploy of demo-dev-service creates it"}, nil, nil},
@@ -115,12 +115,12 @@ func TestLeftoverMessages(t *testing.T) {
 			[]string{"ECR repository demo-dev (1 image) belongs to the deployed stack demo-dev-service: the deploy keeps it"}, nil, nil},
 		{"left over", repositoryResult(with(func(f *repositoryFacts) { f.Exists, f.Images = true, 12 })), Fail,
 			[]string{"ECR repository demo-dev (12 images) is left from an earlier destroy", "belongs to no deployed stack", "the deploy of demo-dev-service would fail with RepositoryAlreadyExistsException"},
-			[]string{"npx cdk deploy --all --import-existing-resources --profile cdkdemo", "aws ecr delete-repository --repository-name demo-dev --force --region eu-west-1 --profile cdkdemo", "12 images"}, nil},
+			[]string{"npx cdk deploy --all --app cdk.out --import-existing-resources --profile cdkdemo", "aws ecr delete-repository --repository-name demo-dev --force --region eu-west-1 --profile cdkdemo", "12 images"}, nil},
 		{"left over, empty", repositoryResult(with(func(f *repositoryFacts) { f.Exists = true })), Fail, []string{"(0 images)"}, []string{"delete-repository"}, nil},
 		{"denied", repositoryResult(with(func(f *repositoryFacts) { f.Err = errDenied })), Warn,
 			[]string{"could not read ECR repository demo-dev: AccessDenied"}, []string{"aws ecr describe-repositories --repository-names demo-dev --region eu-west-1 --profile cdkdemo"}, nil},
 	})
-	b := bucketFacts{Stack: "demo-dev-service", Profile: "cdkdemo"}
+	b := bucketFacts{Stack: "demo-dev-service", Assembly: "cdk.out", Profile: "cdkdemo"}
 	withB := func(f func(*bucketFacts)) bucketFacts { c := b; f(&c); return c }
 	checkMessages(t, "leftovers", []msg{
 		{"no bucket", bucketsResult(b), OK, []string{"no retained bucket of an earlier deploy of demo-dev-service is left"}, nil, nil},
@@ -128,7 +128,7 @@ func TestLeftoverMessages(t *testing.T) {
 			[]string{"2 retained bucket(s) of an earlier deploy of demo-dev-service belong to no deployed stack: x-1, y-2", "the deploy does not reuse them, it creates new ones"},
 			[]string{"aws s3 rb s3://x-1 --force --profile cdkdemo && aws s3 rb s3://y-2 --force --profile cdkdemo"}, nil},
 		{"fixed name taken", bucketsResult(withB(func(f *bucketFacts) { f.Fixed = []string{"logs"} })), Fail,
-			[]string{"bucket(s) logs of demo-dev-service exist already", "the deploy would fail"}, []string{"--import-existing-resources"}, nil},
+			[]string{"bucket(s) logs of demo-dev-service exist already", "the deploy would fail"}, []string{"npx cdk deploy --all --app cdk.out --import-existing-resources --profile cdkdemo"}, nil},
 		{"denied", bucketsResult(withB(func(f *bucketFacts) { f.Err = errDenied })), Warn, []string{"could not list the buckets", "AccessDenied"}, []string{"s3:ListAllMyBuckets"}, nil},
 	})
 }

@@ -4,6 +4,8 @@
 # and the endpoints egress mode side by side, inspect the emulated account
 # (Go tests in e2e/, build tag e2e), simulate a pipeline run and redeploy,
 # destroy, reject bad configuration, and list what moto did not emulate.
+# preflight (cmd/preflight) runs against the account at four points: bare,
+# deployed, with an export change pending, and after the destroy.
 #
 # `make e2e` runs it; so does .ci/run. It needs no AWS account and no
 # internet: moto listens on localhost only, the credentials are dummies, and
@@ -119,6 +121,7 @@ echo "moto_server pid $moto_pid on $AWS_ENDPOINT_URL"
 export E2E_ENDPOINT_URL="$AWS_ENDPOINT_URL" E2E_WORK="$work" E2E_MOTO_LOG="$work/moto.log"
 go test -c -tags e2e -o "$work/e2e.test" ./e2e
 go build -tags e2e -o "$work/cfn-responder" ./e2e/cfnresponder
+go build -o "$work/preflight" ./cmd/preflight
 # e2e_test PATTERN runs the tests of one phase. A pattern that matches no
 # test would pass in silence: that is a failure too.
 e2e_test() {
@@ -176,6 +179,17 @@ for d in "${deployments[@]}"; do
 	echo "synthesized $name: appName=$app env=$env egress=$egress"
 done
 
+# dev as it would be synthesized with another vpcCidr, HTTPS and secrets:
+# never deployed, only checked by preflight against the deployed dev (step
+# 4p), which points the zone and the secret at moto's.
+synth dev-change -c appName=demo -c env=dev -c vpcCidr=10.1.0.0/16 \
+	-c domainName=app.example.com -c hostedZoneId=Z0123456789ABCDEFGHIJ -c hostedZoneName=example.com \
+	-c 'secrets={"DB_PASSWORD":"arn:aws:secretsmanager:us-east-1:123456789012:secret:e2e-db","API_KEY":"arn:aws:ssm:us-east-1:123456789012:parameter/e2e/missing"}'
+echo "synthesized dev-change: vpcCidr=10.1.0.0/16, HTTPS, secrets (not deployed)"
+
+step 2p "preflight on the bare account: not bootstrapped, no service-linked roles: fails with the fixes, changes nothing; then the printed role commands"
+e2e_test '^TestPreflightBareAccount$' || fail "preflight did not report the bare account as it should (above)"
+
 step 2b "cdk bootstrap the emulated account"
 cdk_ bootstrap --app "$work/out/dev" || fail "cdk bootstrap failed"
 
@@ -189,6 +203,9 @@ done
 step 3 "inspect the emulated account against the templates"
 e2e_test '^TestDeployed' || fail "the deployed resources differ from what the templates promise (above)"
 
+step 3p "preflight on the deployed dev: every check moto can answer passes"
+e2e_test '^TestPreflightDeployed$' || fail "preflight did not pass the deployed dev (above)"
+
 # --- 4. pipeline run and redeploy ---------------------------------------------------
 step 4a "simulate a pipeline run on dev: new image in the parameter, new task definition revision"
 e2e_test '^TestPipelineRun$' || fail "the simulated pipeline run failed (above)"
@@ -199,6 +216,9 @@ deploy dev-cpu Network Service
 
 step 4c "the redeploy kept the pipeline's image"
 e2e_test '^TestRedeployed$' || fail "the redeploy lost the pipeline's image (above)"
+
+step 4p "preflight on dev-change: the export change on the running dev is caught (moto has no export lock), the zone and the secrets checked"
+e2e_test '^TestPreflightChangedDev$' || fail "preflight missed the export change or misjudged the zone or secrets (above)"
 
 # --- 5. destroy -----------------------------------------------------------------------
 step 5a "record every deployed resource; delete what moto's CloudFormation cannot (NAT, endpoints, IGW, route tables)"
@@ -212,6 +232,9 @@ done
 
 step 5c "nothing is left but the retained ECR repositories and log buckets"
 e2e_test '^TestDestroyed$' || fail "cdk destroy left resources behind or deleted a retained one (above)"
+
+step 5p "preflight after the destroy: the retained repository and log buckets of dev are reported"
+e2e_test '^TestPreflightAfterDestroy$' || fail "preflight did not report the leftovers of the destroy (above)"
 
 # --- 6. bad input ---------------------------------------------------------------------------
 step 6 "bad configuration fails before anything is created"
