@@ -110,7 +110,7 @@ report: synth
 ## preflight: synthesize ENV into cdk.out/, then check the AWS account of PROFILE against it, read-only (exit 1 when a check fails)
 preflight: synth
 	@go build -o .build/preflight ./cmd/preflight
-	.build/preflight $(ARGS) --profile $(PROFILE) cdk.out
+	.build/preflight $(ARGS) $(if $(PROFILE),--profile $(PROFILE)) cdk.out
 
 ## bench: warm timings of cdk synth, make test and each gate (median of several runs)
 bench: deps tools
