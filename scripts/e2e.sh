@@ -96,6 +96,9 @@ step 1 "start moto_server on localhost (a free port)"
 # stack's resources lazily, and a request that reads the stack while
 # CreateStack runs (cfn-responder's polling) creates some twice (seen:
 # InvalidSubnet.Conflict on the second copy of a subnet).
+# The log exists before moto starts: the loop below reads it at once, and
+# under load the background shell may not have opened it yet.
+: >"$work/moto.log"
 python3 -c '
 import sys, moto.server
 run_simple = moto.server.run_simple
