@@ -23,10 +23,17 @@ type subnetInfo struct {
 }
 
 // network reads the subnets of a NetworkStack template, public ones first,
-// each with its AZ and the route table associated with it.
+// each with its AZ and the route table associated with it. A subnet is
+// public when its route table sends 0.0.0.0/0 to the internet gateway, as
+// AWS defines it; whether it maps public IPs on launch says nothing about
+// that, and no subnet may: nothing launched in them needs an address on
+// launch (the ALB and the NAT gateways get their own), and Control Tower's
+// CT.EC2.PR.11 rejects it.
 func network(t *testing.T, tm template) (vpcID string, subnets []subnetInfo) {
 	t.Helper()
 	vpcID, _ = tm.Only(t, "AWS::EC2::VPC")
+	igwID, _ := tm.Only(t, "AWS::EC2::InternetGateway")
+	routes := defaultRoutes(tm)
 	assoc := map[string]string{}
 	for _, a := range tm.Resources("AWS::EC2::SubnetRouteTableAssociation") {
 		p := a["Properties"].(map[string]any)
@@ -41,11 +48,15 @@ func network(t *testing.T, tm template) (vpcID string, subnets []subnetInfo) {
 		if ref(p["VpcId"]) != vpcID {
 			t.Errorf("subnet %s is not in the VPC %s", id, vpcID)
 		}
-		pub, _ := p["MapPublicIpOnLaunch"].(bool)
-		subnets = append(subnets, subnetInfo{id: id, cidr: p["CidrBlock"].(string), az: sel[0].(float64), public: strings.Contains(id, "Public"), routeTable: assoc[id]})
-		if strings.Contains(id, "Public") != pub {
-			t.Errorf("subnet %s: MapPublicIpOnLaunch = %v", id, pub)
+		if v, set := p["MapPublicIpOnLaunch"]; set && v != false {
+			t.Errorf("subnet %s: MapPublicIpOnLaunch %v, want false: nothing launched there needs a public IP on launch (CT.EC2.PR.11)", id, jsonOf(v))
 		}
+		r := routes[assoc[id]]
+		public := r != nil && ref(r["GatewayId"]) == igwID
+		if strings.Contains(id, "Public") != public {
+			t.Errorf("subnet %s: its route table %s sends 0.0.0.0/0 to %s, so it is public=%v, but its name says otherwise", id, assoc[id], jsonOf(r), public)
+		}
+		subnets = append(subnets, subnetInfo{id: id, cidr: p["CidrBlock"].(string), az: sel[0].(float64), public: public, routeTable: assoc[id]})
 	}
 	slices.SortStableFunc(subnets, func(a, b subnetInfo) int {
 		if a.public != b.public {
@@ -335,6 +346,9 @@ func TestNetworkAssertions(t *testing.T) {
 			"CidrBlock":           "10.0.3.0/24",
 			"MapPublicIpOnLaunch": false,
 		})
+	})
+	must(t, func() {
+		at.AllResourcesProperties(jsii.String("AWS::EC2::Subnet"), map[string]any{"MapPublicIpOnLaunch": false})
 	})
 	if got := *s.app.Network.Vpc().VpcCidrBlock(); !strings.HasPrefix(got, "${Token[") {
 		t.Errorf("the typed VPC's CIDR should be a token referring to the VPC resource, got %q", got)

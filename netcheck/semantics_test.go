@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -306,5 +307,66 @@ func TestCrossStack(t *testing.T) {
 	}
 	if _, err := m.Check(Query{From: "Net/Vpc", To: "internet", Port: 80}); err == nil || !strings.Contains(err.Error(), "Net/Vpc is a AWS::EC2::VPC") {
 		t.Errorf("Check(from Net/Vpc) = %v, want the VPC named with its stack", err)
+	}
+}
+
+// TestPublicByRoute checks that a subnet is public by its route to an
+// attached internet gateway, as AWS defines it, and never by
+// MapPublicIpOnLaunch: the app's public subnets do not map public IPs, and
+// a subnet that maps them without such a route is still private. Before
+// there is an ECS service, the tasks' paths are checked from the private
+// subnets, so the classification decides what is checked.
+func TestPublicByRoute(t *testing.T) {
+	ref := func(id string) map[string]any { return map[string]any{"Ref": id} }
+	res := func(typ string, props map[string]any) map[string]any {
+		return map[string]any{"Type": typ, "Properties": props}
+	}
+	tpl := map[string]any{"Resources": map[string]any{
+		"Vpc":    res("AWS::EC2::VPC", map[string]any{"CidrBlock": "10.0.0.0/16"}),
+		"Igw":    res("AWS::EC2::InternetGateway", map[string]any{}),
+		"Attach": res("AWS::EC2::VPCGatewayAttachment", map[string]any{"VpcId": ref("Vpc"), "InternetGatewayId": ref("Igw")}),
+		// Public: no public IPs on launch, 0.0.0.0/0 to the attached IGW.
+		"PubNoMap":   res("AWS::EC2::Subnet", map[string]any{"VpcId": ref("Vpc"), "CidrBlock": "10.0.1.0/24", "AvailabilityZone": "eu-west-1a", "MapPublicIpOnLaunch": false}),
+		"PubRt":      res("AWS::EC2::RouteTable", map[string]any{"VpcId": ref("Vpc")}),
+		"PubRta":     res("AWS::EC2::SubnetRouteTableAssociation", map[string]any{"SubnetId": ref("PubNoMap"), "RouteTableId": ref("PubRt")}),
+		"PubDefault": res("AWS::EC2::Route", map[string]any{"RouteTableId": ref("PubRt"), "DestinationCidrBlock": "0.0.0.0/0", "GatewayId": ref("Igw")}),
+		"Nat":        res("AWS::EC2::NatGateway", map[string]any{"SubnetId": ref("PubNoMap")}),
+		// Private: maps public IPs on launch, but 0.0.0.0/0 goes to the NAT.
+		"PrivMapped":  res("AWS::EC2::Subnet", map[string]any{"VpcId": ref("Vpc"), "CidrBlock": "10.0.3.0/24", "AvailabilityZone": "eu-west-1a", "MapPublicIpOnLaunch": true}),
+		"PrivRt":      res("AWS::EC2::RouteTable", map[string]any{"VpcId": ref("Vpc")}),
+		"PrivRta":     res("AWS::EC2::SubnetRouteTableAssociation", map[string]any{"SubnetId": ref("PrivMapped"), "RouteTableId": ref("PrivRt")}),
+		"PrivDefault": res("AWS::EC2::Route", map[string]any{"RouteTableId": ref("PrivRt"), "DestinationCidrBlock": "0.0.0.0/0", "NatGatewayId": ref("Nat")}),
+	}}
+	m := writeMini(t, map[string]map[string]any{"Net": tpl})
+	for _, sn := range m.Subnets {
+		want := sn.ID == "PubNoMap"
+		if r := sn.publicRoute(); (r != nil) != want {
+			t.Errorf("subnet %s (MapPublicIpOnLaunch %v): public route %v, want public=%v", sn.ID, sn.MapPublicIP, r, want)
+		}
+	}
+	desc := m.Describe()
+	for _, want := range []string{
+		"subnet PubNoMap 10.0.1.0/24 in eu-west-1a, public: route 0.0.0.0/0 -> Igw",
+		"subnet PrivMapped 10.0.3.0/24 in eu-west-1a, private, maps public IPs on launch",
+	} {
+		if !strings.Contains(desc, want) {
+			t.Errorf("--model lacks %q:\n%s", want, desc)
+		}
+	}
+	rep := m.Required(Options{})
+	if len(rep.Checks) != 5 {
+		t.Fatalf("%d checks, want 5 from the private subnets (4 services, internet): %+v", len(rep.Checks), rep.Checks)
+	}
+	for _, c := range rep.Checks {
+		var from []string
+		for _, l := range c.Legs {
+			from = append(from, l.From)
+		}
+		if c.Row != "private subnets" || !slices.Equal(slices.Compact(from), []string{"PrivMapped"}) {
+			t.Errorf("%s -> %s checked from %v, want from the private subnet PrivMapped only", c.Row, c.Col, from)
+		}
+		if c.To == "the internet" && (c.Verdict != Allowed || !strings.Contains(c.Reason, "route 0.0.0.0/0 -> Nat in PubNoMap -> Igw")) {
+			t.Errorf("private subnets -> internet: %s, want allowed through the NAT", c.Reason)
+		}
 	}
 }

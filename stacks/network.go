@@ -95,7 +95,11 @@ func NewNetworkStack(scope constructs.Construct, id string, props *NetworkStackP
 		NatGateways:        jsii.Number(natGateways),
 		NatGatewaySubnets:  &ec2.SubnetSelection{SubnetGroupName: jsii.String(PublicSubnets)},
 		SubnetConfiguration: &[]*ec2.SubnetConfiguration{
-			{Name: jsii.String(PublicSubnets), SubnetType: ec2.SubnetType_PUBLIC, CidrMask: jsii.Number(n.SubnetMask), MapPublicIpOnLaunch: jsii.Bool(true)},
+			// Public by their route to the IGW. Nothing launched there needs a
+			// public IP on launch: the ALB and the NAT gateways (their EIPs)
+			// get their own addresses. Anything added later that does (a NAT
+			// instance) must ask for one: an EIP, or AssociatePublicIpAddress.
+			{Name: jsii.String(PublicSubnets), SubnetType: ec2.SubnetType_PUBLIC, CidrMask: jsii.Number(n.SubnetMask), MapPublicIpOnLaunch: jsii.Bool(false)},
 			{Name: jsii.String(PrivateSubnets), SubnetType: privateType, CidrMask: jsii.Number(n.SubnetMask)},
 		},
 		RestrictDefaultSecurityGroup: jsii.Bool(true),
