@@ -278,15 +278,14 @@ func (m *Model) internetToTasks(p *place) Check {
 			l.addf("placement", Denied, "%s: tasks get no public IP", p.noPublic)
 		}
 		r, _ := d.RouteTable.lookupRoute(inet, "")
-		switch {
+		switch pr := d.publicRoute(); {
+		case pr != nil:
+			// Any route to the attached IGW, even for part of the internet.
+			l.addf("route", Allowed, "subnet %s route %s", d.Name(), routeText(pr))
 		case r == nil:
 			l.addf("route", Denied, "subnet %s has no route to the internet (%s)", d.Name(), d.RouteTable.summary())
 		case r.Target == TargetIGW:
-			if _, ok := d.VPC.Attachments[r.IGW]; ok {
-				l.addf("route", Allowed, "subnet %s route %s", d.Name(), routeText(r))
-			} else {
-				l.addf("route", Denied, "subnet %s route %s: blackhole, %s is not attached", d.Name(), routeText(r), r.IGW.Name())
-			}
+			l.addf("route", Denied, "subnet %s route %s: blackhole, %s is not attached", d.Name(), routeText(r), r.IGW.Name())
 		default:
 			l.addf("route", Denied, "subnet %s route %s: no internet gateway route, not a public subnet", d.Name(), routeText(r))
 		}

@@ -144,6 +144,54 @@ func TestRoutes(t *testing.T) {
 	}
 }
 
+// TestRoutesFor checks longest-prefix match over a destination's addresses:
+// each part goes by the most specific route that holds it, the rest has no
+// route, a route that wins nothing is shadowed, and a gateway endpoint's
+// prefix list takes all of its service.
+func TestRoutesFor(t *testing.T) {
+	vpc := &VPC{Res: Res{name: "Vpc"}, CIDRs: []string{"10.0.0.0/16"}}
+	ep := &Endpoint{Res: Res{name: "S3Endpoint"}, Service: "s3", Gateway: true}
+	nat, igw := &NAT{Res: Res{name: "Nat"}}, &IGW{Res: Res{name: "Stray"}}
+	route := func(c, target string) *Route {
+		r := &Route{Dest: c, addrs: cidrs(t, c), Target: TargetIGW, IGW: igw}
+		if target == "nat" {
+			r.Target, r.IGW, r.NAT = TargetNAT, nil, nat
+		}
+		return r
+	}
+	internet := allAddrs.minus(private).minus(cidrs(t, "10.0.0.0/16"))
+	show := func(shares []routeShare) string {
+		var ss []string
+		for _, sh := range shares {
+			r := "no route"
+			if sh.route != nil {
+				r = routeText(sh.route)
+			}
+			ss = append(ss, r+" for "+shareText(sh.addrs, internet))
+		}
+		return strings.Join(ss, "; ")
+	}
+	for _, tc := range []struct {
+		name     string
+		routes   []*Route
+		service  string
+		want     string
+		shadowed int
+	}{
+		{"one default route", []*Route{route("0.0.0.0/0", "nat")}, "", "0.0.0.0/0 -> Nat for all", 0},
+		{"a /1 takes half", []*Route{route("0.0.0.0/0", "nat"), route("0.0.0.0/1", "igw")}, "", "0.0.0.0/1 -> Stray for 49.8%; 0.0.0.0/0 -> Nat for 50.2%", 0},
+		{"two /1 take all", []*Route{route("0.0.0.0/0", "nat"), route("128.0.0.0/1", "igw"), route("0.0.0.0/1", "igw")}, "", "0.0.0.0/1 -> Stray for 49.8%; 128.0.0.0/1 -> Stray for 50.2%", 1},
+		{"no default route", []*Route{route("203.0.113.0/24", "nat")}, "", "203.0.113.0/24 -> Nat for 256 addresses (under 0.1%); no route for over 99.9%", 0},
+		{"the prefix list wins for its service", []*Route{route("0.0.0.0/1", "igw"), {Dest: "pl:s3", service: "s3", Target: TargetEndpoint, Endpoint: ep}}, "s3", "prefix list of s3 -> S3Endpoint (gateway endpoint) for all", 0},
+	} {
+		rt := &RouteTable{Res: Res{name: "Rt"}, VPC: vpc, Routes: tc.routes}
+		shares, shadowed := rt.routesFor(internet, tc.service)
+		if got := show(shares); got != tc.want || len(shadowed) != tc.shadowed {
+			t.Errorf("%s: %s with %d shadowed, want %s with %d", tc.name, got, len(shadowed), tc.want, tc.shadowed)
+		}
+	}
+}
+
 func TestSpans(t *testing.T) {
 	for _, tc := range []struct {
 		got  spans
