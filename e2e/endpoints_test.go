@@ -4,12 +4,16 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 )
 
 // requiredEndpoints are the services a task in a private subnet needs to
@@ -88,6 +92,26 @@ func TestDeployedEndpointsMode(t *testing.T) {
 				t.Errorf("no %s endpoint (have %v): tasks in the private subnets could not start", want, services)
 			}
 		}
+
+		t.Run("placeholder in this account's ECR before the service starts", func(t *testing.T) {
+			// The image parameter's first value is the placeholder through
+			// the cache; the NetworkStack's fill put it there (on moto, the
+			// harness's stand-in, see fillPlaceholderCache).
+			image := s.str(t, s.Template.Resources[s.one(t, "AWS::SSM::Parameter")].Properties["Value"])
+			registry := fmt.Sprintf("%s.dkr.ecr.%s.amazonaws.com/", s.ref(t, "AWS::AccountId"), Region)
+			repo, tag, ok := strings.Cut(strings.TrimPrefix(image, registry), ":")
+			if !strings.HasPrefix(image, registry) || !ok {
+				t.Fatalf("placeholder %s is not in this account's ECR", image)
+			}
+			fill := s.Template.Resources[s.one(t, "Custom::PlaceholderImageCache")]
+			if fill.Properties["RepositoryName"] != repo || fill.Properties["Tag"] != tag {
+				t.Errorf("the cache fill pulls %v:%v, the service starts from %s:%s", fill.Properties["RepositoryName"], fill.Properties["Tag"], repo, tag)
+			}
+			out, err := ecrC.DescribeImages(ctx, &ecr.DescribeImagesInput{RepositoryName: aws.String(repo), ImageIds: []ecrtypes.ImageIdentifier{{ImageTag: aws.String(tag)}}})
+			if err != nil || len(out.ImageDetails) != 1 {
+				t.Errorf("%s:%s is not in this account's ECR after the network deployed: %v", repo, tag, err)
+			}
+		})
 
 		t.Run("endpoint security group", func(t *testing.T) {
 			id := endpointSG

@@ -45,6 +45,7 @@ func Build(scope constructs.Construct, cfg config.Config) App {
 		ImageParameterName: cfg.ImageParameterName(),
 		PlaceholderImage:   cfg.Service.PlaceholderImage,
 		PullThroughPrefix:  cfg.ResourcePrefix() + "-ecr-public",
+		Architecture:       cfg.Service.Architecture,
 	})
 	service := NewServiceStack(scope, "Service", &ServiceStackProps{
 		StackProps:               props("service", "ECR repository, Fargate service and ALB of "+cfg.ResourcePrefix()),

@@ -7,7 +7,6 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	ec2 "github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
-	ecr "github.com/aws/aws-cdk-go/awscdk/v2/awsecr"
 	ssm "github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -40,6 +39,9 @@ type NetworkStackProps struct {
 	// PullThroughPrefix names the ECR pull-through cache for ECR Public in
 	// the endpoints mode, where tasks cannot reach public.ecr.aws.
 	PullThroughPrefix string
+	// Architecture is the task's CPU architecture, "X86_64" or "ARM64": the
+	// cache is filled for its platform.
+	Architecture string
 }
 
 // NetworkStack is the environment's base: the VPC every other stack runs
@@ -127,16 +129,20 @@ func NewNetworkStack(scope constructs.Construct, id string, props *NetworkStackP
 	}
 
 	image := props.PlaceholderImage
-	if n.Egress == config.EgressEndpoints && strings.HasPrefix(image, publicRegistry) {
-		// Tasks without internet reach ECR only: pull ECR Public images
-		// through this account's ECR, which fetches them upstream itself.
-		ecr.NewCfnPullThroughCacheRule(stack, jsii.String("EcrPublicCache"), &ecr.CfnPullThroughCacheRuleProps{
-			EcrRepositoryPrefix: jsii.String(props.PullThroughPrefix),
-			UpstreamRegistryUrl: jsii.String("public.ecr.aws"),
+	if n.Egress == config.EgressEndpoints && strings.HasPrefix(image, appconstructs.PublicRegistry) {
+		// Tasks without internet reach ECR only: the placeholder on ECR
+		// Public comes through this account's ECR, cached before the
+		// ServiceStack (deployed after this stack) starts a task.
+		platform := "linux/amd64"
+		if props.Architecture == "ARM64" {
+			platform = "linux/arm64"
+		}
+		cache := appconstructs.NewPlaceholderCache(stack, "EcrPublicCache", &appconstructs.PlaceholderCacheProps{
+			Prefix:   props.PullThroughPrefix,
+			Image:    image,
+			Platform: platform,
 		})
-		image = fmt.Sprintf("%s.dkr.ecr.%s.%s/%s/%s", *stack.Account(), *stack.Region(), *stack.UrlSuffix(),
-			props.PullThroughPrefix, strings.TrimPrefix(image, publicRegistry))
-		s.pullThrough = fmt.Sprintf("arn:%s:ecr:%s:%s:repository/%s/*", *stack.Partition(), *stack.Region(), *stack.Account(), props.PullThroughPrefix)
+		image, s.pullThrough = cache.ImageUri(), cache.RepositoryArnPattern()
 	}
 	s.imageParam = ssm.NewStringParameter(stack, jsii.String("ImageUri"), &ssm.StringParameterProps{
 		ParameterName: jsii.String(props.ImageParameterName),
@@ -147,8 +153,6 @@ func NewNetworkStack(scope constructs.Construct, id string, props *NetworkStackP
 	stack.Node().AddValidation(&egressGuard{vpc: s.vpc, endpoints: s.endpoints})
 	return s
 }
-
-const publicRegistry = "public.ecr.aws/"
 
 // subnetLayout hands the VPC the configured subnet CIDRs instead of packing
 // them from the start of the range, so the network matches the hand-built
