@@ -9,7 +9,7 @@ import (
 )
 
 // setting is one configuration key: how to read it into a Config and how to
-// show it in the README. Each key is set per environment
+// show it in docs/configuration.md. Each key is set per environment
 // (environments.NAME.key in cdk.json) or for the chosen environment on the
 // command line (-c key=value).
 type setting struct {
@@ -21,7 +21,7 @@ type setting struct {
 	enum []string
 }
 
-// settings is every key the configuration knows, in README order.
+// settings is every key the configuration knows, in the order of docs/configuration.md.
 var settings = []setting{
 	str("account", "AWS account ID to pin the stacks to. Empty keeps them environment-agnostic: synth needs no credentials.", func(c *Config) *string { return &c.Account }),
 	str("region", "AWS region to pin the stacks to, e.g. `eu-west-1`. Empty keeps them environment-agnostic.", func(c *Config) *string { return &c.Region }),

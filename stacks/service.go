@@ -397,7 +397,7 @@ func containerSecret(scope constructs.Construct, name, arn string) ecs.Secret {
 		// The stacks are environment-agnostic, so the CDK cannot tell whether
 		// the parameter's account is the stack's own and warns on every ARN.
 		awscdk.Annotations_Of(scope).AcknowledgeWarning(jsii.String("aws-cdk-lib/aws-ssm:crossAccountReferenceSameRegion"),
-			jsii.String("secrets are read by ARN; a parameter shared from another account must be in the stack's region, as the README says"))
+			jsii.String("secrets are read by ARN; a parameter shared from another account must be in the stack's region, as docs/service.md says"))
 		return ecs.Secret_FromSsmParameter(ssm.StringParameter_FromStringParameterArn(scope, id, jsii.String(arn)))
 	}
 	if completeSecretArn.MatchString(arn) {
