@@ -363,7 +363,8 @@ func newTaskDefinition(stack awscdk.Stack, props *ServiceStackProps, repo ecr.Re
 			LogGroup:     appconstructs.NewLogGroup(stack, "Logs", cfg.LogRetentionDays, appconstructs.NewLogKey(stack, "LogKey")),
 		}),
 	})
-	for _, p := range cfg.WritablePaths {
+	// With ECS Exec, the exec agent's directories are among them.
+	for _, p := range cfg.ScratchPaths() {
 		name := "scratch" + strings.ReplaceAll(p, "/", "-")
 		taskDef.AddVolume(&ecs.Volume{Name: jsii.String(name)})
 		container.AddMountPoints(&ecs.MountPoint{SourceVolume: jsii.String(name), ContainerPath: jsii.String(p), ReadOnly: jsii.Bool(false)})
