@@ -250,20 +250,19 @@ func TestNetworkStack(t *testing.T) {
 					t.Errorf("restricts %s", jsonOf(cr["DefaultSecurityGroupId"]))
 				}
 			})
-			t.Run("image parameter starts at the placeholder", func(t *testing.T) {
-				_, p := tm.Only(t, "AWS::SSM::Parameter")
-				if p["Name"] != "/demo/"+mode.env+"/image-uri" {
-					t.Errorf("parameter name %v", p["Name"])
+			t.Run("placeholder: ECR Public, through the pull-through cache without internet", func(t *testing.T) {
+				if n := len(tm.Resources("AWS::SSM::Parameter")); n != 0 {
+					t.Errorf("the network holds %d SSM parameters: the image parameter belongs to the RegistryStack, which make destroy keeps", n)
 				}
-				value := jsonOf(p["Value"])
+				placeholder := s.app.Network.PlaceholderImage()
 				if mode.egress == config.EgressEndpoints {
 					// No internet: ECR Public comes through the pull-through cache.
 					_, rule := tm.Only(t, "AWS::ECR::PullThroughCacheRule")
-					if rule["UpstreamRegistryUrl"] != "public.ecr.aws" || !strings.Contains(value, ".dkr.ecr.") || !strings.Contains(value, "/"+rule["EcrRepositoryPrefix"].(string)+"/nginx/nginx:stable-alpine") {
-						t.Errorf("placeholder %s with cache rule %s", value, jsonOf(rule))
+					if rule["UpstreamRegistryUrl"] != "public.ecr.aws" || !strings.Contains(placeholder, ".dkr.ecr.") || !strings.Contains(placeholder, "/"+rule["EcrRepositoryPrefix"].(string)+"/nginx/nginx:stable-alpine") {
+						t.Errorf("placeholder %s with cache rule %s", placeholder, jsonOf(rule))
 					}
-				} else if p["Value"] != config.DefaultPlaceholderImage {
-					t.Errorf("placeholder %s", value)
+				} else if placeholder != config.DefaultPlaceholderImage {
+					t.Errorf("placeholder %s", placeholder)
 				}
 			})
 		})
@@ -316,7 +315,6 @@ func TestNetworkWithoutEgressFailsSynth(t *testing.T) {
 	stacks.NewNetworkStack(app, "Network", &stacks.NetworkStackProps{
 		Network:            cfg.Network,
 		InterfaceEndpoints: []string{"ecr.api", "ecr.dkr"}, // no logs
-		ImageParameterName: cfg.ImageParameterName(),
 		PlaceholderImage:   config.DefaultPlaceholderImage,
 		PullThroughPrefix:  "demo-dev-ecr-public",
 	})
@@ -403,12 +401,18 @@ func TestNetworkEndpointsPlaceholderIsCachedFirst(t *testing.T) {
 			net, svc := s.templates["Network"], s.templates["Service"]
 			ruleID, rule := net.Only(t, "AWS::ECR::PullThroughCacheRule")
 			prefix, _ := rule["EcrRepositoryPrefix"].(string)
-			_, param := net.Only(t, "AWS::SSM::Parameter")
-			image := flat(param["Value"])
+			// The image the service starts from, before the first release:
+			// {"Fn::If": [NoReleaseYet, placeholder, released]}.
+			_, td := svc.Only(t, "AWS::ECS::TaskDefinition")
+			branches, _ := td["ContainerDefinitions"].([]any)[0].(map[string]any)["Image"].(map[string]any)["Fn::If"].([]any)
+			if len(branches) != 3 {
+				t.Fatalf("container image %s, want Fn::If on the release with the placeholder first", jsonOf(td["ContainerDefinitions"]))
+			}
+			image := flat(branches[1])
 			registry := "${AWS::AccountId}.dkr.ecr.${AWS::Region}.${AWS::URLSuffix}/"
 			repo, tag, ok := strings.Cut(strings.TrimPrefix(image, registry), ":")
 			if !strings.HasPrefix(image, registry) || !ok || !strings.HasPrefix(repo, prefix+"/") {
-				t.Fatalf("image parameter %s: not an image of this account's ECR under the cache's prefix %s", image, prefix)
+				t.Fatalf("placeholder %s: not an image of this account's ECR under the cache's prefix %s", image, prefix)
 			}
 			caches := net.Resources("Custom::PlaceholderImageCache")
 			if len(caches) != 1 {
@@ -422,7 +426,6 @@ func TestNetworkEndpointsPlaceholderIsCachedFirst(t *testing.T) {
 				if p["Tag"] != tag || p["Platform"] != tc.platform {
 					t.Errorf("%s pulls tag %v for %v, want %s for %s", id, p["Tag"], p["Platform"], tag, tc.platform)
 				}
-				_, td := svc.Only(t, "AWS::ECS::TaskDefinition")
 				if arch := jsonOf(td["RuntimePlatform"]); !strings.Contains(arch, map[string]string{"linux/amd64": "X86_64", "linux/arm64": "ARM64"}[tc.platform]) {
 					t.Errorf("the task runs on %s, the cache is filled for %s", arch, tc.platform)
 				}

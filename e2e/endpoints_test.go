@@ -94,10 +94,17 @@ func TestDeployedEndpointsMode(t *testing.T) {
 		}
 
 		t.Run("placeholder in this account's ECR before the service starts", func(t *testing.T) {
-			// The image parameter's first value is the placeholder through
-			// the cache; the NetworkStack's fill put it there (on moto, the
-			// harness's stand-in, see fillPlaceholderCache).
-			image := s.str(t, s.Template.Resources[s.one(t, "AWS::SSM::Parameter")].Properties["Value"])
+			// Before the first release the service runs the placeholder,
+			// through the cache ({"Fn::If": [NoReleaseYet, placeholder,
+			// released]}); the NetworkStack's fill put it there (on moto,
+			// the harness's stand-in, see fillPlaceholderCache).
+			svc := d.deployed(t, "Service")
+			container := svc.Template.Resources[svc.one(t, "AWS::ECS::TaskDefinition")].Properties["ContainerDefinitions"].([]any)[0].(map[string]any)
+			branches, _ := container["Image"].(map[string]any)["Fn::If"].([]any)
+			if len(branches) != 3 {
+				t.Fatalf("container image %v, want Fn::If on the release with the placeholder first", container["Image"])
+			}
+			image := svc.str(t, branches[1])
 			registry := fmt.Sprintf("%s.dkr.ecr.%s.amazonaws.com/", s.ref(t, "AWS::AccountId"), Region)
 			repo, tag, ok := strings.Cut(strings.TrimPrefix(image, registry), ":")
 			if !strings.HasPrefix(image, registry) || !ok {

@@ -123,12 +123,19 @@ func (m *Model) internet() spans {
 type leg struct {
 	Leg
 	stop bool
+	// at is where the next hops are decided, unless they say (Hop.At).
+	at string
 }
 
-func (l *leg) add(h Hop) { l.Hops = append(l.Hops, h) }
+func (l *leg) add(h Hop) {
+	if h.At == "" {
+		h.At = l.at
+	}
+	l.Hops = append(l.Hops, h)
+}
 
 func (l *leg) addf(layer string, v Verdict, format string, args ...any) {
-	l.add(Hop{layer, v, fmt.Sprintf(format, args...)})
+	l.add(Hop{Layer: layer, Verdict: v, Text: fmt.Sprintf(format, args...)})
 }
 
 func (l *leg) done() Leg {
@@ -180,7 +187,7 @@ func nacls(l *leg, from, to *Subnet, f flow) {
 // within evaluates a connection inside a VPC, from src in subnet s to dst
 // in subnet d.
 func (m *Model) within(src *place, s *Subnet, dst *place, d *Subnet, f flow) Leg {
-	l := &leg{Leg: Leg{From: s.Name(), To: d.Name()}}
+	l := &leg{Leg: Leg{From: s.Name(), To: d.Name()}, at: s.Name()}
 	if s.VPC != d.VPC || s.VPC == nil {
 		l.addf("route", Unknown, "subnets %s and %s are not in the same VPC: peering and transit gateways are not modeled", s.Name(), d.Name())
 		return l.done()
@@ -215,6 +222,7 @@ func (m *Model) within(src *place, s *Subnet, dst *place, d *Subnet, f flow) Leg
 
 // accepts checks that the destination takes the connection at all.
 func (m *Model) accepts(l *leg, dst *place, f flow) {
+	l.at = dst.name
 	if dst.refuses != "" {
 		l.addf("placement", Denied, "%s: %s", dst.name, dst.refuses)
 	}
@@ -243,10 +251,11 @@ type exit struct {
 	hops      []Hop
 	natSubnet *Subnet
 	stop      bool
+	at        string // the subnet whose route table decides the next hops
 }
 
 func (e *exit) addf(layer string, v Verdict, format string, args ...any) {
-	e.hops = append(e.hops, Hop{layer, v, fmt.Sprintf(format, args...)})
+	e.hops = append(e.hops, Hop{Layer: layer, Verdict: v, At: e.at, Text: fmt.Sprintf(format, args...)})
 }
 
 // exits follows a subnet's routes towards dst, outside addresses, to an
@@ -260,11 +269,11 @@ func (m *Model) exits(s *Subnet, dst spans, label, service string, src *place) [
 	shares, shadowed := s.RouteTable.routesFor(dst, service)
 	var notes []Hop
 	for _, r := range shadowed {
-		notes = append(notes, Hop{"route", info, fmt.Sprintf("subnet %s route %s is most specific for none of the addresses of %s: more specific routes take all of them", s.Name(), routeText(r), label)})
+		notes = append(notes, Hop{Layer: "route", Verdict: info, At: s.Name(), Text: fmt.Sprintf("subnet %s route %s is most specific for none of the addresses of %s: more specific routes take all of them", s.Name(), routeText(r), label)})
 	}
 	var out []exit
 	for _, sh := range shares {
-		e := exit{addrs: sh.addrs, split: len(shares) > 1, hops: slices.Clone(notes)}
+		e := exit{addrs: sh.addrs, split: len(shares) > 1, hops: slices.Clone(notes), at: s.Name()}
 		part := ""
 		if e.split {
 			part = fmt.Sprintf(" (most specific for %s of the addresses of %s)", shareText(sh.addrs, dst), label)
@@ -340,7 +349,8 @@ func (m *Model) natExits(e exit, n *Subnet, dst spans, label, lead string) []exi
 	shares, _ := n.RouteTable.routesFor(e.addrs, "")
 	var out []exit
 	for _, sh := range shares {
-		x := exit{addrs: sh.addrs, split: e.split || len(shares) > 1, hops: slices.Clone(e.hops), stop: true}
+		// On from the NAT gateway, its subnet's route table decides.
+		x := exit{addrs: sh.addrs, split: e.split || len(shares) > 1, hops: slices.Clone(e.hops), stop: true, at: n.Name()}
 		part := ""
 		if len(shares) > 1 {
 			part = fmt.Sprintf(" (most specific in %s for %s of the addresses of %s)", n.Name(), shareText(sh.addrs, dst), label)
@@ -382,7 +392,7 @@ func (m *Model) natExits(e exit, n *Subnet, dst spans, label, lead string) []exi
 // its own, named with its share of the addresses.
 func (m *Model) outward(src *place, s *Subnet, dst spans, label string, internet bool, service string, f flow) []Leg {
 	if s.VPC == nil {
-		l := &leg{Leg: Leg{From: s.Name(), To: label}}
+		l := &leg{Leg: Leg{From: s.Name(), To: label}, at: s.Name()}
 		l.addf("route", Unknown, "subnet %s: %s", s.Name(), s.Unknown)
 		return []Leg{l.done()}
 	}
@@ -394,7 +404,7 @@ func (m *Model) outward(src *place, s *Subnet, dst spans, label string, internet
 	}
 	var legs []Leg
 	for _, e := range m.exits(s, dst, label, service, src) {
-		l := &leg{Leg: Leg{From: s.Name(), To: label}}
+		l := &leg{Leg: Leg{From: s.Name(), To: label}, at: s.Name()}
 		if e.split {
 			l.To = fmt.Sprintf("%s [%s of its addresses]", label, shareText(e.addrs, dst))
 		}
@@ -428,7 +438,7 @@ func (m *Model) outward(src *place, s *Subnet, dst spans, label string, internet
 // match: one leg per part of the source that a different route wins.
 func (m *Model) inward(src spans, label string, internet bool, dst *place, d *Subnet, f flow) []Leg {
 	if d.VPC == nil {
-		l := &leg{Leg: Leg{From: label, To: d.Name()}}
+		l := &leg{Leg: Leg{From: label, To: d.Name()}, at: d.Name()}
 		l.addf("route", Unknown, "subnet %s: %s", d.Name(), d.Unknown)
 		return []Leg{l.done()}
 	}
@@ -438,7 +448,7 @@ func (m *Model) inward(src spans, label string, internet bool, dst *place, d *Su
 	}
 	var legs []Leg
 	for _, sh := range shares {
-		l := &leg{Leg: Leg{From: label, To: d.Name()}}
+		l := &leg{Leg: Leg{From: label, To: d.Name()}, at: dst.name}
 		part := ""
 		if len(shares) > 1 {
 			l.From = fmt.Sprintf("%s [%s of its addresses]", label, shareText(sh.addrs, src))
@@ -450,6 +460,7 @@ func (m *Model) inward(src spans, label string, internet bool, dst *place, d *Su
 		if !dst.publicIP {
 			l.addf("placement", Denied, "%s: no public IP, so no address to reach from %s", dst.noPublic, label)
 		}
+		l.at = d.Name()
 		for _, r := range shadowed {
 			l.addf("route", info, "subnet %s route %s is most specific for none of the addresses of %s: more specific routes take all of them", d.Name(), routeText(r), label)
 		}
@@ -506,12 +517,12 @@ func (m *Model) toService(src *place, s *Subnet, service string, f flow) []Leg {
 			continue
 		}
 		if !ep.PrivateDNS {
-			notes = append(notes, Hop{"endpoint", info, fmt.Sprintf("interface endpoint %s has private DNS off: %s's usual name resolves to its public addresses", ep.Name(), service)})
+			notes = append(notes, Hop{Layer: "endpoint", Verdict: info, At: ep.Name(), Text: fmt.Sprintf("interface endpoint %s has private DNS off: %s's usual name resolves to its public addresses", ep.Name(), service)})
 			continue
 		}
 		dst := placeOfEndpoint(ep)
 		if ep.Unknown != "" {
-			l := &leg{Leg: Leg{From: s.Name(), To: ep.Name()}}
+			l := &leg{Leg: Leg{From: s.Name(), To: ep.Name()}, at: ep.Name()}
 			l.addf("endpoint", Unknown, "interface endpoint %s: %s", ep.Name(), ep.Unknown)
 			legs = append(legs, l.done())
 			continue
@@ -660,7 +671,7 @@ func (m *Model) path(src, dst end, f flow) Result {
 		if p.unknown == "" && len(p.subnets) > 0 {
 			return false
 		}
-		l := &leg{Leg: Leg{From: src.label, To: dst.label}}
+		l := &leg{Leg: Leg{From: src.label, To: dst.label}, at: p.name}
 		why := p.unknown
 		if why == "" {
 			why = "no subnet"
