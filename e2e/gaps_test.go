@@ -50,11 +50,6 @@ var gaps = map[string]gap{
 		Moto:      "ignores EnableDnsHostnames of a CloudFormation VPC: DescribeVpcAttribute shows false",
 		CoveredBy: "network_test.go (VPC properties)",
 	},
-	"subnet-map-public-ip": {
-		What:      "public IPs on launch in the public subnets (MapPublicIpOnLaunch)",
-		Moto:      "ignores MapPublicIpOnLaunch of a CloudFormation subnet: DescribeSubnets shows false",
-		CoveredBy: "network_test.go (subnets); TestDeployedNetwork checks the private subnets show false",
-	},
 	"route-table-associations": {
 		What:      "which route table each subnet uses (AWS::EC2::SubnetRouteTableAssociation)",
 		Moto:      "records the association apart from the route table: DescribeRouteTables shows no associations",
