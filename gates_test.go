@@ -46,6 +46,41 @@ var gateVariants = []gateVariant{
 			{"rule":100,"action":"allow","direction":"egress","protocol":"tcp","fromPort":443,"toPort":443,"cidr":"0.0.0.0/0"},
 			{"rule":110,"action":"allow","direction":"egress","protocol":"tcp","fromPort":1024,"toPort":65535,"cidr":"10.0.0.0/16"}]`,
 	}},
+	// The longest names validation accepts (appName of 20 characters, an
+	// environment of 12) with every option that adds a resource on: every
+	// name AWS limits must fit. Endpoints egress adds the pull-through cache
+	// rule and its repository prefix; the NAT modes add no named resource.
+	{"longest-names", map[string]any{
+		"appName": "abcdefghij-klmnopq-z",
+		"env":     "abcdefghijkl",
+		"environments": map[string]any{
+			"dev":          map[string]any{"sourceRepository": "example-org/fargate-demo"},
+			"prod":         map[string]any{"sourceRepository": "example-org/fargate-demo"},
+			"abcdefghijkl": map[string]any{"sourceRepository": "example-org-with-a-long-name/fargate-demo-with-a-long-name"},
+		},
+		"egress":                    "endpoints",
+		"enableExec":                "true",
+		"architecture":              "ARM64",
+		"domainName":                "app.example.com",
+		"hostedZoneId":              "Z0123456789ABCDEFGHIJ",
+		"hostedZoneName":            "example.com",
+		"alarmEmail":                "ops@example.com",
+		"dockerHubSecretArn":        "arn:aws:secretsmanager:us-east-1:123456789012:secret:dockerhub",
+		"buildTestCommand":          "docker build --target test -f app/Dockerfile app",
+		"secrets":                   `{"DB_PASSWORD":"arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf","API_KEY":"arn:aws:ssm:us-east-1:123456789012:parameter/app/api-key"}`,
+		"environment":               `{"MODE":"fast"}`,
+		"manualApproval":            "true",
+		"deletionProtection":        "true",
+		"deleteRepositoryOnDestroy": "true",
+		"autoDeleteArtifacts":       "false",
+		"logRetentionDays":          "365",
+		"flowLogRetentionDays":      "365",
+		"privateNaclRules": `[{"rule":100,"action":"allow","direction":"ingress","protocol":"tcp","fromPort":80,"toPort":80,"cidr":"10.0.0.0/16"},
+			{"rule":110,"action":"allow","direction":"ingress","protocol":"tcp","fromPort":1024,"toPort":65535,"cidr":"0.0.0.0/0"},
+			{"rule":120,"action":"allow","direction":"ingress","protocol":"tcp","fromPort":443,"toPort":443,"cidr":"10.0.0.0/16"},
+			{"rule":100,"action":"allow","direction":"egress","protocol":"tcp","fromPort":443,"toPort":443,"cidr":"0.0.0.0/0"},
+			{"rule":110,"action":"allow","direction":"egress","protocol":"tcp","fromPort":1024,"toPort":65535,"cidr":"10.0.0.0/16"}]`,
+	}},
 	{"endpoints-secrets", map[string]any{
 		"egress":     "endpoints",
 		"enableExec": "true",

@@ -44,7 +44,7 @@ func Build(scope constructs.Construct, cfg config.Config) App {
 		InterfaceEndpoints: cfg.InterfaceEndpoints(),
 		ImageParameterName: cfg.ImageParameterName(),
 		PlaceholderImage:   cfg.Service.PlaceholderImage,
-		PullThroughPrefix:  cfg.ResourcePrefix() + "-ecr-public",
+		PullThroughPrefix:  cfg.PullThroughPrefix(),
 	})
 	service := NewServiceStack(scope, "Service", &ServiceStackProps{
 		StackProps:               props("service", "ECR repository, Fargate service and ALB of "+cfg.ResourcePrefix()),
@@ -62,7 +62,7 @@ func Build(scope constructs.Construct, cfg config.Config) App {
 		Pipeline:         cfg.Pipeline,
 		Arm64:            cfg.Service.Architecture == "ARM64",
 		LogRetentionDays: cfg.Service.LogRetentionDays,
-		ConnectionName:   cfg.ResourcePrefix(),
+		ConnectionName:   cfg.ConnectionName(),
 		Repository:       service.Repository(),
 		Service:          service.Service(),
 		TaskDef:          service.TaskDefinition(),
