@@ -23,7 +23,7 @@ import (
 	"github.com/cdkdemo/fargate/stacks"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/ and the nag table of docs/quality-gates.md")
 
 func TestMain(m *testing.M) {
 	flag.Parse()

@@ -560,3 +560,57 @@ func TestServiceEndpointsModePullsThePlaceholderThroughTheCache(t *testing.T) {
 		t.Errorf("the execution role cannot pull the placeholder through the cache")
 	}
 }
+
+// execAgentPaths are where the ECS Exec agent (the SSM agent that ECS
+// mounts into the container) writes. AWS documents no list and calls a
+// read-only root unsupported (ECS developer guide, ECS Exec considerations);
+// these three are the paths the working read-only setups mount writable
+// (aws/containers-roadmap#1359, aws-containers/amazon-ecs-exec-checker#71),
+// and the ECS agent's own exec code names the last two: the SSM agent's
+// state under /var/lib/amazon/ssm, its logs under /var/log/amazon/ssm.
+var execAgentPaths = []string{"/managed-agents", "/var/lib/amazon/ssm", "/var/log/amazon/ssm"}
+
+// TestExecAgentCanWrite: in every gate variant whose service turns ECS Exec
+// on, each container with a read-only root filesystem has a writable mount
+// at (or above) every path the exec agent writes, backed by a task volume.
+func TestExecAgentCanWrite(t *testing.T) {
+	withExec := 0
+	for _, v := range gateVariants {
+		t.Run(v.name, func(t *testing.T) {
+			tm := synth(t, v.overrides).templates["Service"]
+			_, svc := tm.Only(t, "AWS::ECS::Service")
+			if svc["EnableExecuteCommand"] != true {
+				return
+			}
+			withExec++
+			_, taskDef := tm.Only(t, "AWS::ECS::TaskDefinition")
+			volumes := map[string]bool{}
+			for _, vol := range taskDef["Volumes"].([]any) {
+				volumes[vol.(map[string]any)["Name"].(string)] = true
+			}
+			for _, c := range taskDef["ContainerDefinitions"].([]any) {
+				container := c.(map[string]any)
+				if container["ReadonlyRootFilesystem"] != true {
+					continue
+				}
+				mounts, _ := container["MountPoints"].([]any)
+				for _, want := range execAgentPaths {
+					ok := false
+					for _, m := range mounts {
+						mp := m.(map[string]any)
+						p, _ := mp["ContainerPath"].(string)
+						if (p == want || strings.HasPrefix(want, p+"/")) && mp["ReadOnly"] != true && volumes[mp["SourceVolume"].(string)] {
+							ok = true
+						}
+					}
+					if !ok {
+						t.Errorf("container %v: ECS Exec is on and the root filesystem read-only, but nothing writable is mounted at %s: the exec agent fails there; mounts %s", container["Name"], want, jsonOf(mounts))
+					}
+				}
+			}
+		})
+	}
+	if withExec == 0 {
+		t.Fatalf("no gate variant turns ECS Exec on: the check covers nothing")
+	}
+}

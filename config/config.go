@@ -152,6 +152,32 @@ type Pipeline struct {
 // HTTPS reports whether the ALB gets a certificate and a 443 listener.
 func (s Service) HTTPS() bool { return s.DomainName != "" }
 
+// ExecAgentPaths are where the ECS Exec agent, the SSM agent that ECS
+// mounts into the container, writes: /managed-agents, where Fargate puts
+// the agent, its state under /var/lib/amazon/ssm and its logs under
+// /var/log/amazon/ssm. AWS lists no such paths (its ECS Exec considerations
+// call a read-only root unsupported); these are the ones the working
+// read-only setups mount writable (aws/containers-roadmap#1359,
+// aws-containers/amazon-ecs-exec-checker#71).
+var ExecAgentPaths = []string{"/managed-agents", "/var/lib/amazon/ssm", "/var/log/amazon/ssm"}
+
+// ScratchPaths are the container's writable directories, each a scratch
+// volume on its read-only root filesystem: WritablePaths and, with ECS
+// Exec, the exec agent's, unless a writable path already holds them.
+func (s Service) ScratchPaths() []string {
+	paths := slices.Clone(s.WritablePaths)
+	if !s.EnableExec {
+		return paths
+	}
+	for _, p := range ExecAgentPaths {
+		covered := slices.ContainsFunc(s.WritablePaths, func(w string) bool { return w == p || strings.HasPrefix(p, w+"/") })
+		if !covered {
+			paths = append(paths, p)
+		}
+	}
+	return paths
+}
+
 // SecretKinds reports whether any secret is kept in Secrets Manager and in
 // SSM Parameter Store, so the network can add the endpoints tasks need.
 func (s Service) SecretKinds() (secretsManager, ssm bool) {

@@ -219,14 +219,12 @@ func TestInvalid(t *testing.T) {
 			[]string{`environments.dev.logRetentionDays: 45 is not a retention CloudWatch Logs accepts; use one of 1, 3, 5, 7, 14, 30, 60`}},
 		{"domain without hosted zone", map[string]any{"domainName": "app.example.com"}, nil,
 			[]string{`environments.dev.domainName: "app.example.com" needs a Route 53 hosted zone: set hostedZoneId and hostedZoneName too`}},
-		{"hosted zone without domain", map[string]any{"hostedZoneId": "Z0123456789ABC", "hostedZoneName": "example.com"}, nil,
-			[]string{`environments.dev.hostedZoneId: "Z0123456789ABCexample.com" is set without domainName`}},
 		{"domain outside its zone", map[string]any{"domainName": "app.example.org", "hostedZoneId": "Z0123456789ABC", "hostedZoneName": "example.com"}, nil,
 			[]string{`environments.dev.domainName: "app.example.org" is not inside the hosted zone "example.com"`}},
 		{"email", map[string]any{"alarmEmail": "ops-at-example.com"}, nil,
 			[]string{`environments.dev.alarmEmail: "ops-at-example.com" is not an email address`}},
 		{"secret ARN", map[string]any{"secrets": map[string]any{"DB_PASSWORD": "my-db-password"}}, nil,
-			[]string{`environments.dev.secrets: "my-db-password" (for DB_PASSWORD) is not a Secrets Manager secret ARN`}},
+			[]string{`environments.dev.secrets.DB_PASSWORD: the value is not a Secrets Manager secret ARN`}},
 		{"env var names", map[string]any{"environment": map[string]any{"1X": "a", "PORT": "8080"}}, nil,
 			[]string{`environments.dev.environment: "1X" is not an environment variable name`, `environments.dev.environment: "PORT" is set by the app from containerPort`}},
 		{"health path variable is the app's", map[string]any{"secrets": map[string]any{"HEALTH_CHECK_PATH": "arn:aws:ssm:us-east-1:123456789012:parameter/x"}}, nil,
@@ -257,8 +255,8 @@ func TestInvalid(t *testing.T) {
 			[]string{`environments.dev.sourceProvider: "CodeCommit" is not one of "GitHub", "Bitbucket", "GitLab"`}},
 		{"connection ARN", map[string]any{"connectionArn": "arn:aws:iam::123456789012:role/x"}, nil,
 			[]string{`environments.dev.connectionArn: "arn:aws:iam::123456789012:role/x" is not a CodeConnections ARN`}},
-		{"docker hub secret", map[string]any{"dockerHubSecretArn": "dockerhub"}, nil,
-			[]string{`environments.dev.dockerHubSecretArn: "dockerhub" is not a Secrets Manager secret ARN`}},
+		{"docker hub secret", map[string]any{"dockerHubSecretArn": "arn:aws:ssm:us-east-1:123456789012:parameter/dockerhub"}, nil,
+			[]string{`environments.dev.dockerHubSecretArn: "arn:aws:ssm:us-east-1:123456789012:parameter/dockerhub" is not a Secrets Manager secret ARN`}},
 		{"deploy timeout", map[string]any{"deployTimeoutMinutes": 90}, nil,
 			[]string{`environments.dev.deployTimeoutMinutes: 90 is not a deploy timeout the ECS action accepts: 1 to 60 minutes`}},
 		{"dockerfile outside the repository", map[string]any{"dockerfile": "../Dockerfile", "buildContext": "/abs"}, nil,
@@ -276,6 +274,128 @@ func TestInvalid(t *testing.T) {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("error does not say %q; it says:\n%v", w, err)
 				}
+			}
+		})
+	}
+}
+
+// TestExactMessages pins whole error texts: every line of the error, in
+// order, so a message that glues values together or a follow-on message
+// for a value already reported cannot slip in.
+func TestExactMessages(t *testing.T) {
+	const noZone = "is set without domainName: set domainName for HTTPS, or remove hostedZoneId and hostedZoneName"
+	tests := []struct {
+		name string
+		dev  map[string]any
+		top  map[string]any
+		want []string
+	}{
+		{"hosted zone without domain", map[string]any{"hostedZoneId": "Z0123456789ABC", "hostedZoneName": "example.com"}, nil, []string{
+			`environments.dev.hostedZoneId: "Z0123456789ABC" ` + noZone,
+			`environments.dev.hostedZoneName: "example.com" ` + noZone,
+		}},
+		{"hosted zone name only, from the command line", nil, map[string]any{"hostedZoneName": "example.com"}, []string{
+			`hostedZoneName: "example.com" ` + noZone,
+		}},
+		{"hosted zone ID only", map[string]any{"hostedZoneId": "Z0123456789ABC"}, nil, []string{
+			`environments.dev.hostedZoneId: "Z0123456789ABC" ` + noZone,
+		}},
+		{"port 0: one message, no placeholder follow-on", map[string]any{"containerPort": 0}, nil, []string{
+			`environments.dev.containerPort: 0 is not a port: 1 to 65535`,
+		}},
+		{"port 0 and a path the placeholder does not answer: one message", map[string]any{"containerPort": 0, "healthCheckPath": "/healthz"}, nil, []string{
+			`environments.dev.containerPort: 0 is not a port: 1 to 65535`,
+		}},
+		{"port too large: one message", nil, map[string]any{"containerPort": 70000}, []string{
+			`containerPort: 70000 is not a port: 1 to 65535`,
+		}},
+		{"a valid port the placeholder does not answer", map[string]any{"containerPort": 8080}, nil, []string{
+			`environments.dev.placeholderImage: "public.ecr.aws/nginx/nginx:stable-alpine" listens on port 80, but containerPort is 8080: the first deploy would never turn healthy; name an image that answers "/" on port 8080`,
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Load(ctx(tc.dev, tc.top))
+			if err == nil {
+				t.Fatalf("no error, want %q", tc.want)
+			}
+			if got := strings.Split(err.Error(), "\n"); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("error lines:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
+			}
+		})
+	}
+}
+
+// TestSecretValuesAreNeverShown: a wrong secrets value is often the secret
+// itself, pasted by mistake, and so is a dockerHubSecretArn that does not
+// look like an ARN. No message may repeat it, wherever it was set and
+// whatever its type; each still names the key and what is expected.
+func TestSecretValuesAreNeverShown(t *testing.T) {
+	tests := []struct {
+		name   string
+		dev    map[string]any
+		top    map[string]any
+		secret string // must not appear in the error
+		want   []string
+	}{
+		{"a password as a secret's ARN", map[string]any{"secrets": map[string]any{"DB_PASSWORD": "hunter2-S3cr3t!"}}, nil, "hunter2-S3cr3t!",
+			[]string{`environments.dev.secrets.DB_PASSWORD: the value is not a Secrets Manager secret ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME) or an SSM parameter ARN (arn:aws:ssm:REGION:ACCOUNT:parameter/NAME)`}},
+		{"an ARN of the wrong kind is not shown either", map[string]any{"secrets": map[string]any{"API_KEY": "arn:aws:iam::123456789012:user/Hunter2Key"}}, nil, "Hunter2Key",
+			[]string{`environments.dev.secrets.API_KEY: the value is not a Secrets Manager secret ARN`}},
+		{"a secret on the command line", nil, map[string]any{"secrets": `{"DB_PASSWORD":"hunter2-S3cr3t!"}`}, "hunter2-S3cr3t!",
+			[]string{`secrets.DB_PASSWORD: the value is not a Secrets Manager secret ARN`}},
+		{"a number as a secret", map[string]any{"secrets": map[string]any{"PIN": 731904.0}}, nil, "731904",
+			[]string{`environments.dev.secrets: PIN: the value is not a string`}},
+		{"not JSON on the command line", nil, map[string]any{"secrets": `{DB_PASSWORD: hunter2-S3cr3t!}`}, "hunter2-S3cr3t!",
+			[]string{`secrets: the value is not an object of strings`}},
+		{"a string instead of an object", map[string]any{"secrets": "hunter2-S3cr3t!"}, nil, "hunter2-S3cr3t!",
+			[]string{`environments.dev.secrets: the value is not an object of strings`}},
+		{"a Docker Hub token as the secret's ARN", map[string]any{"dockerHubSecretArn": "dckr_pat_Hunter2xyz"}, nil, "Hunter2xyz",
+			[]string{`environments.dev.dockerHubSecretArn: the value is not a Secrets Manager secret ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME)`}},
+		{"a Docker Hub password on the command line", nil, map[string]any{"dockerHubSecretArn": "hunter2-S3cr3t!"}, "hunter2-S3cr3t!",
+			[]string{`dockerHubSecretArn: the value is not a Secrets Manager secret ARN`}},
+		{"a number as the Docker Hub secret", map[string]any{"dockerHubSecretArn": 731904.0}, nil, "731904",
+			[]string{`environments.dev.dockerHubSecretArn: the value is not a string`}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Load(ctx(tc.dev, tc.top))
+			if err == nil {
+				t.Fatalf("no error, want %q", tc.want)
+			}
+			if strings.Contains(err.Error(), tc.secret) {
+				t.Errorf("the error repeats the value %q:\n%v", tc.secret, err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error does not say %q; it says:\n%v", w, err)
+				}
+			}
+		})
+	}
+}
+
+// TestScratchPaths: with ECS Exec the exec agent's directories are
+// writable too, once each, and not again below a writable path that holds
+// them already.
+func TestScratchPaths(t *testing.T) {
+	tests := []struct {
+		name string
+		dev  map[string]any
+		want []string
+	}{
+		{"exec off: the writable paths", nil, []string{"/tmp", "/var/cache/nginx", "/var/run"}},
+		{"exec on: the agent's paths too", map[string]any{"enableExec": true}, []string{"/tmp", "/var/cache/nginx", "/var/run", "/managed-agents", "/var/lib/amazon/ssm", "/var/log/amazon/ssm"}},
+		{"exec on, a writable path already holds some", map[string]any{"enableExec": true, "writablePaths": []any{"/tmp", "/var/log", "/managed-agents"}}, []string{"/tmp", "/var/log", "/managed-agents", "/var/lib/amazon/ssm"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Load(ctx(tc.dev, nil))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := c.Service.ScratchPaths(); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("got %v, want %v", got, tc.want)
 			}
 		})
 	}

@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-// SettingsTable renders every setting as the Markdown table in the README,
+// SettingsTable renders every setting as the Markdown table in docs/configuration.md,
 // from the same table Load reads, so the docs cannot drift from the code.
 func SettingsTable() string {
 	dev, prod := defaults(DefaultAppName, DefaultEnvironment), defaults(DefaultAppName, ProductionEnvironment)

@@ -147,7 +147,7 @@ func unknownKey(key string) error {
 	if best != "" {
 		return fmt.Errorf("unknown setting (did you mean %q?)", best)
 	}
-	return errors.New("unknown setting; the README's settings table lists them all")
+	return errors.New("unknown setting; docs/configuration.md lists them all")
 }
 
 // distance is the Levenshtein edit distance.

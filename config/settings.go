@@ -2,6 +2,7 @@ package config
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -9,7 +10,7 @@ import (
 )
 
 // setting is one configuration key: how to read it into a Config and how to
-// show it in the README. Each key is set per environment
+// show it in docs/configuration.md. Each key is set per environment
 // (environments.NAME.key in cdk.json) or for the chosen environment on the
 // command line (-c key=value).
 type setting struct {
@@ -21,7 +22,7 @@ type setting struct {
 	enum []string
 }
 
-// settings is every key the configuration knows, in README order.
+// settings is every key the configuration knows, in the order of docs/configuration.md.
 var settings = []setting{
 	str("account", "AWS account ID to pin the stacks to. Empty keeps them environment-agnostic: synth needs no credentials.", func(c *Config) *string { return &c.Account }),
 	str("region", "AWS region to pin the stacks to, e.g. `eu-west-1`. Empty keeps them environment-agnostic.", func(c *Config) *string { return &c.Region }),
@@ -40,14 +41,14 @@ var settings = []setting{
 	integer("containerPort", "Port the container listens on; the task sets it in `$PORT`.", func(c *Config) *int { return &c.Service.ContainerPort }),
 	integer("logRetentionDays", "Days CloudWatch Logs keeps the container and build logs.", func(c *Config) *int { return &c.Service.LogRetentionDays }),
 	strMap("environment", "Environment variables of the container, as an object.", func(c *Config) *map[string]string { return &c.Service.Environment }),
-	strMap("secrets", "Environment variables filled from Secrets Manager secret or SSM parameter ARNs, as an object `{\"NAME\": \"arn:…\"}`. The execution role may read just these.", func(c *Config) *map[string]string { return &c.Service.Secrets }),
+	concealed(strMap("secrets", "Environment variables filled from Secrets Manager secret or SSM parameter ARNs, as an object `{\"NAME\": \"arn:…\"}`. The execution role may read just these. No message repeats a value: a wrong one may be the secret itself.", func(c *Config) *map[string]string { return &c.Service.Secrets }), always),
 	integer("desiredCount", "Tasks the service starts with.", func(c *Config) *int { return &c.Service.DesiredCount }),
 	integer("minCount", "Fewest tasks autoscaling keeps.", func(c *Config) *int { return &c.Service.MinCount }),
 	integer("maxCount", "Most tasks autoscaling starts.", func(c *Config) *int { return &c.Service.MaxCount }),
 	integer("scaleCpuPercent", "Average CPU utilization autoscaling tracks.", func(c *Config) *int { return &c.Service.ScaleCpuPercent }),
 	integer("scaleRequestsPerTarget", "ALB requests per task per minute autoscaling tracks.", func(c *Config) *int { return &c.Service.ScaleRequestsPerTarget }),
 	integer("healthCheckGracePeriodSeconds", "Seconds ECS ignores failing ALB health checks of a new task.", func(c *Config) *int { return &c.Service.HealthCheckGracePeriodSeconds }),
-	boolean("enableExec", "Turn on ECS Exec (`aws ecs execute-command`) for the tasks.", func(c *Config) *bool { return &c.Service.EnableExec }),
+	boolean("enableExec", "Turn on ECS Exec (`aws ecs execute-command`) for the tasks. The exec agent gets writable scratch volumes at `/managed-agents`, `/var/lib/amazon/ssm` and `/var/log/amazon/ssm`, since the root filesystem is read-only.", func(c *Config) *bool { return &c.Service.EnableExec }),
 	strList("allowedCidrs", "IPv4 CIDRs the ALB admits on its listener ports.", func(c *Config) *[]string { return &c.Service.AllowedCidrs }),
 	str("healthCheckPath", "Path the ALB probes; must start with `/`.", func(c *Config) *string { return &c.Service.HealthCheck.Path }),
 	integer("healthCheckIntervalSeconds", "Seconds between ALB health checks (5–300).", func(c *Config) *int { return &c.Service.HealthCheck.IntervalSeconds }),
@@ -75,7 +76,7 @@ var settings = []setting{
 	str("buildTestCommand", "Command the build runs before pushing the image, e.g. `make -C app test` (empty: none).", func(c *Config) *string { return &c.Pipeline.TestCommand }),
 	str("dockerfile", "Dockerfile path, relative to the repository root.", func(c *Config) *string { return &c.Pipeline.Dockerfile }),
 	str("buildContext", "Docker build context, relative to the repository root.", func(c *Config) *string { return &c.Pipeline.BuildContext }),
-	str("dockerHubSecretArn", "Secrets Manager secret with `username` and `password` for Docker Hub; the build logs in before building (empty: no login).", func(c *Config) *string { return &c.Pipeline.DockerHubSecretArn }),
+	concealed(str("dockerHubSecretArn", "Secrets Manager secret with `username` and `password` for Docker Hub; the build logs in before building (empty: no login). A value that is not an ARN is never repeated in a message.", func(c *Config) *string { return &c.Pipeline.DockerHubSecretArn }), unlessArn),
 	integer("deployTimeoutMinutes", "Minutes the ECS deploy action may take before the pipeline fails it (1–60).", func(c *Config) *int { return &c.Pipeline.DeployTimeoutMinutes }),
 	boolean("manualApproval", "Add a manual approval stage before deploy.", func(c *Config) *bool { return &c.Pipeline.ManualApproval }),
 	boolean("autoDeleteArtifacts", "Let `cdk destroy` empty and delete the pipeline's artifact bucket.", func(c *Config) *bool { return &c.Pipeline.AutoDeleteArtifacts }),
@@ -100,6 +101,39 @@ type typeError struct {
 func (e typeError) Error() string {
 	return fmt.Sprintf("%s is not %s", show(e.got), e.want)
 }
+
+// notShown is how a message refers to a value it must not repeat.
+const notShown = "not shown: it may be a secret"
+
+// concealed is a setting whose wrong values may be secrets pasted by
+// mistake: when hide says so, its errors name the key and what is expected,
+// never the value.
+func concealed(s setting, hide func(any) bool) setting {
+	set := s.set
+	s.set = func(c *Config, v any) error {
+		err := set(c, v)
+		if err == nil || !hide(v) {
+			return err
+		}
+		var te typeError
+		if errors.As(err, &te) {
+			return errors.New(strings.Replace(err.Error(), te.Error(), "the value is not "+te.want+" ("+notShown+")", 1))
+		}
+		return errors.New("the value is not valid (" + notShown + ")")
+	}
+	return s
+}
+
+// always hides every value of a setting.
+func always(any) bool { return true }
+
+// unlessArn hides a value unless it looks like an ARN, which is no secret.
+func unlessArn(v any) bool {
+	s, ok := v.(string)
+	return !ok || !looksLikeArn(s)
+}
+
+func looksLikeArn(s string) bool { return strings.HasPrefix(s, "arn:") }
 
 func str(key, doc string, field func(*Config) *string) setting {
 	return setting{key: key, typ: "string", doc: doc,

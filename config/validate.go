@@ -67,6 +67,12 @@ func (v *validator) bad(key string, value any, format string, args ...any) {
 	v.errs = append(v.errs, fmt.Errorf("%s: %s %s", v.c.path(key), show(value), fmt.Sprintf(format, args...)))
 }
 
+// concealed reports a value that may be a secret without showing it: at
+// path (the key's, plus a suffix such as ".NAME"), the value is… .
+func (v *validator) concealed(key, suffix, format string, args ...any) {
+	v.errs = append(v.errs, fmt.Errorf("%s%s: the value %s (%s)", v.c.path(key), suffix, fmt.Sprintf(format, args...), notShown))
+}
+
 // Validate reports every problem of the configuration at once.
 func (c Config) Validate() error {
 	v := &validator{c: &c}
@@ -213,7 +219,10 @@ func (v *validator) service() {
 	if s.Architecture != "X86_64" && s.Architecture != "ARM64" {
 		v.bad("architecture", s.Architecture, "is not \"X86_64\" or \"ARM64\"")
 	}
-	if s.ContainerPort < 1 || s.ContainerPort > 65535 {
+	// A bad port is reported once, here, and not again by the checks that
+	// compare it with the placeholder.
+	portOK := s.ContainerPort >= 1 && s.ContainerPort <= 65535
+	if !portOK {
 		v.bad("containerPort", s.ContainerPort, "is not a port: 1 to 65535")
 	}
 	v.retention("logRetentionDays", s.LogRetentionDays)
@@ -236,7 +245,8 @@ func (v *validator) service() {
 			v.bad("secrets", name, "is also set in environment; a variable comes from one place")
 		}
 		if !secretArnRe.MatchString(arn) && !ssmArnRe.MatchString(arn) {
-			v.bad("secrets", arn, "(for %s) is not a Secrets Manager secret ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME) or an SSM parameter ARN (arn:aws:ssm:REGION:ACCOUNT:parameter/NAME)", name)
+			// Never shown: a wrong value is often the secret itself.
+			v.concealed("secrets", "."+name, "is not a Secrets Manager secret ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME) or an SSM parameter ARN (arn:aws:ssm:REGION:ACCOUNT:parameter/NAME)")
 		}
 	}
 	if s.MinCount < 1 {
@@ -290,9 +300,9 @@ func (v *validator) service() {
 	switch {
 	case strings.TrimSpace(s.PlaceholderImage) == "":
 		v.bad("placeholderImage", s.PlaceholderImage, "is empty: the first deploy needs an image that exists before the pipeline has pushed one")
-	case s.PlaceholderImage == DefaultPlaceholderImage && s.ContainerPort != 80:
+	case s.PlaceholderImage == DefaultPlaceholderImage && s.ContainerPort != 80 && portOK:
 		v.bad("placeholderImage", s.PlaceholderImage, "listens on port 80, but containerPort is %d: the first deploy would never turn healthy; name an image that answers %q on port %d", s.ContainerPort, s.HealthCheck.Path, s.ContainerPort)
-	case s.PlaceholderImage == DefaultPlaceholderImage && s.HealthCheck.Path != "/":
+	case s.PlaceholderImage == DefaultPlaceholderImage && s.HealthCheck.Path != "/" && portOK:
 		v.bad("placeholderImage", s.PlaceholderImage, "answers only \"/\", but healthCheckPath is %q: the first deploy would never turn healthy; name an image that answers %q on port %d", s.HealthCheck.Path, s.HealthCheck.Path, s.ContainerPort)
 	case v.c.Network.Egress == EgressEndpoints && !strings.HasPrefix(s.PlaceholderImage, "public.ecr.aws/") && !privateEcrRe.MatchString(s.PlaceholderImage):
 		v.bad("placeholderImage", s.PlaceholderImage, "cannot be pulled with egress \"endpoints\", where tasks reach only ECR: use an image on ECR Public (pulled through this account's cache) or in this account's ECR")
@@ -335,7 +345,11 @@ func (v *validator) https(s Service) {
 	case s.DomainName != "" && (s.HostedZoneId == "" || s.HostedZoneName == ""):
 		v.bad("domainName", s.DomainName, "needs a Route 53 hosted zone: set hostedZoneId and hostedZoneName too")
 	case s.DomainName == "" && zoneSet:
-		v.bad("hostedZoneId", s.HostedZoneId+s.HostedZoneName, "is set without domainName: set domainName for HTTPS, or remove the hosted zone")
+		for _, k := range []struct{ key, val string }{{"hostedZoneId", s.HostedZoneId}, {"hostedZoneName", s.HostedZoneName}} {
+			if k.val != "" {
+				v.bad(k.key, k.val, "is set without domainName: set domainName for HTTPS, or remove hostedZoneId and hostedZoneName")
+			}
+		}
 	}
 	if s.DomainName != "" && !hostnameRe.MatchString(s.DomainName) {
 		v.bad("domainName", s.DomainName, "is not a domain name such as \"app.example.com\" (lowercase)")
@@ -371,7 +385,13 @@ func (v *validator) pipeline() {
 		}
 	}
 	if p.DockerHubSecretArn != "" && !secretArnRe.MatchString(p.DockerHubSecretArn) {
-		v.bad("dockerHubSecretArn", p.DockerHubSecretArn, "is not a Secrets Manager secret ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME)")
+		const want = "is not a Secrets Manager secret ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME)"
+		if looksLikeArn(p.DockerHubSecretArn) {
+			v.bad("dockerHubSecretArn", p.DockerHubSecretArn, want)
+		} else {
+			// Not an ARN: perhaps the Docker Hub password itself.
+			v.concealed("dockerHubSecretArn", "", want)
+		}
 	}
 	if p.DeployTimeoutMinutes < 1 || p.DeployTimeoutMinutes > 60 {
 		v.bad("deployTimeoutMinutes", p.DeployTimeoutMinutes, "is not a deploy timeout the ECS action accepts: 1 to 60 minutes")

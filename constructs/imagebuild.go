@@ -1,8 +1,10 @@
 package constructs
 
 import (
+	_ "embed"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	codebuild "github.com/aws/aws-cdk-go/awscdk/v2/awscodebuild"
@@ -58,14 +60,17 @@ func NewImageBuild(scope constructs.Construct, id string, props *ImageBuildProps
 	b := &imageBuild{}
 	constructs.NewConstruct_Override(b, scope, &id)
 
-	image := codebuild.LinuxBuildImage_STANDARD_7_0()
+	// The newest majors of the CodeBuild images the CDK offers: Ubuntu
+	// (standard:8.0) for x86_64, Amazon Linux 2023 (aarch64-standard:4.0)
+	// for ARM64. Both have Docker, the AWS CLI, bash and awk.
+	image := codebuild.LinuxBuildImage_STANDARD_8_0()
 	compute := map[string]codebuild.ComputeType{
 		"SMALL": codebuild.ComputeType_SMALL, "MEDIUM": codebuild.ComputeType_MEDIUM, "LARGE": codebuild.ComputeType_LARGE,
 		"XLARGE": codebuild.ComputeType_X_LARGE, "2XLARGE": codebuild.ComputeType_X2_LARGE,
 	}[props.ComputeType]
 	if props.Arm64 {
 		// The image is built natively for the task's architecture.
-		image = codebuild.LinuxArmBuildImage_AMAZON_LINUX_2023_STANDARD_3_0()
+		image = codebuild.LinuxArmBuildImage_AMAZON_LINUX_2023_STANDARD_4_0()
 	}
 	env := map[string]*codebuild.BuildEnvironmentVariable{
 		"REPOSITORY_URI":  {Value: props.Repository.RepositoryUri()},
@@ -114,6 +119,21 @@ func NewImageBuild(scope constructs.Construct, id string, props *ImageBuildProps
 	return b
 }
 
+// dockerHubCheck is an awk program that reads a Dockerfile (the file in
+// variable f) the way package dockerfile does, in brief: the `# syntax=`
+// directive, FROM (global ARG defaults substituted, stages and scratch
+// skipped), COPY --from= and RUN --mount=from=, continuation lines and
+// comments. It prints each reference on Docker Hub, or whose registry an
+// ARG without a default decides, and exits 1. It is POSIX awk, free of
+// single quotes, so the command can quote it. TestBuildRefusesDockerHubPulls
+// runs it from the template over package dockerfile's corpus and holds it to
+// the scanner's verdicts; make test runs the scanner itself.
+//
+//go:embed dockerhub.awk
+var dockerHubAwk string
+
+var dockerHubCheck = strings.TrimSpace(dockerHubAwk)
+
 // buildPhases is the buildspec's phases. Each phase stops the build at its
 // first failing command: post_build would otherwise run after a failed build.
 func buildPhases(props *ImageBuildProps) map[string]any {
@@ -128,13 +148,21 @@ func buildPhases(props *ImageBuildProps) map[string]any {
 		pre = append(pre, `echo "$DOCKERHUB_PASSWORD" | docker login --username "$DOCKERHUB_USERNAME" --password-stdin`)
 	}
 	pre = append(pre,
-		// Tags are immutable: a retried commit reuses its image.
-		`if aws ecr describe-images --repository-name "$REPOSITORY_NAME" --image-ids imageTag="$IMAGE_TAG" >/dev/null 2>&1; then EXISTS=1; else EXISTS=0; fi`,
+		// Tags are immutable: a retried commit reuses its image. Only
+		// ImageNotFoundException means "build it"; any other failure
+		// (denied, throttled, no network) stops the build with the error,
+		// rather than build and push over a tag that may exist.
+		`if LOOKUP="$(aws ecr describe-images --repository-name "$REPOSITORY_NAME" --image-ids imageTag="$IMAGE_TAG" 2>&1 >/dev/null)"; then EXISTS=1; elif [[ "$LOOKUP" == *ImageNotFoundException* ]]; then EXISTS=0; else echo "error: cannot tell whether $IMAGE_URI exists, so the build stops instead of pushing over an immutable tag: $LOOKUP" >&2; false; fi`,
 		// Layer cache: the image running now, when it is one of ours.
 		`PREVIOUS="$(aws ssm get-parameter --name "$IMAGE_PARAMETER" --query Parameter.Value --output text 2>/dev/null || true)"`,
 		`CACHE_FROM=""; case "$PREVIOUS" in "$REPOSITORY_URI":*) docker pull "$PREVIOUS" && CACHE_FROM="--cache-from $PREVIOUS" || true ;; esac`,
 	)
 	var build []string
+	if props.DockerHubSecretArn == "" {
+		// Without a Docker Hub login, a Dockerfile that pulls from Docker
+		// Hub fails here, with its lines named, not later on a rate limit.
+		build = append(build, `awk -v f="$DOCKERFILE" -v q="'" '`+dockerHubCheck+`' "$DOCKERFILE"`)
+	}
 	if props.TestCommand != "" {
 		build = append(build, props.TestCommand)
 	}

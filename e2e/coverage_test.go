@@ -111,7 +111,7 @@ func TestCoverage(t *testing.T) {
 	}
 	for _, id := range slices.Sorted(maps.Keys(gaps)) {
 		if met[id] == 0 {
-			t.Errorf("gap %s was never met: moto emulates %s now, so the check compared it strictly; take it off gaps and the README", id, gaps[id].What)
+			t.Errorf("gap %s was never met: moto emulates %s now, so the check compared it strictly; take it off gaps and docs/testing.md", id, gaps[id].What)
 		}
 	}
 	for id := range met {

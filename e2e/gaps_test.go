@@ -13,7 +13,7 @@ import (
 // exactly the known gap records it instead of failing; any other value is
 // compared strictly. So a wrong value still fails, and a moto that starts
 // emulating the property turns the check into a real one (and TestCoverage
-// then fails until the gap is taken off this list and the README).
+// then fails until the gap is taken off this list and docs/testing.md).
 type gap struct {
 	// What the template promises that moto does not show.
 	What string
@@ -23,7 +23,7 @@ type gap struct {
 	CoveredBy string
 }
 
-// gaps are the known ones, by ID. The README's testing section lists them.
+// gaps are the known ones, by ID. docs/testing.md lists them.
 var gaps = map[string]gap{
 	"cfn-delete-vpc-dependents": {
 		What:      "cdk destroy deletes the network's NAT gateways, VPC endpoints, internet gateway and route tables",

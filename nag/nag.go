@@ -1,5 +1,5 @@
-// Package nag holds the app's cdk-nag suppressions helper and the
-// generator of the README's table of them. Every suppression sits on the
+// Package nag holds the app's cdk-nag suppressions helper (gates_test.go
+// lists them in docs/quality-gates.md). Every suppression sits on the
 // narrowest construct and says why the finding does not apply here.
 package nag
 

@@ -97,7 +97,7 @@ func classify(typ string) (class, bool) {
 	return class{}, false
 }
 
-// KnownTypes lists the classified types, for the README and tests.
+// KnownTypes lists the classified types, for the tests.
 func KnownTypes() []string {
 	out := make([]string, 0, len(resourceTypes))
 	for t := range resourceTypes {

@@ -4,7 +4,8 @@
 #   make test          the whole suite; go's test-result cache is off
 #                      (GOFLAGS=-count=1), so every test really runs
 #   each gate          go test, cfn-lint, cfn-guard, netcheck over the golden templates
-# One warm-up run of each comes first and is not counted.
+# One warm-up run of each comes first and is not counted. The figures quoted
+# in docs/testing.md (between bench:start and bench:end) are its output.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"

@@ -363,7 +363,8 @@ func newTaskDefinition(stack awscdk.Stack, props *ServiceStackProps, repo ecr.Re
 			LogGroup:     appconstructs.NewLogGroup(stack, "Logs", cfg.LogRetentionDays, appconstructs.NewLogKey(stack, "LogKey")),
 		}),
 	})
-	for _, p := range cfg.WritablePaths {
+	// With ECS Exec, the exec agent's directories are among them.
+	for _, p := range cfg.ScratchPaths() {
 		name := "scratch" + strings.ReplaceAll(p, "/", "-")
 		taskDef.AddVolume(&ecs.Volume{Name: jsii.String(name)})
 		container.AddMountPoints(&ecs.MountPoint{SourceVolume: jsii.String(name), ContainerPath: jsii.String(p), ReadOnly: jsii.Bool(false)})
@@ -397,7 +398,7 @@ func containerSecret(scope constructs.Construct, name, arn string) ecs.Secret {
 		// The stacks are environment-agnostic, so the CDK cannot tell whether
 		// the parameter's account is the stack's own and warns on every ARN.
 		awscdk.Annotations_Of(scope).AcknowledgeWarning(jsii.String("aws-cdk-lib/aws-ssm:crossAccountReferenceSameRegion"),
-			jsii.String("secrets are read by ARN; a parameter shared from another account must be in the stack's region, as the README says"))
+			jsii.String("secrets are read by ARN; a parameter shared from another account must be in the stack's region, as docs/service.md says"))
 		return ecs.Secret_FromSsmParameter(ssm.StringParameter_FromStringParameterArn(scope, id, jsii.String(arn)))
 	}
 	if completeSecretArn.MatchString(arn) {

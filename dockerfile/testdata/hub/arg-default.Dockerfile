@@ -1,0 +1,2 @@
+ARG BASE=nginx:1.27-alpine
+FROM ${BASE}
