@@ -238,6 +238,21 @@ func args(fn string, arg any, n ...int) ([]any, error) {
 	return list, nil
 }
 
+// evalArgs evaluates the n arguments of fn.
+func (e *Evaluator) evalArgs(s *Stack, fn string, arg any, n int) ([]any, error) {
+	list, err := args(fn, arg, n)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]any, n)
+	for i, a := range list {
+		if out[i], err = e.Value(s, a); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
 func (e *Evaluator) intrinsic(s *Stack, fn string, arg any) (any, error) {
 	switch fn {
 	case "Ref":
@@ -272,18 +287,11 @@ func (e *Evaluator) intrinsic(s *Stack, fn string, arg any) (any, error) {
 		}
 		return e.Condition(s, name)
 	case "Fn::Equals":
-		list, err := args(fn, arg, 2)
+		v, err := e.evalArgs(s, fn, arg, 2)
 		if err != nil {
 			return nil, err
 		}
-		a, err := e.Value(s, list[0])
-		if err != nil {
-			return nil, err
-		}
-		b, err := e.Value(s, list[1])
-		if err != nil {
-			return nil, err
-		}
+		a, b := v[0], v[1]
 		as, aerr := str(a)
 		bs, berr := str(b)
 		if aerr == nil && berr == nil {
@@ -341,24 +349,20 @@ func (e *Evaluator) intrinsic(s *Stack, fn string, arg any) (any, error) {
 	case "Fn::FindInMap":
 		return e.findInMap(s, arg)
 	case "Fn::Join":
-		list, err := args(fn, arg, 2)
+		v, err := e.evalArgs(s, fn, arg, 2)
 		if err != nil {
 			return nil, err
 		}
-		sep, err := e.String(s, list[0])
+		sep, err := str(v[0])
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("Fn::Join: %w", err)
 		}
-		v, err := e.Value(s, list[1])
-		if err != nil {
-			return nil, err
-		}
-		parts, ok := v.([]any)
+		parts, ok := v[1].([]any)
 		if !ok {
-			if o, ok := v.(opaque); ok {
+			if o, ok := v[1].(opaque); ok {
 				return "{{Fn::Join " + string(o) + "}}", nil
 			}
-			return nil, fmt.Errorf("Fn::Join of %v: not a list", v)
+			return nil, fmt.Errorf("Fn::Join of %v: not a list", v[1])
 		}
 		ss := make([]string, len(parts))
 		for i, p := range parts {
@@ -368,17 +372,17 @@ func (e *Evaluator) intrinsic(s *Stack, fn string, arg any) (any, error) {
 		}
 		return strings.Join(ss, sep), nil
 	case "Fn::Split":
-		list, err := args(fn, arg, 2)
+		v, err := e.evalArgs(s, fn, arg, 2)
 		if err != nil {
 			return nil, err
 		}
-		sep, err := e.String(s, list[0])
+		sep, err := str(v[0])
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("Fn::Split: %w", err)
 		}
-		src, err := e.String(s, list[1])
+		src, err := str(v[1])
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("Fn::Split: %w", err)
 		}
 		if HasMarker(src) {
 			// The parts of an unknown value are unknown too.
@@ -390,28 +394,24 @@ func (e *Evaluator) intrinsic(s *Stack, fn string, arg any) (any, error) {
 		}
 		return out, nil
 	case "Fn::Select":
-		list, err := args(fn, arg, 2)
+		v, err := e.evalArgs(s, fn, arg, 2)
 		if err != nil {
 			return nil, err
 		}
-		is, err := e.String(s, list[0])
+		is, err := str(v[0])
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("Fn::Select: %w", err)
 		}
 		i, err := strconv.Atoi(is)
 		if err != nil {
 			return nil, fmt.Errorf("Fn::Select index %q: %w", is, err)
 		}
-		v, err := e.Value(s, list[1])
-		if err != nil {
-			return nil, err
-		}
-		if o, ok := v.(opaque); ok {
+		if o, ok := v[1].(opaque); ok {
 			return fmt.Sprintf("{{Fn::Select %d of %s}}", i, string(o)), nil
 		}
-		items, ok := v.([]any)
+		items, ok := v[1].([]any)
 		if !ok {
-			return nil, fmt.Errorf("Fn::Select from %v: not a list", v)
+			return nil, fmt.Errorf("Fn::Select from %v: not a list", v[1])
 		}
 		if i < 0 || i >= len(items) {
 			return nil, fmt.Errorf("Fn::Select index %d of a list of %d", i, len(items))
