@@ -16,6 +16,9 @@ MOTO_VERSION     := 5.2.1
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
 CDK_CONTEXT := -c env=$(ENV)
+# The stacks `make destroy` deletes: all but Registry, which keeps the images
+# and the released image, so the next `make deploy` picks them up again.
+DESTROY_STACKS := Pipeline Service Network
 NPM_STAMP   := node_modules/.package-lock.json
 GO_STAMP    := .build/go-modules
 LINT_STAMP  := .build/cfn-lint-$(CFN_LINT_VERSION)
@@ -24,7 +27,7 @@ MOTO_STAMP  := .build/moto-$(MOTO_VERSION)
 CFN_LINT    := $(PYTHON) -c 'import sys; from cfnlint.runner import main; sys.argv[0] = "cfn-lint"; sys.exit(main())'
 
 .PHONY: all deps tools synth test unit lint-templates guard-templates netcheck-templates \
-        netcheck report bench e2e deploy diff destroy clean
+        netcheck diagram report bench e2e deploy diff destroy destroy-all clean
 
 all: synth
 
@@ -100,6 +103,12 @@ netcheck: synth
 	@go build -o .build/netcheck ./cmd/netcheck
 	.build/netcheck $(ARGS) cdk.out
 
+## diagram: synthesize ENV into cdk.out/, then draw its network and required paths to DIAGRAM (default network-ENV.svg; exit 1 when a path is broken, the picture shows where)
+DIAGRAM ?= network-$(ENV).svg
+diagram: synth
+	@go build -o .build/netcheck ./cmd/netcheck
+	.build/netcheck -q --svg $(DIAGRAM) $(ARGS) cdk.out
+
 ## report: monthly cost at idle, egress choices and rollout-time bound of ENV; BUDGET=150 fails above $150 a month
 report: synth
 	@go build -o .build/report ./cmd/report
@@ -120,7 +129,12 @@ deploy: deps
 diff: deps
 	cdk diff --all $(CDK_CONTEXT) --profile $(PROFILE)
 
+## destroy: delete the Pipeline, Service and Network stacks; the Registry stack (images, released image) stays
 destroy: deps
+	cdk destroy $(DESTROY_STACKS) $(CDK_CONTEXT) --profile $(PROFILE)
+
+## destroy-all: also delete the Registry stack (the repository itself is retained unless deleteRepositoryOnDestroy)
+destroy-all: deps
 	cdk destroy --all $(CDK_CONTEXT) --profile $(PROFILE)
 
 clean:

@@ -58,7 +58,7 @@ func TestSynthRejectsBadConfig(t *testing.T) {
 	}
 	out := t.TempDir()
 	staleAssembly(t, out)
-	cmd := exec.Command(cdk, "synth", "--quiet", "-o", out, "-c", "vpcCidr=10.0.0.0/33", "-c", "egress=nat-gateway", "-c", "desiredCount=lots")
+	cmd := exec.Command(cdk, "synth", "--quiet", "-o", out, "-c", "vpcCidr=10.0.0.0/33", "-c", "egress=nat-gateway", "-c", "minCount=lots")
 	cmd.Env = append(os.Environ(), "PATH="+filepath.Dir(cdk)+string(os.PathListSeparator)+os.Getenv("PATH"))
 	output, err := cmd.CombinedOutput()
 	if err == nil {
@@ -68,7 +68,7 @@ func TestSynthRejectsBadConfig(t *testing.T) {
 	for _, want := range []string{
 		`vpcCidr: "10.0.0.0/33" is not an IPv4 CIDR`,
 		`egress: "nat-gateway" is not one of "nat", "nat-per-az", "endpoints"`,
-		`desiredCount: "lots" is not an integer`,
+		`minCount: "lots" is not an integer`,
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("output does not say %q:\n%s", want, text)

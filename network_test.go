@@ -237,20 +237,19 @@ func TestNetworkStack(t *testing.T) {
 					t.Errorf("restricts %s", jsonOf(cr["DefaultSecurityGroupId"]))
 				}
 			})
-			t.Run("image parameter starts at the placeholder", func(t *testing.T) {
-				_, p := tm.Only(t, "AWS::SSM::Parameter")
-				if p["Name"] != "/demo/"+mode.env+"/image-uri" {
-					t.Errorf("parameter name %v", p["Name"])
+			t.Run("placeholder: ECR Public, through the pull-through cache without internet", func(t *testing.T) {
+				if n := len(tm.Resources("AWS::SSM::Parameter")); n != 0 {
+					t.Errorf("the network holds %d SSM parameters: the image parameter belongs to the RegistryStack, which make destroy keeps", n)
 				}
-				value := jsonOf(p["Value"])
+				placeholder := s.app.Network.PlaceholderImage()
 				if mode.egress == config.EgressEndpoints {
 					// No internet: ECR Public comes through the pull-through cache.
 					_, rule := tm.Only(t, "AWS::ECR::PullThroughCacheRule")
-					if rule["UpstreamRegistryUrl"] != "public.ecr.aws" || !strings.Contains(value, ".dkr.ecr.") || !strings.Contains(value, "/"+rule["EcrRepositoryPrefix"].(string)+"/nginx/nginx:stable-alpine") {
-						t.Errorf("placeholder %s with cache rule %s", value, jsonOf(rule))
+					if rule["UpstreamRegistryUrl"] != "public.ecr.aws" || !strings.Contains(placeholder, ".dkr.ecr.") || !strings.Contains(placeholder, "/"+rule["EcrRepositoryPrefix"].(string)+"/nginx/nginx:stable-alpine") {
+						t.Errorf("placeholder %s with cache rule %s", placeholder, jsonOf(rule))
 					}
-				} else if p["Value"] != config.DefaultPlaceholderImage {
-					t.Errorf("placeholder %s", value)
+				} else if placeholder != config.DefaultPlaceholderImage {
+					t.Errorf("placeholder %s", placeholder)
 				}
 			})
 		})
@@ -303,7 +302,6 @@ func TestNetworkWithoutEgressFailsSynth(t *testing.T) {
 	stacks.NewNetworkStack(app, "Network", &stacks.NetworkStackProps{
 		Network:            cfg.Network,
 		InterfaceEndpoints: []string{"ecr.api", "ecr.dkr"}, // no logs
-		ImageParameterName: cfg.ImageParameterName(),
 		PlaceholderImage:   config.DefaultPlaceholderImage,
 		PullThroughPrefix:  "demo-dev-ecr-public",
 	})

@@ -27,12 +27,37 @@ type buildSpec struct {
 
 func parseBuildSpec(t *testing.T, tm template) (string, map[string]any, buildSpec) {
 	t.Helper()
-	id, project := tm.Only(t, "AWS::CodeBuild::Project")
+	id, project := codeBuildProject(t, tm, "ImageBuild")
 	var spec buildSpec
 	if err := json.Unmarshal([]byte(project["Source"].(map[string]any)["BuildSpec"].(string)), &spec); err != nil {
 		t.Fatalf("buildspec: %v", err)
 	}
 	return id, project, spec
+}
+
+// codeBuildProject is the CodeBuild project of the construct named
+// construct (ImageBuild, ReleaseRecord), found by its CDK path.
+func codeBuildProject(t *testing.T, tm template, construct string) (string, map[string]any) {
+	t.Helper()
+	for id, r := range tm.Resources("AWS::CodeBuild::Project") {
+		if meta, _ := r["Metadata"].(map[string]any); meta["aws:cdk:path"] == "Pipeline/"+construct+"/Project/Resource" {
+			return id, r["Properties"].(map[string]any)
+		}
+	}
+	t.Fatalf("no CodeBuild project of %s: %v", construct, sortedIDs(tm.Resources("AWS::CodeBuild::Project")))
+	return "", nil
+}
+
+// stageNamed returns the pipeline stage of that name.
+func stageNamed(t *testing.T, stages []map[string]any, name string) map[string]any {
+	t.Helper()
+	for _, st := range stages {
+		if st["Name"] == name {
+			return st
+		}
+	}
+	t.Fatalf("the pipeline has no %s stage", name)
+	return nil
 }
 
 // pipelineStages returns the pipeline's stages by name, in order.
@@ -101,9 +126,9 @@ func TestPipelineStack(t *testing.T) {
 			}
 			if slices.Contains(acts, "ecr:PutImage") {
 				push = slices.Contains(acts, "ecr:InitiateLayerUpload") && slices.Contains(acts, "ecr:CompleteLayerUpload")
-				repoID, _ := svc.Only(t, "AWS::ECR::Repository")
-				if s.imported(st["Resource"]) == "" || !strings.Contains(jsonOf(st["Resource"]), repoID) {
-					t.Errorf("push on %s, want the ServiceStack's repository", jsonOf(st["Resource"]))
+				repoID, _ := s.templates["Registry"].Only(t, "AWS::ECR::Repository")
+				if s.imported(st["Resource"]) != repoID {
+					t.Errorf("push on %s, want the RegistryStack's repository", jsonOf(st["Resource"]))
 				}
 			}
 		}
@@ -162,7 +187,7 @@ func TestPipelineStack(t *testing.T) {
 		}
 	})
 	t.Run("5: deploy times out in 15 minutes, failures are notified", func(t *testing.T) {
-		deploy := action(stages[len(stages)-1])
+		deploy := action(stageNamed(t, stages, "Deploy"))
 		cfg := deploy["Configuration"].(map[string]any)
 		if deploy["ActionTypeId"].(map[string]any)["Provider"] != "ECS" || cfg["DeploymentTimeout"] != 15.0 {
 			t.Errorf("deploy %s", jsonOf(deploy))
@@ -176,7 +201,7 @@ func TestPipelineStack(t *testing.T) {
 		}
 	})
 	t.Run("6: deploy targets the service whose private subnets reach ECR", func(t *testing.T) {
-		cfg := action(stages[len(stages)-1])["Configuration"].(map[string]any)
+		cfg := action(stageNamed(t, stages, "Deploy"))["Configuration"].(map[string]any)
 		serviceID, service := svc.Only(t, "AWS::ECS::Service")
 		clusterID, _ := svc.Only(t, "AWS::ECS::Cluster")
 		if s.imported(cfg["ClusterName"]) != clusterID || !strings.Contains(jsonOf(cfg["ServiceName"]), serviceID) {
@@ -206,13 +231,13 @@ func TestPipelineStack(t *testing.T) {
 		for _, st := range stages {
 			names = append(names, st["Name"].(string))
 		}
-		if !slices.Equal(names, []string{"Source", "Build", "Deploy"}) {
+		if !slices.Equal(names, []string{"Source", "Build", "Deploy", "Release"}) {
 			t.Errorf("stages %v (dev has no approval)", names)
 		}
 		out := func(a map[string]any, key string) string { return jsonOf(a[key]) }
-		src, bld, dep := action(stages[0]), action(stages[1]), action(stages[2])
-		if out(src, "OutputArtifacts") != out(bld, "InputArtifacts") || out(bld, "OutputArtifacts") != out(dep, "InputArtifacts") || out(bld, "InputArtifacts") == "null" || out(dep, "InputArtifacts") == "null" {
-			t.Errorf("artifacts: source %s -> build %s / %s -> deploy %s", out(src, "OutputArtifacts"), out(bld, "InputArtifacts"), out(bld, "OutputArtifacts"), out(dep, "InputArtifacts"))
+		src, bld, dep, rel := action(stages[0]), action(stages[1]), action(stages[2]), action(stages[3])
+		if out(src, "OutputArtifacts") != out(bld, "InputArtifacts") || out(bld, "OutputArtifacts") != out(dep, "InputArtifacts") || out(bld, "OutputArtifacts") != out(rel, "InputArtifacts") || out(bld, "InputArtifacts") == "null" || out(dep, "InputArtifacts") == "null" {
+			t.Errorf("artifacts: source %s -> build %s / %s -> deploy %s, release %s", out(src, "OutputArtifacts"), out(bld, "InputArtifacts"), out(bld, "OutputArtifacts"), out(dep, "InputArtifacts"), out(rel, "InputArtifacts"))
 		}
 		if ref(bld["Configuration"].(map[string]any)["ProjectName"]) != projectID {
 			t.Errorf("build action runs %s", jsonOf(bld["Configuration"]))
@@ -253,10 +278,13 @@ func TestPipelineStack(t *testing.T) {
 			t.Errorf("build logs %s", jsonOf(logs))
 		}
 		all := strings.Join(slices.Concat(spec.Phases["pre_build"].Commands, spec.Phases["build"].Commands, spec.Phases["post_build"].Commands), "\n")
-		for _, want := range []string{`${CODEBUILD_RESOLVED_SOURCE_VERSION`, `IMAGE_TAG="${COMMIT:0:7}"`, `--cache-from`, `-f "$DOCKERFILE"`, `"$BUILD_CONTEXT"`, `docker push "$IMAGE_URI"`, `aws ssm put-parameter --name "$IMAGE_PARAMETER"`} {
+		for _, want := range []string{`${CODEBUILD_RESOLVED_SOURCE_VERSION`, `IMAGE_TAG="${COMMIT:0:7}"`, `--cache-from`, `-f "$DOCKERFILE"`, `"$BUILD_CONTEXT"`, `docker push "$IMAGE_URI"`} {
 			if !strings.Contains(all, want) {
 				t.Errorf("buildspec lacks %s", want)
 			}
+		}
+		if strings.Contains(all, "put-parameter") {
+			t.Errorf("the build writes the image parameter: a cdk deploy before the approval or the deploy would ship it")
 		}
 		vars := map[string]string{}
 		for _, v := range env["EnvironmentVariables"].([]any) {
@@ -267,14 +295,26 @@ func TestPipelineStack(t *testing.T) {
 			t.Errorf("build variables %v", vars)
 		}
 	})
-	t.Run("image record: the build may write the image parameter, and only it", func(t *testing.T) {
-		paramID, _ := s.templates["Network"].Only(t, "AWS::SSM::Parameter")
-		for _, st := range policyStatements(tm, buildRole) {
-			if slices.Contains(strs(st["Action"]), "ssm:PutParameter") {
-				if r := jsonOf(st["Resource"]); !strings.Contains(r, paramID) || strings.Contains(r, `"*"`) {
-					t.Errorf("ssm:PutParameter on %s, want the image parameter %s", r, paramID)
+	t.Run("image record: the Release stage's project may write the image parameter, and only it", func(t *testing.T) {
+		paramID, _ := s.templates["Registry"].Only(t, "AWS::SSM::Parameter")
+		_, record := codeBuildProject(t, tm, "ReleaseRecord")
+		writes := 0
+		for _, role := range []string{buildRole, ref(record["ServiceRole"])} {
+			for _, st := range policyStatements(tm, role) {
+				if slices.Contains(strs(st["Action"]), "ssm:PutParameter") {
+					writes++
+					if r := jsonOf(st["Resource"]); role == buildRole || !strings.Contains(r, paramID) || strings.Contains(r, `"*"`) {
+						t.Errorf("%s: ssm:PutParameter on %s, want only the release project on the image parameter %s", role, r, paramID)
+					}
 				}
 			}
+		}
+		if writes != 1 {
+			t.Errorf("%d statements grant ssm:PutParameter, want the release project's one", writes)
+		}
+		rel := stageNamed(t, stages, "Release")
+		if a := action(rel); a["Name"] != "RecordImage" || jsonOf(a["InputArtifacts"]) != `[{"Name":"Image"}]` {
+			t.Errorf("release action %s, want RecordImage reading the build's imagedefinitions.json", jsonOf(a))
 		}
 	})
 }
@@ -331,7 +371,7 @@ func TestPipelineVariants(t *testing.T) {
 		for _, st := range stages {
 			names = append(names, st["Name"].(string))
 		}
-		if !slices.Equal(names, []string{"Source", "Build", "Approval", "Deploy"}) {
+		if !slices.Equal(names, []string{"Source", "Build", "Approval", "Deploy", "Release"}) {
 			t.Errorf("stages %v", names)
 		}
 		if action(stages[2])["ActionTypeId"].(map[string]any)["Category"] != "Approval" {

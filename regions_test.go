@@ -58,13 +58,18 @@ func cdkRegions(t *testing.T) []region {
 // assembly returns a synth's templates as one deploy's stacks.
 func assembly(s *synthed) *cfneval.Assembly {
 	names := map[string]string{
+		"Registry": *s.app.Registry.StackName(),
 		"Network":  *s.app.Network.StackName(),
 		"Service":  *s.app.Service.StackName(),
 		"Pipeline": *s.app.Pipeline.StackName(),
 	}
 	a := &cfneval.Assembly{}
 	for _, id := range sortedIDs(s.templates) {
-		a.Stacks = append(a.Stacks, &cfneval.Stack{ID: id, Name: names[id], Template: s.templates[id]})
+		name, ok := names[id]
+		if !ok {
+			panic("assembly: a stack this test does not know: " + id)
+		}
+		a.Stacks = append(a.Stacks, &cfneval.Stack{ID: id, Name: name, Template: s.templates[id]})
 	}
 	return a
 }

@@ -78,7 +78,7 @@ func TestReport(t *testing.T) {
 		t.Run(want.env, func(t *testing.T) {
 			s := synth(t, map[string]any{"env": want.env})
 			svc := s.cfg.Service
-			if svc.Cpu != 512 || svc.MemoryMiB != 1024 || svc.DesiredCount != 2 || svc.Architecture != "X86_64" ||
+			if svc.Cpu != 512 || svc.MemoryMiB != 1024 || svc.MinCount != 2 || svc.Architecture != "X86_64" ||
 				svc.HealthCheckGracePeriodSeconds != 30 || svc.HealthCheck.IntervalSeconds != 10 ||
 				svc.HealthCheck.HealthyThreshold != 2 || svc.DeregistrationDelaySeconds != 30 {
 				t.Fatalf("the hand calculation assumes 2 tasks of cpu 512, memory 1024, X86_64, grace 30 s, health check 10 s × 2, drain 30 s; the %s config has %+v", want.env, svc)

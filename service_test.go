@@ -88,7 +88,7 @@ func TestServiceStack(t *testing.T) {
 	net := s.templates["Network"]
 	cfg := s.cfg.Service
 
-	repoID, repo := tm.Only(t, "AWS::ECR::Repository")
+	repoID, repo := s.templates["Registry"].Only(t, "AWS::ECR::Repository")
 	_, taskDef := tm.Only(t, "AWS::ECS::TaskDefinition")
 	_, service := tm.Only(t, "AWS::ECS::Service")
 	albID, alb := tm.Only(t, "AWS::ElasticLoadBalancingV2::LoadBalancer")
@@ -130,7 +130,7 @@ func TestServiceStack(t *testing.T) {
 		}
 	})
 	t.Run("ECR repository is retained on destroy", func(t *testing.T) {
-		r := tm["Resources"].(map[string]any)[repoID].(map[string]any)
+		r := s.templates["Registry"]["Resources"].(map[string]any)[repoID].(map[string]any)
 		if r["DeletionPolicy"] != "Retain" || r["UpdateReplacePolicy"] != "Retain" || repo["EmptyOnDelete"] == true {
 			t.Errorf("deletion policy %v / %v, empty on delete %v", r["DeletionPolicy"], r["UpdateReplacePolicy"], repo["EmptyOnDelete"])
 		}
@@ -190,28 +190,29 @@ func TestServiceStack(t *testing.T) {
 			}
 		}
 	})
-	t.Run("image comes from the SSM parameter, never a fixed string", func(t *testing.T) {
-		param := ref(container["Image"])
-		p, _ := tm["Parameters"].(map[string]any)[param].(map[string]any)
+	t.Run("image: the released one from the SSM parameter, the placeholder only before the first release", func(t *testing.T) {
+		// {"Fn::If": ["NoReleaseYet…", placeholder, {"Ref": parameter}]}
+		branches, _ := container["Image"].(map[string]any)["Fn::If"].([]any)
+		if len(branches) != 3 || branches[1] != config.DefaultPlaceholderImage {
+			t.Fatalf("image %s", jsonOf(container["Image"]))
+		}
+		p, _ := tm["Parameters"].(map[string]any)[ref(branches[2])].(map[string]any)
 		if p == nil || p["Type"] != "AWS::SSM::Parameter::Value<String>" || p["Default"] != "/demo/dev/image-uri" {
 			t.Fatalf("image %s from parameter %s", jsonOf(container["Image"]), jsonOf(p))
 		}
-		if strings.Contains(jsonOf(taskDef), "public.ecr.aws") || strings.Contains(jsonOf(taskDef), ".dkr.ecr.") {
-			t.Errorf("the task definition names an image itself: %s", jsonOf(taskDef))
-		}
 	})
-	t.Run("first deploy: the parameter exists, holding a pullable image, before the service reads it", func(t *testing.T) {
-		_, p := net.Only(t, "AWS::SSM::Parameter")
-		if p["Name"] != "/demo/dev/image-uri" || !strings.HasPrefix(p["Value"].(string), "public.ecr.aws/") {
+	t.Run("first deploy: the parameter exists, saying no release yet, before the service reads it", func(t *testing.T) {
+		_, p := s.templates["Registry"].Only(t, "AWS::SSM::Parameter")
+		if p["Name"] != "/demo/dev/image-uri" || p["Value"] != stacks.NoRelease {
 			t.Errorf("image parameter %s", jsonOf(p))
 		}
 		deps := s.app.Service.Dependencies()
 		found := false
 		for _, d := range *deps {
-			found = found || *d.StackName() == *s.app.Network.StackName()
+			found = found || *d.StackName() == *s.app.Registry.StackName()
 		}
 		if !found {
-			t.Errorf("the ServiceStack does not depend on the NetworkStack, which creates the parameter")
+			t.Errorf("the ServiceStack does not depend on the RegistryStack, which creates the parameter")
 		}
 	})
 	t.Run("execution role: this repository, this log group, nothing else", func(t *testing.T) {
@@ -225,7 +226,7 @@ func TestServiceStack(t *testing.T) {
 						t.Errorf("%v on *: only ecr:GetAuthorizationToken may use *", actions)
 					}
 				case strings.HasPrefix(strings.Join(actions, ","), "ecr:"):
-					if r != `{"Fn::GetAtt":["`+repoID+`","Arn"]}` {
+					if s.imported(st["Resource"]) != repoID {
 						t.Errorf("%v on %s, want this repository only", actions, r)
 					}
 				case strings.HasPrefix(strings.Join(actions, ","), "logs:"):
@@ -245,8 +246,8 @@ func TestServiceStack(t *testing.T) {
 			t.Errorf("task role %s has %s", role, jsonOf(st))
 		}
 	})
-	t.Run("service: desired count, private subnets, no public IP, grace, deployment", func(t *testing.T) {
-		if service["DesiredCount"] != 2.0 || service["HealthCheckGracePeriodSeconds"] != 30.0 || service["LaunchType"] != "FARGATE" || service["EnableExecuteCommand"] != false {
+	t.Run("service: no desired count of its own, private subnets, no public IP, grace, deployment", func(t *testing.T) {
+		if _, set := service["DesiredCount"]; set || service["HealthCheckGracePeriodSeconds"] != 30.0 || service["LaunchType"] != "FARGATE" || service["EnableExecuteCommand"] != false {
 			t.Errorf("service %s", jsonOf(service))
 		}
 		if vpc["AssignPublicIp"] != "DISABLED" {
@@ -516,8 +517,9 @@ func TestServiceVariants(t *testing.T) {
 		}
 	})
 	t.Run("repository may be deleted, emptied first", func(t *testing.T) {
-		id, repo := tm.Only(t, "AWS::ECR::Repository")
-		if r := tm["Resources"].(map[string]any)[id].(map[string]any); r["DeletionPolicy"] != "Delete" || repo["EmptyOnDelete"] != true {
+		reg := s.templates["Registry"]
+		id, repo := reg.Only(t, "AWS::ECR::Repository")
+		if r := reg["Resources"].(map[string]any)[id].(map[string]any); r["DeletionPolicy"] != "Delete" || repo["EmptyOnDelete"] != true {
 			t.Errorf("repository %s %s", jsonOf(r["DeletionPolicy"]), jsonOf(repo["EmptyOnDelete"]))
 		}
 	})

@@ -24,8 +24,10 @@ const regional = `{
  "Conditions": {
   "Has": {"Fn::Not": [{"Fn::Equals": [{"Fn::FindInMap": ["Acct", {"Ref": "AWS::Region"}, "value"]}, "none"]}]},
   "IsUsEast1": {"Fn::Equals": [{"Ref": "AWS::Region"}, "us-east-1"]},
-  "Either": {"Fn::Or": [{"Condition": "IsUsEast1"}, {"Fn::Equals": [{"Ref": "AWS::Region"}, "eu-west-1"]}]}
+  "Either": {"Fn::Or": [{"Condition": "IsUsEast1"}, {"Fn::Equals": [{"Ref": "AWS::Region"}, "eu-west-1"]}]},
+  "Released": {"Fn::Not": [{"Fn::Equals": [{"Ref": "Image"}, "none"]}]}
  },
+ "Parameters": {"Image": {"Type": "AWS::SSM::Parameter::Value<String>", "Default": "/app/image"}},
  "Resources": {
   "Topic": {"Type": "AWS::SNS::Topic"},
   "Thing": {"Type": "X::Y::Z", "Properties": {
@@ -95,6 +97,10 @@ func TestValue(t *testing.T) {
 	env.Region = "xx-future-1"
 	if _, err := a.In(env).Value(s, map[string]any{"Fn::FindInMap": []any{"Acct", map[string]any{"Ref": "AWS::Region"}, "value", map[string]any{"DefaultValue": "none"}}}); err != nil {
 		t.Errorf("a lookup with a DefaultValue failed in an unknown region: %v", err)
+	}
+	var unknown *UnknownError
+	if _, err := a.In(env).Condition(s, "Released"); !errors.As(err, &unknown) {
+		t.Errorf("a condition on an SSM parameter's value: %v, want an UnknownError", err)
 	}
 	if b, err := a.In(env).Condition(s, "Either"); err != nil || b {
 		t.Errorf("Either in xx-future-1 = %v, %v; want false", b, err)

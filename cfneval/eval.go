@@ -13,6 +13,7 @@ package cfneval
 
 import (
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -124,6 +125,12 @@ type LookupError struct {
 func (e *LookupError) Error() string {
 	return fmt.Sprintf("Fn::FindInMap: mapping %s has no %s and the lookup has no DefaultValue", e.Mapping, strings.Join(e.Keys, "/"))
 }
+
+// UnknownError is a value only the deploy knows, such as a condition on a
+// parameter's value: not a failure of the template.
+type UnknownError struct{ What string }
+
+func (e *UnknownError) Error() string { return e.What + ": only known at deploy time" }
 
 // Condition evaluates a named condition of a stack.
 func (e *Evaluator) Condition(s *Stack, name string) (bool, error) {
@@ -296,7 +303,7 @@ func (e *Evaluator) intrinsic(s *Stack, fn string, arg any) (any, error) {
 		bs, berr := str(b)
 		if aerr == nil && berr == nil {
 			if HasMarker(as) || HasMarker(bs) {
-				return nil, fmt.Errorf("Fn::Equals of %q and %q: only known at deploy time", as, bs)
+				return nil, &UnknownError{fmt.Sprintf("Fn::Equals of %q and %q", as, bs)}
 			}
 			return as == bs, nil
 		}
@@ -649,7 +656,8 @@ func Lookups(s *Stack) []Lookup {
 // Check evaluates, in the evaluator's Env, everything of a stack that
 // CloudFormation resolves before it creates anything: every condition, and
 // every Fn::FindInMap (its keys may use Ref, and a missing key without a
-// DefaultValue rejects the stack). It returns every failure.
+// DefaultValue rejects the stack). It returns every failure; a condition
+// that only the deploy can decide (an UnknownError) is none.
 func (e *Evaluator) Check(s *Stack) []error {
 	var errs []error
 	names := make([]string, 0, len(s.Section("Conditions")))
@@ -658,7 +666,8 @@ func (e *Evaluator) Check(s *Stack) []error {
 	}
 	slices.Sort(names)
 	for _, name := range names {
-		if _, err := e.Condition(s, name); err != nil {
+		var unknown *UnknownError
+		if _, err := e.Condition(s, name); err != nil && !errors.As(err, &unknown) {
 			errs = append(errs, err)
 		}
 	}

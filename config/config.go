@@ -91,7 +91,8 @@ type Service struct {
 	// or SSM parameter ARN.
 	Secrets map[string]string
 
-	DesiredCount           int
+	// MinCount and MaxCount bound autoscaling, which owns the running task
+	// count; the template sets no count of its own.
 	MinCount               int
 	MaxCount               int
 	ScaleCpuPercent        int
@@ -221,14 +222,15 @@ func (c Config) StackName(part string) string {
 }
 
 // ResourcePrefix names resources that something outside CloudFormation must
-// find: the ECR repository, the image parameter.
+// find: the ECR repository, the task definition family.
 func (c Config) ResourcePrefix() string {
 	return c.AppName + "-" + c.Environment
 }
 
-// ImageParameterName is the SSM parameter holding the image URI the service
-// runs. The NetworkStack creates it, the build stage writes it, and the
-// ServiceStack reads it at every deploy.
+// ImageParameterName is the SSM parameter recording the image the pipeline
+// released. The RegistryStack creates it, the pipeline's Release stage
+// writes it after a successful deploy, and the ServiceStack reads it at
+// every deploy.
 func (c Config) ImageParameterName() string {
 	return "/" + c.AppName + "/" + c.Environment + "/image-uri"
 }

@@ -38,7 +38,6 @@ func defaults(appName, env string) Config {
 			LogRetentionDays:       30,
 			Environment:            map[string]string{},
 			Secrets:                map[string]string{},
-			DesiredCount:           2,
 			MinCount:               2,
 			MaxCount:               4,
 			ScaleCpuPercent:        60,

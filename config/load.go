@@ -51,7 +51,7 @@ func Load(ctx map[string]any) (Config, error) {
 	for _, k := range sortedKeys(ctx) {
 		switch {
 		case !ownKey.MatchString(k), k == keyEnv, k == keyAppName, k == keyEnvironments:
-		case settingByKey(k) != nil:
+		case settingByKey(k) != nil, removedSettings[k] != "":
 			overrides[k] = ctx[k]
 		default:
 			fail(k, unknownKey(k))
@@ -111,6 +111,8 @@ func build(appName, env string, own, overrides map[string]any) (Config, error) {
 	apply := func(path, key string, v any) {
 		s := settingByKey(key)
 		switch {
+		case removedSettings[key] != "":
+			errs = append(errs, fmt.Errorf("%s: %s", path, removedSettings[key]))
 		case s != nil:
 			c.origin[key] = path
 			if err := s.set(&c, v); err != nil {

@@ -42,6 +42,7 @@ type DerivedName struct {
 // DerivedNames lists every name derived from appName and the environment.
 func (c Config) DerivedNames() []DerivedName {
 	return []DerivedName{
+		{"AWS::CloudFormation::Stack StackName (registry)", c.StackName("registry"), maxStackName, stackNameRe},
 		{"AWS::CloudFormation::Stack StackName (network)", c.StackName("network"), maxStackName, stackNameRe},
 		{"AWS::CloudFormation::Stack StackName (service)", c.StackName("service"), maxStackName, stackNameRe},
 		{"AWS::CloudFormation::Stack StackName (pipeline)", c.StackName("pipeline"), maxStackName, stackNameRe},

@@ -42,8 +42,7 @@ var settings = []setting{
 	integer("logRetentionDays", "Days CloudWatch Logs keeps the container and build logs.", func(c *Config) *int { return &c.Service.LogRetentionDays }),
 	strMap("environment", "Environment variables of the container, as an object.", func(c *Config) *map[string]string { return &c.Service.Environment }),
 	concealed(strMap("secrets", "Environment variables filled from Secrets Manager secret or SSM parameter ARNs, as an object `{\"NAME\": \"arn:…\"}`. The execution role may read just these. No message repeats a value: a wrong one may be the secret itself.", func(c *Config) *map[string]string { return &c.Service.Secrets }), always),
-	integer("desiredCount", "Tasks the service starts with.", func(c *Config) *int { return &c.Service.DesiredCount }),
-	integer("minCount", "Fewest tasks autoscaling keeps.", func(c *Config) *int { return &c.Service.MinCount }),
+	integer("minCount", "Fewest tasks autoscaling keeps, and what the first deploy starts with. Autoscaling owns the running count: no deploy sets it.", func(c *Config) *int { return &c.Service.MinCount }),
 	integer("maxCount", "Most tasks autoscaling starts.", func(c *Config) *int { return &c.Service.MaxCount }),
 	integer("scaleCpuPercent", "Average CPU utilization autoscaling tracks.", func(c *Config) *int { return &c.Service.ScaleCpuPercent }),
 	integer("scaleRequestsPerTarget", "ALB requests per task per minute autoscaling tracks.", func(c *Config) *int { return &c.Service.ScaleRequestsPerTarget }),
@@ -80,6 +79,12 @@ var settings = []setting{
 	integer("deployTimeoutMinutes", "Minutes the ECS deploy action may take before the pipeline fails it (1–60).", func(c *Config) *int { return &c.Pipeline.DeployTimeoutMinutes }),
 	boolean("manualApproval", "Add a manual approval stage before deploy.", func(c *Config) *bool { return &c.Pipeline.ManualApproval }),
 	boolean("autoDeleteArtifacts", "Let `cdk destroy` empty and delete the pipeline's artifact bucket.", func(c *Config) *bool { return &c.Pipeline.AutoDeleteArtifacts }),
+}
+
+// removedSettings are keys the app no longer reads, with what to do
+// instead: a removed key must fail loudly, never be ignored.
+var removedSettings = map[string]string{
+	"desiredCount": "is no longer a setting: autoscaling owns the running task count, and a deploy that set it would undo what autoscaling chose; the first deploy starts minCount tasks, so set minCount (and maxCount) instead",
 }
 
 // settingByKey finds a setting, or nil.

@@ -255,9 +255,6 @@ func (v *validator) service() {
 	if s.MaxCount > 1000 {
 		v.bad("maxCount", s.MaxCount, "is more tasks than one ECS service runs: at most 1000")
 	}
-	if s.DesiredCount < s.MinCount || s.DesiredCount > s.MaxCount {
-		v.bad("desiredCount", s.DesiredCount, "is outside minCount %d … maxCount %d; it must hold minCount ≤ desiredCount ≤ maxCount", s.MinCount, s.MaxCount)
-	}
 	if s.MinCount > s.MaxCount {
 		v.bad("minCount", s.MinCount, "is greater than maxCount %d", s.MaxCount)
 	}

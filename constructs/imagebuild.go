@@ -24,7 +24,8 @@ type ImageBuildProps struct {
 	// ContainerName goes into imagedefinitions.json; it must be the task
 	// definition's container name, so it is passed, never retyped.
 	ContainerName string
-	// ImageParameter records the pushed image for the ServiceStack.
+	// ImageParameter names the released image; the build reads it for its
+	// layer cache and never writes it (ReleaseRecord does, after the deploy).
 	ImageParameter ssm.IStringParameter
 	Arm64          bool
 	// ComputeType is SMALL, MEDIUM, LARGE, XLARGE or 2XLARGE.
@@ -115,7 +116,6 @@ func NewImageBuild(scope constructs.Construct, id string, props *ImageBuildProps
 	}
 	props.Repository.Grant(b.project, jsii.String("ecr:DescribeImages"))
 	props.ImageParameter.GrantRead(b.project)
-	props.ImageParameter.GrantWrite(b.project)
 	return b
 }
 
@@ -173,7 +173,6 @@ func buildPhases(props *ImageBuildProps) map[string]any {
 		`if [ "$EXISTS" = 0 ]; then docker push "$IMAGE_URI"; fi`,
 		fmt.Sprintf(`printf '[{"name":%s,"imageUri":"%%s"}]' "$IMAGE_URI" > imagedefinitions.json`, name),
 		`cat imagedefinitions.json`,
-		`aws ssm put-parameter --name "$IMAGE_PARAMETER" --value "$IMAGE_URI" --type String --overwrite`,
 	}
 	phase := func(commands []string) map[string]any {
 		return map[string]any{"on-failure": "ABORT", "commands": commands}

@@ -14,6 +14,7 @@ import (
 	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
@@ -87,6 +88,93 @@ func TestPrepareDestroy(t *testing.T) {
 			_, err := ec2C.DeleteVpcEndpoints(ctx, &ec2.DeleteVpcEndpointsInput{VpcEndpointIds: []string{id}})
 			return err
 		})
+		// What an earlier update removed from the template (the egress
+		// switch) and moto left in the VPC goes too.
+		nats, err := ec2C.DescribeNatGateways(ctx, &ec2.DescribeNatGatewaysInput{Filter: []ec2types.Filter{ec2Filter("vpc-id", vpc)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ng := range nats.NatGateways {
+			if ng.State == "deleted" || ng.State == "deleting" {
+				continue
+			}
+			recordGap(t, "cfn-update-leftovers", fmt.Sprintf("NAT gateway %s", aws.ToString(ng.NatGatewayId)))
+			if _, err := ec2C.DeleteNatGateway(ctx, &ec2.DeleteNatGatewayInput{NatGatewayId: ng.NatGatewayId}); err != nil {
+				t.Errorf("deleting the leftover NAT gateway %s: %v", aws.ToString(ng.NatGatewayId), err)
+			}
+		}
+		eps, err := ec2C.DescribeVpcEndpoints(ctx, &ec2.DescribeVpcEndpointsInput{Filters: []ec2types.Filter{ec2Filter("vpc-id", vpc)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ep := range eps.VpcEndpoints {
+			if ep.State == "deleted" || ep.State == "Deleted" {
+				continue
+			}
+			recordGap(t, "cfn-update-leftovers", fmt.Sprintf("VPC endpoint %s", aws.ToString(ep.VpcEndpointId)))
+			if _, err := ec2C.DeleteVpcEndpoints(ctx, &ec2.DeleteVpcEndpointsInput{VpcEndpointIds: []string{aws.ToString(ep.VpcEndpointId)}}); err != nil {
+				t.Errorf("deleting the leftover VPC endpoint %s: %v", aws.ToString(ep.VpcEndpointId), err)
+			}
+		}
+		// And a security group no live stack holds any more (the endpoints'
+		// group, after the switch back to nat).
+		held := map[string]bool{}
+		for _, id := range []string{"Network", "Service"} {
+			for _, p := range d.deployed(t, id).physical {
+				held[p] = true
+			}
+		}
+		sgs, err := ec2C.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: []ec2types.Filter{ec2Filter("vpc-id", vpc)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		subnets, err := ec2C.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{Filters: []ec2types.Filter{ec2Filter("vpc-id", vpc)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, sn := range subnets.Subnets {
+			id := aws.ToString(sn.SubnetId)
+			if held[id] {
+				continue
+			}
+			recordGap(t, "cfn-update-leftovers", fmt.Sprintf("subnet %s (%s)", id, aws.ToString(sn.CidrBlock)))
+			enis, err := ec2C.DescribeNetworkInterfaces(ctx, &ec2.DescribeNetworkInterfacesInput{Filters: []ec2types.Filter{ec2Filter("subnet-id", id)}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, eni := range enis.NetworkInterfaces {
+				if _, err := ec2C.DeleteNetworkInterface(ctx, &ec2.DeleteNetworkInterfaceInput{NetworkInterfaceId: eni.NetworkInterfaceId}); err != nil {
+					t.Errorf("deleting %s in the leftover subnet %s: %v", aws.ToString(eni.NetworkInterfaceId), id, err)
+				}
+			}
+			if _, err := ec2C.DeleteSubnet(ctx, &ec2.DeleteSubnetInput{SubnetId: sn.SubnetId}); err != nil {
+				t.Errorf("deleting the leftover subnet %s: %v", id, err)
+			}
+		}
+		tables, err := ec2C.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{Filters: []ec2types.Filter{ec2Filter("vpc-id", vpc)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, rt := range tables.RouteTables {
+			main := false
+			for _, a := range rt.Associations {
+				main = main || aws.ToBool(a.Main)
+			}
+			if id := aws.ToString(rt.RouteTableId); !main && !held[id] {
+				recordGap(t, "cfn-update-leftovers", fmt.Sprintf("route table %s", id))
+				if _, err := ec2C.DeleteRouteTable(ctx, &ec2.DeleteRouteTableInput{RouteTableId: rt.RouteTableId}); err != nil {
+					t.Errorf("deleting the leftover route table %s: %v", id, err)
+				}
+			}
+		}
+		for _, sg := range sgs.SecurityGroups {
+			if id := aws.ToString(sg.GroupId); aws.ToString(sg.GroupName) != "default" && !held[id] {
+				recordGap(t, "cfn-update-leftovers", fmt.Sprintf("security group %s (%s)", id, aws.ToString(sg.Description)))
+				if _, err := ec2C.DeleteSecurityGroup(ctx, &ec2.DeleteSecurityGroupInput{GroupId: sg.GroupId}); err != nil {
+					t.Errorf("deleting the leftover security group %s: %v", id, err)
+				}
+			}
+		}
 		del("AWS::EC2::InternetGateway", func(id string) error {
 			if _, err := ec2C.DetachInternetGateway(ctx, &ec2.DetachInternetGatewayInput{InternetGatewayId: aws.String(id), VpcId: aws.String(vpc)}); err != nil {
 				return err
@@ -264,9 +352,10 @@ func found(err error, notFound string, ok bool) (bool, error) {
 	return false, err
 }
 
-// TestDestroyed runs after `cdk destroy` of every deployment: no stack of
-// ours is live, every resource is gone but those the templates retain, and
-// those are exactly each environment's ECR repository and its two log
+// TestDestroyed runs after `cdk destroy` of the stacks `make destroy`
+// deletes, in every deployment: none of them is live, only the registry
+// stacks are (and their exports), every resource is gone but those the
+// templates retain, and those are exactly each environment's two log
 // buckets.
 func TestDestroyed(t *testing.T) {
 	ctx := context.Background()
@@ -277,17 +366,35 @@ func TestDestroyed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	kept := map[string]bool{}
+	for _, d := range deployments(t) {
+		kept[d.stackName("registry")] = true
+	}
+	keptIDs := map[string]bool{}
 	for _, s := range out.Stacks {
-		if name := aws.ToString(s.StackName); name != "CDKToolkit" && s.StackStatus != cfntypes.StackStatusDeleteComplete {
+		name := aws.ToString(s.StackName)
+		switch {
+		case name == "CDKToolkit":
+		case kept[name]:
+			keptIDs[aws.ToString(s.StackId)] = true
+			if s.StackStatus != cfntypes.StackStatusCreateComplete && s.StackStatus != cfntypes.StackStatusUpdateComplete {
+				t.Errorf("the registry stack %s is %s: make destroy must keep it", name, s.StackStatus)
+			}
+		case s.StackStatus != cfntypes.StackStatusDeleteComplete:
 			t.Errorf("stack %s is still %s", name, s.StackStatus)
 		}
 	}
-	if exp := exports(t); len(exp) != 0 {
-		var names []string
-		for n := range exp {
-			names = append(names, n)
+	if len(keptIDs) != len(kept) {
+		t.Errorf("%d registry stacks live, want %d", len(keptIDs), len(kept))
+	}
+	var left []string
+	for n, e := range exports(t) {
+		if !keptIDs[aws.ToString(e.ExportingStackId)] {
+			left = append(left, n)
 		}
-		t.Errorf("exports left: %v", names)
+	}
+	if len(left) != 0 {
+		t.Errorf("exports left by destroyed stacks: %v", left)
 	}
 
 	retained := map[string]map[string]int{} // deployment -> type -> count
@@ -317,10 +424,10 @@ func TestDestroyed(t *testing.T) {
 			t.Errorf("%s %s (%s %s) is still there after cdk destroy", r.Stack, r.Logical, r.Type, r.Physical)
 		}
 	}
-	want := map[string]int{"AWS::ECR::Repository": 1, "AWS::S3::Bucket": 2}
+	want := map[string]int{"AWS::S3::Bucket": 2}
 	for _, d := range deployments(t) {
 		if got := retained[d.Name]; fmt.Sprint(got) != fmt.Sprint(want) {
-			t.Errorf("%s retains %v, want the repository and the two log buckets %v", d.Name, got, want)
+			t.Errorf("%s retains %v, want the two log buckets %v (the repository lives in the registry stack, which stays)", d.Name, got, want)
 		}
 	}
 	t.Logf("checked %d resources", len(all))

@@ -1,13 +1,14 @@
 //go:build e2e
 
-// Package e2e tests the Network and Service stacks end to end: the real CDK
-// CLI deploys them into a local AWS emulator (moto server), and the tests
-// compare what the emulated account holds with what the synthesized
-// templates promise.
+// Package e2e tests the Registry, Network and Service stacks end to end: the
+// real CDK CLI deploys them into a local AWS emulator (moto server), and the
+// tests compare what the emulated account holds with what the synthesized
+// templates promise, through the day-2 lifecycle.
 //
 // scripts/e2e.sh (`make e2e`) starts the emulator, synthesizes and deploys,
 // and runs the tests of this package phase by phase (TestDeployed*, then
-// TestPipelineRun, TestRedeployed, TestInventory, TestDestroyed,
+// TestPipelineRuns, TestRedeployed, TestEgressSwitched, TestInventory,
+// TestDestroyed, TestRegistryKept, TestRedeployedAfterDestroy,
 // TestRejectsBadConfig, TestCoverage). Every file carries the build tag e2e,
 // so `go test ./...` never reaches them; run on their own, without the
 // script's environment, they fail at once.
@@ -89,8 +90,9 @@ type Template struct {
 		Type    string `json:"Type"`
 		Default any    `json:"Default"`
 	} `json:"Parameters"`
-	Resources map[string]Resource `json:"Resources"`
-	Outputs   map[string]struct {
+	Conditions map[string]any      `json:"Conditions"`
+	Resources  map[string]Resource `json:"Resources"`
+	Outputs    map[string]struct {
 		Value  any `json:"Value"`
 		Export *struct {
 			Name any `json:"Name"`

@@ -278,8 +278,9 @@ func exports(t *testing.T) map[string]cfntypes.Export {
 
 // resolve evaluates a template value the way CloudFormation did for the
 // stack: Ref, Fn::ImportValue, Fn::GetAtt (of the attributes the stacks
-// use), Fn::Join, Fn::Select, Fn::Split and Fn::GetAZs. It fails the test on
-// anything else, rather than guess.
+// use), Fn::Join, Fn::Select, Fn::Split, Fn::GetAZs, and Fn::If with the
+// template's conditions (Fn::Equals, Fn::Not, Fn::And, Fn::Or). It fails the
+// test on anything else, rather than guess.
 func (s *stack) resolve(t *testing.T, v any) any {
 	t.Helper()
 	switch v := v.(type) {
@@ -337,11 +338,55 @@ func (s *stack) resolve(t *testing.T, v any) any {
 				return out
 			case "Fn::GetAZs":
 				return availabilityZones(t)
+			case "Fn::If":
+				parts := arg.([]any)
+				if s.condition(t, parts[0].(string)) {
+					return s.resolve(t, parts[1])
+				}
+				return s.resolve(t, parts[2])
+			case "Condition":
+				return s.condition(t, arg.(string))
+			case "Fn::Equals":
+				parts := arg.([]any)
+				return fmt.Sprint(s.resolve(t, parts[0])) == fmt.Sprint(s.resolve(t, parts[1]))
+			case "Fn::Not":
+				b, ok := s.resolve(t, arg.([]any)[0]).(bool)
+				if !ok {
+					t.Fatalf("stack %s: Fn::Not of a non-boolean %v", s.Name, arg)
+				}
+				return !b
+			case "Fn::And", "Fn::Or":
+				all, some := true, false
+				for _, c := range arg.([]any) {
+					b, ok := s.resolve(t, c).(bool)
+					if !ok {
+						t.Fatalf("stack %s: %s of a non-boolean %v", s.Name, fn, c)
+					}
+					all, some = all && b, some || b
+				}
+				if fn == "Fn::And" {
+					return all
+				}
+				return some
 			}
 		}
 	}
 	t.Fatalf("stack %s: cannot resolve %#v", s.Name, v)
 	return nil
+}
+
+// condition evaluates one of the template's conditions.
+func (s *stack) condition(t *testing.T, name string) bool {
+	t.Helper()
+	c, ok := s.Template.Conditions[name]
+	if !ok {
+		t.Fatalf("stack %s: no condition %s", s.Name, name)
+	}
+	b, ok := s.resolve(t, c).(bool)
+	if !ok {
+		t.Fatalf("stack %s: condition %s is not a boolean", s.Name, name)
+	}
+	return b
 }
 
 // isIntrinsic tells an intrinsic function ({Ref: …}, {Fn::…: …}) from a
@@ -351,7 +396,7 @@ func isIntrinsic(m map[string]any) bool {
 		return false
 	}
 	for k := range m {
-		return k == "Ref" || strings.HasPrefix(k, "Fn::")
+		return k == "Ref" || k == "Condition" || strings.HasPrefix(k, "Fn::")
 	}
 	return false
 }

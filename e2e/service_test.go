@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -118,8 +120,18 @@ func TestDeployedService(t *testing.T) {
 			} else if sv.ECS.LaunchType != ecstypes.LaunchTypeFargate {
 				t.Errorf("launch type %s, want FARGATE", sv.ECS.LaunchType)
 			}
-			if want := p["DesiredCount"]; fmt.Sprint(sv.ECS.DesiredCount) != fmt.Sprint(want) {
-				t.Errorf("desired count %d, template %v", sv.ECS.DesiredCount, want)
+			// Autoscaling owns the count: the template sets none. AWS
+			// creates such a service with one task, and registering its
+			// scalable target raises it to the target's minimum.
+			if want, set := p["DesiredCount"]; set {
+				t.Errorf("the template sets DesiredCount %v: every deploy would reset what autoscaling chose", want)
+			}
+			min := scalableTargetMin(t, s)
+			switch got := sv.ECS.DesiredCount; {
+			case got == 0:
+				recordGap(t, "ecs-service-desired-count", fmt.Sprintf("desiredCount 0, scalable target minimum %d", min))
+			case int(got) != min && got != 1:
+				t.Errorf("desired count %d, want 1 at creation or the scalable target's minimum %d", got, min)
 			}
 			if sv.ECS.Status == nil || *sv.ECS.Status != "ACTIVE" {
 				t.Errorf("service status %v, want ACTIVE", aws.ToString(sv.ECS.Status))
@@ -154,13 +166,18 @@ func TestDeployedService(t *testing.T) {
 			}
 			c := container(t, td, "app")
 			// The image came from the SSM parameter, through the stack's
-			// parameter: it existed, and held this, when the service was made.
-			image := parameterValue(t, "/"+d.App+"/"+d.Env+"/image-uri")
-			if aws.ToString(c.Image) != image {
-				t.Errorf("container image %q, want the parameter's %q", aws.ToString(c.Image), image)
+			// parameter: it existed, and said no release yet, when the
+			// service was made, so the task runs this network's placeholder.
+			released, none := parameterValue(t, "/"+d.App+"/"+d.Env+"/image-uri"), noRelease(t, d)
+			if got := s.Params[imageParameterKey(t, s)]; got != released || released != none {
+				t.Errorf("CloudFormation resolved the image parameter to %q (it holds %q), want %q before the first release", got, released, none)
 			}
-			if got := s.Params[imageParameterKey(t, s)]; got != image {
-				t.Errorf("CloudFormation resolved the image parameter to %q, want %q", got, image)
+			want := s.str(t, tdTmpl["ContainerDefinitions"].([]any)[0].(map[string]any)["Image"])
+			if want == none || !strings.Contains(want, "nginx") {
+				t.Errorf("before the first release the template resolves the image to %q, want the placeholder", want)
+			}
+			if aws.ToString(c.Image) != want {
+				t.Errorf("container image %q, want the placeholder %q", aws.ToString(c.Image), want)
 			}
 			if len(c.PortMappings) != 1 || aws.ToInt32(c.PortMappings[0].ContainerPort) != sv.ContainerPort {
 				t.Errorf("port mappings %+v, want %d", c.PortMappings, sv.ContainerPort)
@@ -204,6 +221,35 @@ func fargateTask(t *testing.T, td *ecstypes.TaskDefinition, tmpl map[string]any)
 
 // imageParameterKey is the stack parameter of type
 // AWS::SSM::Parameter::Value<String> the task's image comes from.
+// noRelease is what the image parameter holds before the pipeline's first
+// release: its value in the registry template, the only one any template
+// writes.
+func noRelease(t *testing.T, d deployment) string {
+	t.Helper()
+	reg := d.template(t, "Registry")
+	for _, r := range reg.Resources {
+		if r.Type == "AWS::SSM::Parameter" {
+			if v, ok := r.Properties["Value"].(string); ok {
+				return v
+			}
+		}
+	}
+	t.Fatal("the registry template has no image parameter with a literal value")
+	return ""
+}
+
+// scalableTargetMin is the MinCapacity of the scalable target of the
+// stack's ECS service.
+func scalableTargetMin(t *testing.T, s *stack) int {
+	t.Helper()
+	id := s.one(t, "AWS::ApplicationAutoScaling::ScalableTarget")
+	n, err := strconv.Atoi(fmt.Sprint(s.Template.Resources[id].Properties["MinCapacity"]))
+	if err != nil {
+		t.Fatalf("stack %s: scalable target minimum %v", s.Name, s.Template.Resources[id].Properties["MinCapacity"])
+	}
+	return n
+}
+
 func imageParameterKey(t *testing.T, s *stack) string {
 	t.Helper()
 	var keys []string
@@ -476,12 +522,12 @@ func TestDeployedTargetGroup(t *testing.T) {
 	})
 }
 
-// TestDeployedRepository checks the ECR repository: its explicit name,
-// immutable tags, scan on push, the lifecycle policy.
+// TestDeployedRepository checks the ECR repository of the registry stack:
+// its explicit name, immutable tags, scan on push, the lifecycle policy.
 func TestDeployedRepository(t *testing.T) {
 	forEach(t, nil, func(t *testing.T, d deployment) {
 		ctx := context.Background()
-		s := d.deployed(t, "Service")
+		s := d.deployed(t, "Registry")
 		p := s.Template.Resources[s.one(t, "AWS::ECR::Repository")].Properties
 		name := s.phys(t, s.one(t, "AWS::ECR::Repository"))
 		if want := d.App + "-" + d.Env; name != want || p["RepositoryName"] != want {

@@ -16,8 +16,8 @@ import (
 
 // TestDeployedWiring checks the cross-stack references: each stack's
 // exports exist, are exported by it, and hold the physical IDs of what they
-// name; each service imports only from its own environment's network; and
-// which live stack imports which export.
+// name; each service imports only from its own environment's network and
+// registry; and which live stack imports which export.
 func TestDeployedWiring(t *testing.T) {
 	ctx := context.Background()
 	// Who imports what, from the templates CloudFormation holds for every
@@ -48,17 +48,17 @@ func TestDeployedWiring(t *testing.T) {
 	}
 
 	forEach(t, nil, func(t *testing.T, d deployment) {
-		net, svc := d.deployed(t, "Network"), d.deployed(t, "Service")
+		reg, net, svc := d.deployed(t, "Registry"), d.deployed(t, "Network"), d.deployed(t, "Service")
 
 		t.Run("deployed templates are the synthesized ones", func(t *testing.T) {
-			for _, s := range []*stack{net, svc} {
+			for _, s := range []*stack{reg, net, svc} {
 				if got := deployedTemplate(t, s.Name); !reflect.DeepEqual(got.Resources, s.Template.Resources) {
 					t.Errorf("stack %s holds another template than %s synthesized", s.Name, d.Dir)
 				}
 			}
 		})
 
-		for _, s := range []*stack{net, svc} {
+		for _, s := range []*stack{reg, net, svc} {
 			t.Run("exports of "+s.Name, func(t *testing.T) {
 				n := 0
 				for key, o := range s.Template.Outputs {
@@ -85,35 +85,44 @@ func TestDeployedWiring(t *testing.T) {
 			})
 		}
 
-		t.Run("the service imports its own network", func(t *testing.T) {
+		t.Run("the service imports its own network and registry", func(t *testing.T) {
 			names := templateImports(svc.Template)
 			if len(names) == 0 {
 				t.Fatal("the service imports nothing: the VPC and subnets come from the network stack")
 			}
+			from := map[string]int{}
 			for _, name := range names {
 				e, ok := exports(t)[name]
-				if !ok {
+				switch {
+				case !ok:
 					t.Errorf("the service imports %s, which no stack exports", name)
-				} else if aws.ToString(e.ExportingStackId) != net.ID {
-					t.Errorf("the service imports %s from %s, not its network %s", name, aws.ToString(e.ExportingStackId), net.ID)
+				case aws.ToString(e.ExportingStackId) == net.ID:
+					from["network"]++
+				case aws.ToString(e.ExportingStackId) == reg.ID:
+					from["registry"]++
+				default:
+					t.Errorf("the service imports %s from %s, not its network %s or registry %s", name, aws.ToString(e.ExportingStackId), net.ID, reg.ID)
 				}
+			}
+			if from["network"] == 0 || from["registry"] == 0 {
+				t.Errorf("the service imports %v: want the VPC from its network and the repository from its registry", from)
 			}
 		})
 
 		t.Run("importers", func(t *testing.T) {
-			// Every network export the service uses is imported by that
-			// service and no other stack; the rest (the image parameter, the
-			// service's own exports) await the pipeline stack, which moto
-			// cannot deploy.
+			// Every network and registry export the service uses is imported
+			// by that service and no other stack; the rest (the image
+			// parameter's name, the service's own exports) await the
+			// pipeline stack, which moto cannot deploy.
 			used := templateImports(svc.Template)
-			for _, s := range []*stack{net, svc} {
+			for _, s := range []*stack{reg, net, svc} {
 				for _, o := range s.Template.Outputs {
 					if o.Export == nil {
 						continue
 					}
 					name := s.str(t, o.Export.Name)
 					var want []string
-					if s == net && slices.Contains(used, name) {
+					if s != svc && slices.Contains(used, name) {
 						want = []string{svc.Name}
 					}
 					if got := importers[name]; !slices.Equal(got, want) {
@@ -139,7 +148,7 @@ func TestDeployedWiring(t *testing.T) {
 		})
 
 		t.Run("image parameter read by name", func(t *testing.T) {
-			// The service reads the parameter the network created, by name,
+			// The service reads the parameter the registry created, by name,
 			// through an SSM parameter type: not by an export, so the
 			// pipeline can change its value without touching the stacks.
 			key := imageParameterKey(t, svc)
@@ -147,8 +156,8 @@ func TestDeployedWiring(t *testing.T) {
 			if got := svc.Template.Parameters[key].Default; got != want {
 				t.Errorf("the service reads the image from %v, want %s", got, want)
 			}
-			if got := net.phys(t, net.one(t, "AWS::SSM::Parameter")); got != want {
-				t.Errorf("the network created the parameter %s, want %s", got, want)
+			if got := reg.phys(t, reg.one(t, "AWS::SSM::Parameter")); got != want {
+				t.Errorf("the registry created the parameter %s, want %s", got, want)
 			}
 		})
 	})
@@ -158,7 +167,7 @@ func TestDeployedWiring(t *testing.T) {
 		// export, a repository or a parameter name.
 		seen := map[string]string{}
 		for _, d := range deployments(t) {
-			for _, name := range []string{d.stackName("network"), d.stackName("service"), d.App + "-" + d.Env, "/" + d.App + "/" + d.Env + "/image-uri"} {
+			for _, name := range []string{d.stackName("registry"), d.stackName("network"), d.stackName("service"), d.App + "-" + d.Env, "/" + d.App + "/" + d.Env + "/image-uri"} {
 				if other, ok := seen[name]; ok {
 					t.Errorf("%s and %s both use %s", other, d.Name, name)
 				}

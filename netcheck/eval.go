@@ -27,6 +27,11 @@ type Hop struct {
 	Layer   string  `json:"layer"`
 	Verdict Verdict `json:"verdict"`
 	Text    string  `json:"text"`
+	// At is where it was decided: for a route or a NACL, the subnet whose
+	// route table or NACL it is (a NAT gateway's subnet for the route on
+	// from there); else the resource whose security groups, listeners or
+	// placement decided, as the path's ends are named.
+	At string `json:"at"`
 }
 
 // flow is the traffic one hop sees: a protocol, destination ports, and the
@@ -63,7 +68,8 @@ func protoMatches(rule, flow int) bool { return rule == -1 || rule == flow }
 // ports and addresses are cut into pieces at every rule boundary, and each
 // piece is decided by the lowest-numbered rule that matches it, or by the
 // implicit final rule "*", which denies.
-func naclHop(sn *Subnet, egress bool, f flow) Hop {
+func naclHop(sn *Subnet, egress bool, f flow) (h Hop) {
+	defer func() { h.At = sn.Name() }()
 	acl := sn.NACL
 	dir, prep := "ingress", "from"
 	if egress {
@@ -83,7 +89,7 @@ func naclHop(sn *Subnet, egress bool, f flow) Hop {
 	}
 	name := "NACL " + acl.Name() + " " + dir
 	if f.addrs.empty() {
-		return Hop{"nacl", Unknown, fmt.Sprintf("%s: the addresses of %s are unknown", name, f.peer)}
+		return Hop{Layer: "nacl", Verdict: Unknown, Text: fmt.Sprintf("%s: the addresses of %s are unknown", name, f.peer)}
 	}
 
 	// Cut the ports and addresses at every rule boundary.
@@ -151,7 +157,7 @@ func naclHop(sn *Subnet, egress bool, f flow) Hop {
 		}
 	}
 	if unknown != nil {
-		return Hop{"nacl", Unknown, fmt.Sprintf("%s rule %d is unknown (%s): cannot tell whether %s is allowed", name, unknown.Number, unknown.Unknown, what)}
+		return Hop{Layer: "nacl", Verdict: Unknown, Text: fmt.Sprintf("%s rule %d is unknown (%s): cannot tell whether %s is allowed", name, unknown.Number, unknown.Unknown, what)}
 	}
 	slices.SortStableFunc(decided, func(a, b *decision) int {
 		switch {
@@ -182,7 +188,7 @@ func naclHop(sn *Subnet, egress bool, f flow) Hop {
 		suffix = fmt.Sprintf(" (return %s)", f.trafficText())
 	}
 	if len(denies) == 0 {
-		return Hop{"nacl", Allowed, name + " " + ruleList(allows) + suffix}
+		return Hop{Layer: "nacl", Verdict: Allowed, Text: name + " " + ruleList(allows) + suffix}
 	}
 	// A deny of part of the internet, such as a blocklist, leaves the
 	// internet reachable; it is worth saying, not a denial.
@@ -196,7 +202,7 @@ func naclHop(sn *Subnet, egress bool, f flow) Hop {
 			blocked = blocked.union(d.addrs)
 		}
 		if blocklist {
-			return Hop{"nacl", Allowed, fmt.Sprintf("%s %s%s, except %s (%s)", name, ruleList(allows), suffix, blocked, ruleList(denies))}
+			return Hop{Layer: "nacl", Verdict: Allowed, Text: fmt.Sprintf("%s %s%s, except %s (%s)", name, ruleList(allows), suffix, blocked, ruleList(denies))}
 		}
 	}
 	d := denies[0]
@@ -215,7 +221,7 @@ func naclHop(sn *Subnet, egress bool, f flow) Hop {
 		if f.ret {
 			why += ": NACLs are stateless, return traffic needs its own rule"
 		}
-		return Hop{"nacl", Denied, fmt.Sprintf("%s rule * deny: %s", name, why)}
+		return Hop{Layer: "nacl", Verdict: Denied, Text: fmt.Sprintf("%s rule * deny: %s", name, why)}
 	}
 	text := fmt.Sprintf("%s %s", name, ruleText(d.entry))
 	// Name the allow rule it shadows, the classic mistake.
@@ -229,7 +235,7 @@ func naclHop(sn *Subnet, egress bool, f flow) Hop {
 	if part != "" || f.ret {
 		text += fmt.Sprintf(": denies%s %s", part, what)
 	}
-	return Hop{"nacl", Denied, text}
+	return Hop{Layer: "nacl", Verdict: Denied, Text: text}
 }
 
 func portsText(p spans) string {
@@ -263,7 +269,8 @@ func ruleText(e *NaclEntry) string {
 // sgHop evaluates the security groups of one end of a connection for one
 // direction. Rules add up; a rule matches by CIDR, covering all of the
 // peer's addresses, or by the peer's security group.
-func sgHop(owner string, sgs []*SecurityGroup, egress bool, f flow, peerSGs []*SecurityGroup) Hop {
+func sgHop(owner string, sgs []*SecurityGroup, egress bool, f flow, peerSGs []*SecurityGroup) (h Hop) {
+	defer func() { h.At = owner }()
 	dir, prep := "ingress", "from"
 	if egress {
 		dir, prep = "egress", "to"
@@ -274,7 +281,7 @@ func sgHop(owner string, sgs []*SecurityGroup, egress bool, f flow, peerSGs []*S
 	}
 	name := strings.Join(names, "+") + " " + dir
 	if len(sgs) == 0 {
-		return Hop{"sg", Denied, fmt.Sprintf("%s has no security group", owner)}
+		return Hop{Layer: "sg", Verdict: Denied, Text: fmt.Sprintf("%s has no security group", owner)}
 	}
 	var covered spans
 	var used []string
@@ -302,7 +309,7 @@ func sgHop(owner string, sgs []*SecurityGroup, egress bool, f flow, peerSGs []*S
 				continue
 			}
 			if r.Peer != nil && slices.Contains(peerSGs, r.Peer) {
-				return Hop{"sg", Allowed, fmt.Sprintf("%s %s", name, sgRuleText(r))}
+				return Hop{Layer: "sg", Verdict: Allowed, Text: fmt.Sprintf("%s %s", name, sgRuleText(r))}
 			}
 			if !r.addrs.empty() && r.addrs.overlaps(f.addrs) && !covered.covers(f.addrs) {
 				covered = covered.union(r.addrs)
@@ -311,10 +318,10 @@ func sgHop(owner string, sgs []*SecurityGroup, egress bool, f flow, peerSGs []*S
 		}
 	}
 	if !f.addrs.empty() && covered.covers(f.addrs) {
-		return Hop{"sg", Allowed, fmt.Sprintf("%s %s", name, strings.Join(used, ", "))}
+		return Hop{Layer: "sg", Verdict: Allowed, Text: fmt.Sprintf("%s %s", name, strings.Join(used, ", "))}
 	}
 	if len(unknown) > 0 {
-		return Hop{"sg", Unknown, fmt.Sprintf("%s rule %s is unknown (%s): cannot tell whether it admits %s %s %s", name, sgRuleText(unknown[0]), unknown[0].Unknown, f.trafficText(), prep, f.peer)}
+		return Hop{Layer: "sg", Verdict: Unknown, Text: fmt.Sprintf("%s rule %s is unknown (%s): cannot tell whether it admits %s %s %s", name, sgRuleText(unknown[0]), unknown[0].Unknown, f.trafficText(), prep, f.peer)}
 	}
 	var have []string
 	for _, r := range all {
@@ -331,7 +338,7 @@ func sgHop(owner string, sgs []*SecurityGroup, egress bool, f flow, peerSGs []*S
 	if !covered.empty() {
 		part = fmt.Sprintf(" (only %s of it)", covered.intersect(f.addrs))
 	}
-	return Hop{"sg", Denied, fmt.Sprintf("%s: no rule admits %s %s %s%s (%s)", name, f.trafficText(), prep, f.peer, part, rules)}
+	return Hop{Layer: "sg", Verdict: Denied, Text: fmt.Sprintf("%s: no rule admits %s %s %s%s (%s)", name, f.trafficText(), prep, f.peer, part, rules)}
 }
 
 // sgRuleText shows a rule: "from AlbSG tcp 80 (AlbSGtoService…)".

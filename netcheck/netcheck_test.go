@@ -9,8 +9,9 @@ import (
 	"testing"
 )
 
-// The suite runs as `go test ./... -update`; netcheck has no golden files.
-var _ = flag.Bool("update", false, "rewrite golden files (netcheck has none)")
+// update rewrites the golden pictures (testdata/svg/*.svg and
+// docs/network-dev.svg); the suite runs as `go test ./... -update`.
+var update = flag.Bool("update", false, "rewrite the golden pictures under testdata/svg and docs/network-dev.svg")
 
 func load(t *testing.T, dir string) *Model {
 	t.Helper()
@@ -292,6 +293,67 @@ func TestLoadErrors(t *testing.T) {
 		_, err := Load(tc.dir)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("Load(%s) = %v, want an error with %q", tc.dir, err, tc.want)
+		}
+	}
+}
+
+// TestHopAt checks that every hop says where it was decided, so a reader
+// (and the picture) can point at the route table, NACL or security group
+// that stops a path: a route or NACL hop names a subnet, and one on from
+// a NAT gateway names the NAT gateway's subnet, not the tasks'; any other
+// hop names one end of the path.
+func TestHopAt(t *testing.T) {
+	dirs, _ := filepath.Glob(filepath.Join("testdata", "*", "manifest.json"))
+	golden, _ := filepath.Glob(filepath.Join("..", "testdata", "golden", "*", "Network.template.json"))
+	if len(dirs) < 10 || len(golden) < 4 {
+		t.Fatalf("found %d crafted and %d golden assemblies", len(dirs), len(golden))
+	}
+	for _, f := range append(dirs, golden...) {
+		dir := filepath.Dir(f)
+		m, err := Load(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		subnets := map[string]bool{}
+		for _, sn := range m.Subnets {
+			subnets[sn.Name()] = true
+		}
+		for _, c := range m.Required(Options{}).Checks {
+			for _, l := range c.Legs {
+				for _, h := range l.Hops {
+					ok := subnets[h.At]
+					if h.Layer != "route" && h.Layer != "nacl" {
+						ok = strings.HasSuffix(c.From, h.At) || h.At == c.To || strings.HasPrefix(l.To, h.At)
+					}
+					if !ok {
+						t.Errorf("%s: %s -> %s: %s hop %q: At %q names no subnet or end of the path", dir, c.From, c.To, h.Layer, h.Text, h.At)
+					}
+				}
+			}
+		}
+	}
+	// Where the deciding route table is another subnet's than the leg's.
+	for _, tc := range []struct{ dir, row, col, at string }{
+		{"igw-detached", svc, "ecr.api", "VpcPublicSubnet1Subnet5C2D37C4"}, // the NAT gateway's route to a detached gateway
+		{"alb-private", inet, alb, "VpcPrivateSubnet1Subnet536B997A"},      // replies would leave through the NAT
+		{"no-egress", svc, "ecr.api", "VpcPrivateSubnet1Subnet536B997A"},
+		{"sg-missing-alb", alb, svc, svc},
+	} {
+		rep := load(t, tc.dir).Required(Options{})
+		i := slices.IndexFunc(rep.Checks, func(c Check) bool { return c.Row == tc.row && c.Col == tc.col })
+		if i < 0 {
+			t.Fatalf("%s: no check %s -> %s", tc.dir, tc.row, tc.col)
+		}
+		var at []string
+		for _, l := range rep.Checks[i].Legs {
+			for _, h := range l.Hops {
+				if h.Verdict == Denied {
+					at = append(at, h.At)
+				}
+			}
+		}
+		if !slices.Contains(at, tc.at) {
+			t.Errorf("%s: %s -> %s: denied at %v, want at %s", tc.dir, tc.row, tc.col, at, tc.at)
 		}
 	}
 }

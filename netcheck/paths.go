@@ -123,12 +123,19 @@ func (m *Model) internet() spans {
 type leg struct {
 	Leg
 	stop bool
+	// at is where the next hops are decided, unless they say (Hop.At).
+	at string
 }
 
-func (l *leg) add(h Hop) { l.Hops = append(l.Hops, h) }
+func (l *leg) add(h Hop) {
+	if h.At == "" {
+		h.At = l.at
+	}
+	l.Hops = append(l.Hops, h)
+}
 
 func (l *leg) addf(layer string, v Verdict, format string, args ...any) {
-	l.add(Hop{layer, v, fmt.Sprintf(format, args...)})
+	l.add(Hop{Layer: layer, Verdict: v, Text: fmt.Sprintf(format, args...)})
 }
 
 func (l *leg) done() Leg {
@@ -180,7 +187,7 @@ func nacls(l *leg, from, to *Subnet, f flow) {
 // within evaluates a connection inside a VPC, from src in subnet s to dst
 // in subnet d.
 func (m *Model) within(src *place, s *Subnet, dst *place, d *Subnet, f flow) Leg {
-	l := &leg{Leg: Leg{From: s.Name(), To: d.Name()}}
+	l := &leg{Leg: Leg{From: s.Name(), To: d.Name()}, at: s.Name()}
 	if s.VPC != d.VPC || s.VPC == nil {
 		l.addf("route", Unknown, "subnets %s and %s are not in the same VPC: peering and transit gateways are not modeled", s.Name(), d.Name())
 		return l.done()
@@ -215,6 +222,7 @@ func (m *Model) within(src *place, s *Subnet, dst *place, d *Subnet, f flow) Leg
 
 // accepts checks that the destination takes the connection at all.
 func (m *Model) accepts(l *leg, dst *place, f flow) {
+	l.at = dst.name
 	if dst.refuses != "" {
 		l.addf("placement", Denied, "%s: %s", dst.name, dst.refuses)
 	}
@@ -239,6 +247,7 @@ func (m *Model) accepts(l *leg, dst *place, f flow) {
 // gateway's subnet when the path goes through one, and stop when no
 // route leads out.
 func (m *Model) internetRoute(l *leg, s *Subnet, dst spans, label, service string, src *place) (natSubnet *Subnet, stop bool) {
+	l.at = s.Name()
 	r, except := s.RouteTable.lookupRoute(dst, service)
 	for _, e := range except {
 		l.addf("route", info, "subnet %s route %s takes part of %s elsewhere", s.Name(), routeText(e), label)
@@ -287,6 +296,8 @@ func (m *Model) internetRoute(l *leg, s *Subnet, dst spans, label, service strin
 			return nil, true
 		}
 		n := nat.Subnet
+		// On from the NAT gateway, its subnet's route table decides.
+		l.at = n.Name()
 		r2, _ := n.RouteTable.lookupRoute(dst, "")
 		switch {
 		case r2 == nil:
@@ -317,7 +328,7 @@ func (m *Model) internetRoute(l *leg, s *Subnet, dst spans, label, service strin
 // outward evaluates a connection from src in subnet s to addresses outside
 // the VPC: the internet, or an AWS service's public endpoint.
 func (m *Model) outward(src *place, s *Subnet, dst spans, label string, internet bool, service string, f flow) Leg {
-	l := &leg{Leg: Leg{From: s.Name(), To: label}}
+	l := &leg{Leg: Leg{From: s.Name(), To: label}, at: s.Name()}
 	if s.VPC == nil {
 		l.addf("route", Unknown, "subnet %s: %s", s.Name(), s.Unknown)
 		return l.done()
@@ -345,17 +356,19 @@ func (m *Model) outward(src *place, s *Subnet, dst spans, label string, internet
 
 // inward evaluates a connection from outside addresses to dst in subnet d.
 func (m *Model) inward(src spans, label string, internet bool, dst *place, d *Subnet, f flow) Leg {
-	l := &leg{Leg: Leg{From: label, To: d.Name()}}
+	l := &leg{Leg: Leg{From: label, To: d.Name()}, at: d.Name()}
 	if d.VPC == nil {
 		l.addf("route", Unknown, "subnet %s: %s", d.Name(), d.Unknown)
 		return l.done()
 	}
+	l.at = dst.name
 	if dst.refuses != "" {
 		l.addf("placement", Denied, "%s: %s", dst.name, dst.refuses)
 	}
 	if !dst.publicIP {
 		l.addf("placement", Denied, "%s: no public IP, so no address to reach from %s", dst.noPublic, label)
 	}
+	l.at = d.Name()
 	r, _ := d.RouteTable.lookupRoute(src, "")
 	lead := ""
 	if r != nil {
@@ -401,12 +414,12 @@ func (m *Model) toService(src *place, s *Subnet, service string, f flow) []Leg {
 			continue
 		}
 		if !ep.PrivateDNS {
-			notes = append(notes, Hop{"endpoint", info, fmt.Sprintf("interface endpoint %s has private DNS off: %s's usual name resolves to its public addresses", ep.Name(), service)})
+			notes = append(notes, Hop{Layer: "endpoint", Verdict: info, At: ep.Name(), Text: fmt.Sprintf("interface endpoint %s has private DNS off: %s's usual name resolves to its public addresses", ep.Name(), service)})
 			continue
 		}
 		dst := placeOfEndpoint(ep)
 		if ep.Unknown != "" {
-			l := &leg{Leg: Leg{From: s.Name(), To: ep.Name()}}
+			l := &leg{Leg: Leg{From: s.Name(), To: ep.Name()}, at: ep.Name()}
 			l.addf("endpoint", Unknown, "interface endpoint %s: %s", ep.Name(), ep.Unknown)
 			legs = append(legs, l.done())
 			continue
@@ -553,7 +566,7 @@ func (m *Model) path(src, dst end, f flow) Result {
 		if p.unknown == "" && len(p.subnets) > 0 {
 			return false
 		}
-		l := &leg{Leg: Leg{From: src.label, To: dst.label}}
+		l := &leg{Leg: Leg{From: src.label, To: dst.label}, at: p.name}
 		why := p.unknown
 		if why == "" {
 			why = "no subnet"

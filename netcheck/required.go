@@ -265,7 +265,7 @@ func (m *Model) internetToTasks(p *place) Check {
 	var legs []Leg
 	sgOpen := false
 	if p.unknown != "" || len(p.subnets) == 0 {
-		l := &leg{Leg: Leg{From: "the internet", To: p.name}}
+		l := &leg{Leg: Leg{From: "the internet", To: p.name}, at: p.name}
 		l.addf("placement", Unknown, "where %s sits is unknown: %s", p.name, p.unknown)
 		legs = append(legs, l.done())
 	}
@@ -273,10 +273,11 @@ func (m *Model) internetToTasks(p *place) Check {
 		if p.unknown != "" {
 			break
 		}
-		l := &leg{Leg: Leg{From: "the internet", To: d.Name()}}
+		l := &leg{Leg: Leg{From: "the internet", To: d.Name()}, at: p.name}
 		if !p.publicIP {
 			l.addf("placement", Denied, "%s: tasks get no public IP", p.noPublic)
 		}
+		l.at = d.Name()
 		r, _ := d.RouteTable.lookupRoute(inet, "")
 		switch {
 		case r == nil:
@@ -292,6 +293,7 @@ func (m *Model) internetToTasks(p *place) Check {
 		}
 		var open []*SGRule
 		var have []string
+		l.at = p.name
 		for _, sg := range p.sgs {
 			for _, r := range sg.Ingress {
 				have = append(have, sg.Name()+" "+sgRuleText(r))

@@ -353,13 +353,9 @@ func priceECSService(c *stackCtx, id string, r Resource) result {
 	default:
 		return result{notPriced: []string{fmt.Sprintf("Fargate tasks: CPU architecture %q is not in prices.json", arch)}}
 	}
-	desired := 1 // CloudFormation's default for a new service
-	if v, set := p["DesiredCount"]; set {
-		n, ok := integer(v)
-		if !ok {
-			return result{notPriced: []string{"Fargate tasks: DesiredCount is not a number in the template"}}
-		}
-		desired = n
+	desired, source, ok := taskCount(c.stack.Template, id)
+	if !ok {
+		return result{notPriced: []string{"Fargate tasks: the " + source + " is not a number in the template"}}
 	}
 	tasks := float64(desired)
 	vcpu, gb := cpu/1024, mem/1024

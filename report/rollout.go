@@ -104,7 +104,11 @@ func rollout(st Stack, id string) Rollout {
 		return def
 	}
 	dc := object(p["DeploymentConfiguration"])
-	ro.Desired = or(p["DesiredCount"], ecsDefaultDesiredCount)
+	if n, _, ok := taskCount(st.Template, id); ok {
+		ro.Desired = n
+	} else {
+		ro.Desired = ecsDefaultDesiredCount
+	}
 	ro.MinPct = or(dc["MinimumHealthyPercent"], ecsDefaultMinHealthy)
 	ro.MaxPct = or(dc["MaximumPercent"], ecsDefaultMaxPercent)
 

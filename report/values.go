@@ -88,3 +88,50 @@ func flatten(v any) string {
 // round6 keeps six decimals: enough for any price times any count, and JSON
 // shows 16.425 instead of 16.424999999999997.
 func round6(x float64) float64 { return math.Round(x*1e6) / 1e6 }
+
+// taskCount is how many tasks an ECS service runs at idle: its DesiredCount
+// when the template sets one, otherwise the MinCapacity of the scalable
+// target that manages it (autoscaling owns the count, and keeps it at its
+// minimum when idle), otherwise CloudFormation's default of 1 for a new
+// service. source says which it was.
+func taskCount(tm Template, serviceID string) (n int, source string, ok bool) {
+	p := tm.Resources[serviceID].Properties
+	if v, set := p["DesiredCount"]; set {
+		n, ok := integer(v)
+		return n, "DesiredCount", ok
+	}
+	for _, r := range tm.Resources {
+		if r.Type != "AWS::ApplicationAutoScaling::ScalableTarget" || text(r.Properties["ScalableDimension"]) != "ecs:service:DesiredCount" {
+			continue
+		}
+		if !mentions(r.Properties["ResourceId"], serviceID) {
+			continue
+		}
+		n, ok := integer(r.Properties["MinCapacity"])
+		return n, "autoscaling minimum", ok
+	}
+	return 1, "CloudFormation's default for a new service", true
+}
+
+// mentions reports whether a template value refers to a logical ID, through
+// Ref or Fn::GetAtt anywhere inside it.
+func mentions(v any, id string) bool {
+	switch x := v.(type) {
+	case map[string]any:
+		if refID(x) == id {
+			return true
+		}
+		for _, e := range x {
+			if mentions(e, id) {
+				return true
+			}
+		}
+	case []any:
+		for _, e := range x {
+			if mentions(e, id) {
+				return true
+			}
+		}
+	}
+	return false
+}

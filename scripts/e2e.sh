@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# End-to-end test of the Network and Service stacks against a local AWS
-# emulator (moto server), with the real CDK CLI: bootstrap, deploy dev, prod
-# and the endpoints egress mode side by side, inspect the emulated account
-# (Go tests in e2e/, build tag e2e), simulate a pipeline run and redeploy,
-# destroy, reject bad configuration, and list what moto did not emulate.
+# End-to-end test of the Registry, Network and Service stacks against a local
+# AWS emulator (moto server), with the real CDK CLI: bootstrap, deploy dev,
+# prod and the endpoints egress mode side by side, inspect the emulated
+# account (Go tests in e2e/, build tag e2e), simulate pipeline runs that
+# release, fail or are rejected, redeploy, switch the egress mode on the
+# running environment and back, destroy as make destroy does and deploy
+# again, reject bad configuration, and list what moto did not emulate.
 #
 # `make e2e` runs it; so does .ci/run. It needs no AWS account and no
 # internet: moto listens on localhost only, the credentials are dummies, and
@@ -181,37 +183,55 @@ cdk_ bootstrap --app "$work/out/dev" || fail "cdk bootstrap failed"
 
 for d in "${deployments[@]}"; do
 	read -r name app env egress extra <<<"$d"
-	step 2c "deploy $name: $app-$env-network, then $app-$env-service"
-	deploy "$name" Network Service
+	step 2c "deploy $name: $app-$env-registry and -network, then $app-$env-service"
+	deploy "$name" Registry Network Service
 done
 
 # --- 3. inspect ---------------------------------------------------------------------
 step 3 "inspect the emulated account against the templates"
 e2e_test '^TestDeployed' || fail "the deployed resources differ from what the templates promise (above)"
 
-# --- 4. pipeline run and redeploy ---------------------------------------------------
-step 4a "simulate a pipeline run on dev: new image in the parameter, new task definition revision"
-e2e_test '^TestPipelineRun$' || fail "the simulated pipeline run failed (above)"
+# --- 4. pipeline runs, redeploys, a setting switched on the running environment --------
+step 4a "simulate pipeline runs on dev and prod: a release, a deploy rolled back, a failed build, a rejected approval; scale dev out of band"
+e2e_test '^TestPipelineRuns$' || fail "the simulated pipeline runs failed (above)"
 
-step 4b "change a task setting (cpu 1024, memory 2048) and deploy dev again"
+step 4b "deploy dev (cpu 1024, memory 2048) and prod (log retention 400 days) again, unrelated to the image"
 synth dev-cpu -c appName=demo -c env=dev -c cpu=1024 -c memory=2048
+synth prod-logs -c appName=demo -c env=prod -c logRetentionDays=400
 deploy dev-cpu Network Service
+deploy prod-logs Network Service
 
-step 4c "the redeploy kept the pipeline's image"
-e2e_test '^TestRedeployed$' || fail "the redeploy lost the pipeline's image (above)"
+step 4c "each redeploy kept the last released image and the task count autoscaling chose"
+e2e_test '^TestRedeployed$' || fail "a redeploy lost the released image or the task count (above)"
 
-# --- 5. destroy -----------------------------------------------------------------------
+step 4d "switch dev's egress to endpoints on the running environment"
+synth dev-switch -c appName=demo -c env=dev -c cpu=1024 -c memory=2048 -c egress=endpoints
+deploy dev-switch Network Service
+e2e_test '^TestEgressSwitched$' || fail "switching the egress mode changed the image the service runs (above)"
+
+step 4e "switch dev's egress back to nat"
+deploy dev-cpu Network Service
+e2e_test '^TestEgressSwitched$' || fail "switching the egress mode back changed the image the service runs (above)"
+
+# --- 5. make destroy, then deploy again ---------------------------------------------------
+# The stacks `make destroy` deletes, from the Makefile: the Registry stack stays.
+read -r -a destroy_stacks <<<"$(sed -n 's/^DESTROY_STACKS *:= *//p' "$root/Makefile")"
+[ "${#destroy_stacks[@]}" -gt 0 ] || fail "the Makefile has no DESTROY_STACKS"
 step 5a "record every deployed resource; delete what moto's CloudFormation cannot (NAT, endpoints, IGW, route tables)"
 e2e_test '^(TestInventory|TestPrepareDestroy)$' || fail "could not record or prepare the deployed resources (above)"
 
 for d in "${deployments[@]}"; do
 	read -r name app env egress extra <<<"$d"
-	step 5b "cdk destroy $name"
-	cdk_ destroy --app "$work/out/$name" --force Network Service || fail "cdk destroy of $name failed"
+	step 5b "cdk destroy ${destroy_stacks[*]} of $name, as make destroy does"
+	cdk_ destroy --app "$work/out/$name" --force "${destroy_stacks[@]}" || fail "cdk destroy of $name failed"
 done
 
-step 5c "nothing is left but the retained ECR repositories and log buckets"
-e2e_test '^TestDestroyed$' || fail "cdk destroy left resources behind or deleted a retained one (above)"
+step 5c "nothing is left of the destroyed stacks but the retained log buckets; the registry stacks keep every image and the released one"
+e2e_test '^(TestDestroyed|TestRegistryKept)$' || fail "cdk destroy left resources behind, or deleted what the next deploy needs (above)"
+
+step 5d "deploy dev again after the destroy"
+deploy dev Network Service
+e2e_test '^TestRedeployedAfterDestroy$' || fail "the deploy after destroy failed to come back on the released image (above)"
 
 # --- 6. bad input ---------------------------------------------------------------------------
 step 6 "bad configuration fails before anything is created"

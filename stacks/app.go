@@ -1,6 +1,7 @@
-// Package stacks assembles the app's three CloudFormation stacks: the
-// NetworkStack (VPC and egress), the ServiceStack (ECR, Fargate, ALB) and
-// the PipelineStack (CodePipeline from a git push to an ECS deploy).
+// Package stacks assembles the app's CloudFormation stacks: the
+// RegistryStack (ECR and the released image, which outlive `make destroy`),
+// the NetworkStack (VPC and egress), the ServiceStack (Fargate, ALB) and the
+// PipelineStack (CodePipeline from a git push to an ECS deploy).
 package stacks
 
 import (
@@ -20,6 +21,7 @@ const BuiltinValidation = false
 
 // App holds the stacks of one environment.
 type App struct {
+	Registry RegistryStack
 	Network  NetworkStack
 	Service  ServiceStack
 	Pipeline PipelineStack
@@ -38,42 +40,49 @@ func Build(scope constructs.Construct, cfg config.Config) App {
 			Tags:        &map[string]*string{"app": jsii.String(cfg.AppName), "environment": jsii.String(cfg.Environment)},
 		}
 	}
+	registry := NewRegistryStack(scope, "Registry", &RegistryStackProps{
+		StackProps:         props("registry", "ECR repository and released image of "+cfg.ResourcePrefix()+"; kept by make destroy"),
+		Service:            cfg.Service,
+		RepositoryName:     cfg.ResourcePrefix(),
+		ImageParameterName: cfg.ImageParameterName(),
+	})
 	network := NewNetworkStack(scope, "Network", &NetworkStackProps{
-		StackProps:         props("network", "VPC, subnets, egress and the image parameter of "+cfg.ResourcePrefix()),
+		StackProps:         props("network", "VPC, subnets and egress of "+cfg.ResourcePrefix()),
 		Network:            cfg.Network,
 		InterfaceEndpoints: cfg.InterfaceEndpoints(),
-		ImageParameterName: cfg.ImageParameterName(),
 		PlaceholderImage:   cfg.Service.PlaceholderImage,
 		PullThroughPrefix:  cfg.PullThroughPrefix(),
 	})
 	service := NewServiceStack(scope, "Service", &ServiceStackProps{
-		StackProps:               props("service", "ECR repository, Fargate service and ALB of "+cfg.ResourcePrefix()),
+		StackProps:               props("service", "Fargate service and ALB of "+cfg.ResourcePrefix()),
 		Service:                  cfg.Service,
 		Vpc:                      network.Vpc(),
+		Repository:               registry.Repository(),
 		ImageParameterName:       cfg.ImageParameterName(),
+		PlaceholderImage:         network.PlaceholderImage(),
 		PullThroughRepositoryArn: network.PullThroughRepositoryArn(),
 		Name:                     cfg.ResourcePrefix(),
 	})
 	// The image parameter is read by name, not by reference: it must exist
 	// before the service's first deploy.
-	service.AddStackDependency(network, jsii.String("the image parameter must exist before the service reads it"))
+	service.AddStackDependency(registry, jsii.String("the image parameter must exist before the service reads it"))
 	pipeline := NewPipelineStack(scope, "Pipeline", &PipelineStackProps{
 		StackProps:       props("pipeline", "CodePipeline from "+cfg.Pipeline.Repository+" to the Fargate service of "+cfg.ResourcePrefix()),
 		Pipeline:         cfg.Pipeline,
 		Arm64:            cfg.Service.Architecture == "ARM64",
 		LogRetentionDays: cfg.Service.LogRetentionDays,
 		ConnectionName:   cfg.ConnectionName(),
-		Repository:       service.Repository(),
+		Repository:       registry.Repository(),
 		Service:          service.Service(),
 		TaskDef:          service.TaskDefinition(),
 		ContainerName:    service.ContainerName(),
 		FailureTopic:     service.AlarmTopic(),
-		ImageParameter:   network.ImageParameter(),
+		ImageParameter:   registry.ImageParameter(),
 	})
 	// The AWS Solutions rules run on every synth, in `cdk synth` and in the
 	// tests alike; an unsuppressed finding fails `cdk synth`.
 	awscdk.Aspects_Of(scope).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
-	return App{Network: network, Service: service, Pipeline: pipeline}
+	return App{Registry: registry, Network: network, Service: service, Pipeline: pipeline}
 }
 
 // environment pins the stacks to an account and region only when the

@@ -8,7 +8,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	ec2 "github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	ecr "github.com/aws/aws-cdk-go/awscdk/v2/awsecr"
-	ssm "github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -33,25 +32,23 @@ type NetworkStackProps struct {
 	// InterfaceEndpoints are the services given interface endpoints when
 	// Network.Egress is endpoints (config.Config.InterfaceEndpoints).
 	InterfaceEndpoints []string
-	// ImageParameterName is the SSM parameter holding the image the service
-	// runs; it is created here, deployed first, with PlaceholderImage.
-	ImageParameterName string
-	PlaceholderImage   string
+	// PlaceholderImage is what the service runs before the first release;
+	// in the endpoints mode an ECR Public image is pulled through this
+	// account's ECR instead.
+	PlaceholderImage string
 	// PullThroughPrefix names the ECR pull-through cache for ECR Public in
 	// the endpoints mode, where tasks cannot reach public.ecr.aws.
 	PullThroughPrefix string
 }
 
-// NetworkStack is the environment's base: the VPC every other stack runs
-// in, and the image parameter the service reads at every deploy.
+// NetworkStack is the environment's base: the VPC every other stack runs in.
 type NetworkStack interface {
 	awscdk.Stack
 	// Vpc is the VPC with its Public and Private subnet groups.
 	Vpc() ec2.IVpc
-	// ImageParameter holds the URI of the image the service runs. The build
-	// stage writes it; the ServiceStack resolves it at every deploy, so a
-	// `cdk deploy` never rolls back the pipeline's image.
-	ImageParameter() ssm.IStringParameter
+	// PlaceholderImage is the image URI the service pulls before the first
+	// release, as this network's egress can reach it.
+	PlaceholderImage() string
 	// PullThroughRepositoryArn is the ARN pattern of the ECR repositories the
 	// pull-through cache creates, or "" when there is no cache.
 	PullThroughRepositoryArn() string
@@ -60,14 +57,14 @@ type NetworkStack interface {
 type networkStack struct {
 	awscdk.Stack
 	vpc         ec2.Vpc
-	imageParam  ssm.StringParameter
+	placeholder string
 	pullThrough string
 	endpoints   appconstructs.PrivateEndpoints
 }
 
-func (s *networkStack) Vpc() ec2.IVpc                        { return s.vpc }
-func (s *networkStack) ImageParameter() ssm.IStringParameter { return s.imageParam }
-func (s *networkStack) PullThroughRepositoryArn() string     { return s.pullThrough }
+func (s *networkStack) Vpc() ec2.IVpc                    { return s.vpc }
+func (s *networkStack) PlaceholderImage() string         { return s.placeholder }
+func (s *networkStack) PullThroughRepositoryArn() string { return s.pullThrough }
 
 // NewNetworkStack builds the VPC: two AZs, a public and a private subnet in
 // each, an attached IGW, egress for the private subnets as configured, flow
@@ -134,11 +131,7 @@ func NewNetworkStack(scope constructs.Construct, id string, props *NetworkStackP
 			props.PullThroughPrefix, strings.TrimPrefix(image, publicRegistry))
 		s.pullThrough = fmt.Sprintf("arn:%s:ecr:%s:%s:repository/%s/*", *stack.Partition(), *stack.Region(), *stack.Account(), props.PullThroughPrefix)
 	}
-	s.imageParam = ssm.NewStringParameter(stack, jsii.String("ImageUri"), &ssm.StringParameterProps{
-		ParameterName: jsii.String(props.ImageParameterName),
-		StringValue:   jsii.String(image),
-		Description:   jsii.String("Image URI the service runs. Written by the pipeline's build stage, read by the ServiceStack at every deploy."),
-	})
+	s.placeholder = image
 
 	stack.Node().AddValidation(&egressGuard{vpc: s.vpc, endpoints: s.endpoints})
 	return s

@@ -39,13 +39,15 @@ type PipelineStackProps struct {
 	TaskDef       ecs.TaskDefinition
 	ContainerName string
 	FailureTopic  sns.ITopic
-	// From the NetworkStack: the build records the pushed image here.
+	// From the RegistryStack: the Release stage records the deployed image
+	// here.
 	ImageParameter ssm.IStringParameter
 }
 
 // PipelineStack turns a git push into a running image: Source (CodeConnections)
 // → Build (CodeBuild: image to ECR, imagedefinitions.json) → optional
-// Approval → Deploy (ECS deploy action).
+// Approval → Deploy (ECS deploy action) → Release (records the image the
+// deploy rolled out, for every later `cdk deploy`).
 type PipelineStack interface {
 	awscdk.Stack
 	Pipeline() codepipeline.Pipeline
@@ -87,6 +89,7 @@ func NewPipelineStack(scope constructs.Construct, id string, props *PipelineStac
 		LogRetentionDays: props.LogRetentionDays,
 	}).Bucket()
 
+	logKey := appconstructs.NewLogKey(stack, "LogKey")
 	build := appconstructs.NewImageBuild(stack, "ImageBuild", &appconstructs.ImageBuildProps{
 		Repository:         props.Repository,
 		ContainerName:      props.ContainerName,
@@ -97,7 +100,7 @@ func NewPipelineStack(scope constructs.Construct, id string, props *PipelineStac
 		BuildContext:       cfg.BuildContext,
 		TestCommand:        cfg.TestCommand,
 		RetentionDays:      props.LogRetentionDays,
-		LogKey:             appconstructs.NewLogKey(stack, "LogKey"),
+		LogKey:             logKey,
 		DockerHubSecretArn: cfg.DockerHubSecretArn,
 	})
 
@@ -153,6 +156,22 @@ func NewPipelineStack(scope constructs.Construct, id string, props *PipelineStac
 			DeploymentTimeout: awscdk.Duration_Minutes(jsii.Number(cfg.DeployTimeoutMinutes)),
 		}),
 	}})
+	// Only now, after the deploy action has rolled the image out, does the
+	// image parameter name it: a rejected approval, a failed or rolled-back
+	// deploy leave the last released image in place for `cdk deploy`.
+	record := appconstructs.NewReleaseRecord(stack, "ReleaseRecord", &appconstructs.ReleaseRecordProps{
+		ContainerName:  props.ContainerName,
+		ImageParameter: props.ImageParameter,
+		RetentionDays:  props.LogRetentionDays,
+		LogKey:         logKey,
+	})
+	stages = append(stages, &codepipeline.StageProps{StageName: jsii.String("Release"), Actions: &[]codepipeline.IAction{
+		cpactions.NewCodeBuildAction(&cpactions.CodeBuildActionProps{
+			ActionName: jsii.String("RecordImage"),
+			Project:    record.Project(),
+			Input:      buildOutput,
+		}),
+	}})
 
 	s.pipeline = codepipeline.NewPipeline(stack, jsii.String("Pipeline"), &codepipeline.PipelineProps{
 		PipelineType:              codepipeline.PipelineType_V2,
@@ -184,7 +203,7 @@ func NewPipelineStack(scope constructs.Construct, id string, props *PipelineStac
 
 	// Every role that touches the artifacts gets the CDK's artifact grant:
 	// object actions, as families, on this bucket's objects only.
-	for _, role := range []constructs.IConstruct{role, build.Project().Role(), deployRole} {
+	for _, role := range []constructs.IConstruct{role, build.Project().Role(), record.Project().Role(), deployRole} {
 		nag.Suppress(nag.DefaultPolicy(role), "AwsSolutions-IAM5", "CodePipeline's artifact access as the CDK grants it: object actions on this pipeline's artifact bucket and its objects, and data-key actions on its artifact key, only",
 			nag.Finding{Regex: `/^Action::s3:[A-Za-z]+\*$/`},
 			nag.Finding{Regex: `/^Action::kms:(GenerateDataKey|ReEncrypt)\*$/`},

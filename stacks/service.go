@@ -39,24 +39,27 @@ type ServiceStackProps struct {
 	Service config.Service
 	// Vpc is the NetworkStack's VPC, with Public and Private subnet groups.
 	Vpc ec2.IVpc
-	// ImageParameterName is the SSM parameter, created by the NetworkStack,
-	// that holds the image to run; it is resolved again at every deploy.
+	// Repository is the RegistryStack's ECR repository.
+	Repository ecr.IRepository
+	// ImageParameterName is the RegistryStack's SSM parameter that records
+	// the released image; it is resolved again at every deploy.
 	ImageParameterName string
+	// PlaceholderImage runs until the first release (NetworkStack.PlaceholderImage).
+	PlaceholderImage string
 	// PullThroughRepositoryArn, when not empty, is where the placeholder
 	// image is pulled through in the endpoints mode.
 	PullThroughRepositoryArn string
-	// Name names what people look for in the console: the ECR repository
-	// and the task definition family, e.g. "demo-dev". Environments in one
-	// account then keep their revisions apart.
+	// Name names what people look for in the console: the task definition
+	// family, e.g. "demo-dev". Environments in one account then keep their
+	// revisions apart.
 	Name string
 }
 
-// ServiceStack runs the application: its ECR repository, a Fargate service
-// in the private subnets, and the ALB in front, whose security group is the
-// tasks' only way in.
+// ServiceStack runs the application: a Fargate service in the private
+// subnets, and the ALB in front, whose security group is the tasks' only way
+// in.
 type ServiceStack interface {
 	awscdk.Stack
-	Repository() ecr.IRepository
 	// Service is what the pipeline's ECS deploy action updates.
 	Service() ecs.IBaseService
 	// ContainerName is the container the deploy action updates.
@@ -72,22 +75,20 @@ type ServiceStack interface {
 
 type serviceStack struct {
 	awscdk.Stack
-	repo    ecr.Repository
 	service ecs.FargateService
 	taskDef ecs.FargateTaskDefinition
 	topic   sns.Topic
 	url     string
 }
 
-func (s *serviceStack) Repository() ecr.IRepository        { return s.repo }
 func (s *serviceStack) Service() ecs.IBaseService          { return s.service }
 func (s *serviceStack) ContainerName() string              { return ContainerName }
 func (s *serviceStack) AlarmTopic() sns.ITopic             { return s.topic }
 func (s *serviceStack) URL() string                        { return s.url }
 func (s *serviceStack) TaskDefinition() ecs.TaskDefinition { return s.taskDef }
 
-// NewServiceStack builds the repository, cluster, task definition, service,
-// load balancer, autoscaling and alarms.
+// NewServiceStack builds the cluster, task definition, service, load
+// balancer, autoscaling and alarms.
 func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackProps) ServiceStack {
 	s := &serviceStack{}
 	awscdk.NewStack_Override(s, scope, &id, &props.StackProps)
@@ -97,14 +98,12 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 	private := &ec2.SubnetSelection{SubnetGroupName: jsii.String(PrivateSubnets)}
 	port := jsii.Number(cfg.ContainerPort)
 
-	s.repo = newRepository(stack, props.Name, cfg)
-
 	cluster := ecs.NewCluster(stack, jsii.String("Cluster"), &ecs.ClusterProps{
 		Vpc:                 props.Vpc,
 		ContainerInsightsV2: ecs.ContainerInsights_ENABLED,
 	})
 
-	taskDef := newTaskDefinition(stack, props, s.repo)
+	taskDef := newTaskDefinition(stack, props)
 	s.taskDef = taskDef
 
 	// Security groups: the ALB admits the listener ports from the allowed
@@ -134,9 +133,13 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 	}
 
 	s.service = ecs.NewFargateService(stack, jsii.String("Service"), &ecs.FargateServiceProps{
-		Cluster:                cluster,
-		TaskDefinition:         taskDef,
-		DesiredCount:           jsii.Number(cfg.DesiredCount),
+		Cluster:        cluster,
+		TaskDefinition: taskDef,
+		// No DesiredCount: CloudFormation would set it again on every
+		// update, undoing what autoscaling chose. A new service starts with
+		// one task, and registering the scalable target raises it to
+		// minCount at once (Application Auto Scaling keeps the count inside
+		// its range whenever the target is registered).
 		VpcSubnets:             private,
 		AssignPublicIp:         jsii.Bool(false),
 		SecurityGroups:         &[]ec2.ISecurityGroup{serviceSG},
@@ -256,40 +259,14 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 		Value:       jsii.String(s.url),
 		Description: jsii.String("Where the service answers"),
 	})
-	awscdk.NewCfnOutput(stack, jsii.String("RepositoryUri"), &awscdk.CfnOutputProps{
-		Value:       s.repo.RepositoryUri(),
-		Description: jsii.String("ECR repository the pipeline pushes to"),
-	})
 	return s
-}
-
-// newRepository is the ECR repository the pipeline pushes to: scanned on
-// push, immutable tags, untagged images expire, the last N tagged stay.
-// It is retained on `cdk destroy` unless the environment allows deletion.
-func newRepository(stack awscdk.Stack, name string, cfg config.Service) ecr.Repository {
-	removal, empty := awscdk.RemovalPolicy_RETAIN, false
-	if cfg.DeleteRepositoryOnDestroy {
-		removal, empty = awscdk.RemovalPolicy_DESTROY, true
-	}
-	return ecr.NewRepository(stack, jsii.String("Repository"), &ecr.RepositoryProps{
-		// An explicit name: the build pushes to it, and it survives destroy.
-		RepositoryName:     jsii.String(name),
-		ImageScanOnPush:    jsii.Bool(true),
-		ImageTagMutability: ecr.TagMutability_IMMUTABLE,
-		RemovalPolicy:      removal,
-		EmptyOnDelete:      jsii.Bool(empty),
-		LifecycleRules: &[]*ecr.LifecycleRule{
-			{RulePriority: jsii.Number(1), Description: jsii.String("Expire untagged images after a day"), TagStatus: ecr.TagStatus_UNTAGGED, MaxImageAge: awscdk.Duration_Days(jsii.Number(1))},
-			{RulePriority: jsii.Number(2), Description: jsii.String(fmt.Sprintf("Keep the last %d tagged images", cfg.KeepImages)), TagStatus: ecr.TagStatus_TAGGED, TagPatternList: jsii.Strings("*"), MaxImageCount: jsii.Number(cfg.KeepImages)},
-		},
-	})
 }
 
 // newTaskDefinition is the Fargate task: one application container whose
 // image is read from the SSM parameter at every deploy, so neither the first
 // deploy (placeholder) nor a later one (the pipeline's image) depends on a
 // fixed string in the template.
-func newTaskDefinition(stack awscdk.Stack, props *ServiceStackProps, repo ecr.Repository) ecs.FargateTaskDefinition {
+func newTaskDefinition(stack awscdk.Stack, props *ServiceStackProps) ecs.FargateTaskDefinition {
 	cfg := props.Service
 	arch := ecs.CpuArchitecture_X86_64()
 	if cfg.Architecture == "ARM64" {
@@ -302,7 +279,7 @@ func newTaskDefinition(stack awscdk.Stack, props *ServiceStackProps, repo ecr.Re
 		RuntimePlatform: &ecs.RuntimePlatform{OperatingSystemFamily: ecs.OperatingSystemFamily_LINUX(), CpuArchitecture: arch},
 	})
 	execRole := taskDef.ObtainExecutionRole()
-	repo.GrantPull(execRole)
+	props.Repository.GrantPull(execRole)
 	nag.Suppress(nag.DefaultPolicy(execRole), "AwsSolutions-IAM5", "ecr:GetAuthorizationToken is authorized only on *; image pulls are limited to this repository", nag.Finding{Exact: "Resource::*"})
 	if props.PullThroughRepositoryArn != "" {
 		// The first pull through the cache creates the repository and imports
@@ -345,10 +322,9 @@ func newTaskDefinition(stack awscdk.Stack, props *ServiceStackProps, repo ecr.Re
 		sysctls = &[]*ecs.SystemControl{{Namespace: jsii.String("net.ipv4.ip_unprivileged_port_start"), Value: jsii.String("0")}}
 	}
 	nag.Suppress(taskDef, "AwsSolutions-ECS2", "The environment holds PORT, HEALTH_CHECK_PATH and the non-secret values of the environment setting; secrets reach the container through its secrets, from Secrets Manager or SSM")
-	image := ssm.StringParameter_ValueForStringParameter(stack, jsii.String(props.ImageParameterName), nil)
 	container := taskDef.AddContainer(jsii.String(ContainerName), &ecs.ContainerDefinitionOptions{
 		ContainerName: jsii.String(ContainerName),
-		Image:         ecs.ContainerImage_FromRegistry(image, nil),
+		Image:         ecs.ContainerImage_FromRegistry(releasedImage(stack, props.ImageParameterName, props.PlaceholderImage), nil),
 		Essential:     jsii.Bool(true),
 		// The container may use all of the task's memory and no more, and
 		// writes only to its scratch volumes.
@@ -370,6 +346,19 @@ func newTaskDefinition(stack awscdk.Stack, props *ServiceStackProps, repo ecr.Re
 		container.AddMountPoints(&ecs.MountPoint{SourceVolume: jsii.String(name), ContainerPath: jsii.String(p), ReadOnly: jsii.Bool(false)})
 	}
 	return taskDef
+}
+
+// releasedImage is the image the task runs: the one the pipeline last
+// released, read from the parameter at every deploy, or the placeholder
+// while the parameter still says NoRelease. The placeholder is decided here,
+// from this deploy's network, and never written to the parameter: changing
+// the egress mode or the placeholder cannot undo a release.
+func releasedImage(stack awscdk.Stack, parameterName, placeholder string) *string {
+	released := ssm.StringParameter_ValueForStringParameter(stack, jsii.String(parameterName), nil)
+	none := awscdk.NewCfnCondition(stack, jsii.String("NoReleaseYet"), &awscdk.CfnConditionProps{
+		Expression: awscdk.Fn_ConditionEquals(released, jsii.String(NoRelease)),
+	})
+	return awscdk.Fn_ConditionIf(none.LogicalId(), jsii.String(placeholder), released).ToString()
 }
 
 var completeSecretArn = regexp.MustCompile(`-[A-Za-z0-9]{6}$`)

@@ -5,6 +5,7 @@
 //	go run ./cmd/netcheck [cdk.out]                      # the required paths
 //	go run ./cmd/netcheck --json cdk.out                 # the same, as JSON
 //	go run ./cmd/netcheck --from ServiceD69D759B --to ecr.dkr --port 443
+//	go run ./cmd/netcheck --svg network.svg cdk.out      # also draw the network and the paths
 //
 // Exit status: 0 when every required path holds (or the asked path is
 // allowed), 1 when one is broken (or the asked path is not allowed), 2 for
@@ -12,6 +13,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -38,6 +40,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	sources := fs.String("allowed-cidrs", "", "comma-separated CIDRs the load balancer must admit (the app's allowedCidrs; default: what its security groups admit)")
 	model := fs.Bool("model", false, "print the network model netcheck built, then exit")
 	quiet := fs.Bool("q", false, "print the matrix and the broken paths only, not every hop of every path")
+	svg := fs.String("svg", "", "also write a picture of the network with the required paths as arrows to this SVG `file`")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: netcheck [flags] [cdk.out]\n\nChecks the network of a synthesized CDK app before deploy.\n\n")
 		fs.PrintDefaults()
@@ -57,6 +60,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if (*from == "") != (*to == "") {
 		fmt.Fprintln(stderr, "netcheck: --from and --to go together")
+		return 2
+	}
+	if *svg != "" && (*from != "" || *model) {
+		fmt.Fprintln(stderr, "netcheck: --svg draws the required paths: it does not go with --from/--to or --model")
 		return 2
 	}
 	dir := "cdk.out"
@@ -99,6 +106,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	rep := m.Required(netcheck.Options{Egress: *egress, InternetSources: cidrs})
+	if *svg != "" {
+		if err := writeSVG(*svg, m, rep); err != nil {
+			fmt.Fprintf(stderr, "netcheck: --svg: %v\n", err)
+			return 2
+		}
+		fmt.Fprintf(stderr, "netcheck: wrote %s\n", *svg)
+	}
 	switch {
 	case *asJSON:
 		err = rep.WriteJSON(stdout)
@@ -116,6 +130,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// writeSVG draws the picture in memory first, so a failure leaves no
+// half-written file.
+func writeSVG(path string, m *netcheck.Model, rep netcheck.Report) error {
+	var b bytes.Buffer
+	if err := m.WriteSVG(&b, rep); err != nil {
+		return err
+	}
+	return os.WriteFile(path, b.Bytes(), 0o644)
 }
 
 func writeJSON(w io.Writer, v any) error {

@@ -3,14 +3,19 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"encoding/xml"
+	"errors"
 	"flag"
+	"io"
+	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
 
 // The suite runs as `go test ./... -update`; the command has no golden files.
-var _ = flag.Bool("update", false, "rewrite golden files (netcheck has none)")
+var _ = flag.Bool("update", false, "rewrite golden files (the command has none)")
 
 func td(name string) string { return filepath.Join("..", "..", "netcheck", "testdata", name) }
 
@@ -109,5 +114,70 @@ func TestJSON(t *testing.T) {
 	}
 	if failed != 1 {
 		t.Errorf("%d broken checks, want 1", failed)
+	}
+}
+
+// TestSVG checks --svg: it writes a well-formed picture with one arrow per
+// required path, for a broken network too (with exit 1, the picture shows
+// where it breaks), and a bad path or flag is a usage error that leaves no
+// file behind.
+func TestSVG(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		code   int
+		arrows int // 0: no picture written
+		stderr string
+	}{
+		{"good templates", []string{"-q", "--svg", "nat.svg", td("nat")}, 0, 8, "netcheck: wrote "},
+		{"broken templates", []string{"--svg", "no-egress.svg", td("no-egress")}, 1, 8, "5 required network path(s) broken"},
+		{"no such directory", []string{"--svg", filepath.Join("missing", "x.svg"), td("nat")}, 2, 0, "x.svg: no such file or directory"},
+		{"with --from", []string{"--svg", "q.svg", "--from", "internet", "--to", "Alb16C2F182", "--port", "80", td("nat")}, 2, 0, "--svg draws the required paths"},
+		{"with --model", []string{"--svg", "m.svg", "--model", td("nat")}, 2, 0, "--svg draws the required paths"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := slices.Clone(tc.args)
+			i := slices.Index(args, "--svg") + 1
+			args[i] = filepath.Join(dir, args[i])
+			var stdout, stderr bytes.Buffer
+			if code := run(args, &stdout, &stderr); code != tc.code {
+				t.Errorf("exit %d, want %d\nstderr:\n%s", code, tc.code, stderr.String())
+			}
+			if !strings.Contains(stderr.String(), tc.stderr) {
+				t.Errorf("stderr lacks %q:\n%s", tc.stderr, stderr.String())
+			}
+			b, err := os.ReadFile(args[i])
+			if tc.arrows == 0 {
+				if err == nil {
+					t.Errorf("%s written on a usage error", args[i])
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			arrows := 0
+			dec := xml.NewDecoder(bytes.NewReader(b))
+			for {
+				tok, err := dec.Token()
+				if errors.Is(err, io.EOF) {
+					break
+				}
+				if err != nil {
+					t.Fatalf("%s is not well-formed XML: %v", args[i], err)
+				}
+				if se, ok := tok.(xml.StartElement); ok {
+					for _, a := range se.Attr {
+						if a.Name.Local == "data-path" {
+							arrows++
+						}
+					}
+				}
+			}
+			if arrows != tc.arrows {
+				t.Errorf("%d arrows in the picture, want %d", arrows, tc.arrows)
+			}
+		})
 	}
 }

@@ -1,0 +1,97 @@
+package stacks
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	ecr "github.com/aws/aws-cdk-go/awscdk/v2/awsecr"
+	ssm "github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/cdkdemo/fargate/config"
+)
+
+// NoRelease is the image parameter's value until the pipeline has released
+// an image: the ServiceStack runs its placeholder while the parameter holds
+// it. It is the parameter's only value in any template, so no `cdk deploy`
+// ever writes over an image the pipeline recorded.
+const NoRelease = "no-release-yet"
+
+// RegistryStackProps configures the environment's registry.
+type RegistryStackProps struct {
+	awscdk.StackProps
+	Service config.Service
+	// RepositoryName names the ECR repository, e.g. "demo-dev".
+	RepositoryName string
+	// ImageParameterName is the SSM parameter that records the released image.
+	ImageParameterName string
+}
+
+// RegistryStack holds what outlives the app's other stacks: the ECR
+// repository with the images, and the parameter naming the image the
+// pipeline last released. `make destroy` deletes the Network, Service and
+// Pipeline stacks and keeps this one, so the next `make deploy` finds both
+// in place instead of colliding with a retained repository of the same
+// name, and the service comes back on the image it ran.
+type RegistryStack interface {
+	awscdk.Stack
+	// Repository is where the pipeline pushes and the tasks pull.
+	Repository() ecr.IRepository
+	// ImageParameter records the released image. Only the pipeline's
+	// Release stage writes it, after the ECS deploy succeeded; the
+	// ServiceStack resolves it at every deploy.
+	ImageParameter() ssm.IStringParameter
+}
+
+type registryStack struct {
+	awscdk.Stack
+	repo  ecr.Repository
+	image ssm.StringParameter
+}
+
+func (s *registryStack) Repository() ecr.IRepository          { return s.repo }
+func (s *registryStack) ImageParameter() ssm.IStringParameter { return s.image }
+
+// NewRegistryStack builds the repository and the image parameter.
+func NewRegistryStack(scope constructs.Construct, id string, props *RegistryStackProps) RegistryStack {
+	s := &registryStack{}
+	awscdk.NewStack_Override(s, scope, &id, &props.StackProps)
+	s.repo = newRepository(s.Stack, props.RepositoryName, props.Service)
+	awscdk.NewCfnOutput(s.Stack, jsii.String("RepositoryUri"), &awscdk.CfnOutputProps{
+		Value:       s.repo.RepositoryUri(),
+		Description: jsii.String("ECR repository the pipeline pushes to"),
+	})
+	// Nothing here depends on the configuration: CloudFormation updates a
+	// parameter, writing its template value, only when its template
+	// properties change.
+	s.image = ssm.NewStringParameter(s.Stack, jsii.String("ImageUri"), &ssm.StringParameterProps{
+		ParameterName: jsii.String(props.ImageParameterName),
+		StringValue:   jsii.String(NoRelease),
+		Description:   jsii.String("Image the service runs: written by the pipeline's Release stage after a successful ECS deploy, read by the ServiceStack at every deploy; " + NoRelease + " until the first release."),
+	})
+	return s
+}
+
+// newRepository is the ECR repository the pipeline pushes to: scanned on
+// push, immutable tags, untagged images expire, the last N tagged stay.
+// It is retained even if its stack is deleted, unless the environment
+// allows deletion.
+func newRepository(stack awscdk.Stack, name string, cfg config.Service) ecr.Repository {
+	removal, empty := awscdk.RemovalPolicy_RETAIN, false
+	if cfg.DeleteRepositoryOnDestroy {
+		removal, empty = awscdk.RemovalPolicy_DESTROY, true
+	}
+	return ecr.NewRepository(stack, jsii.String("Repository"), &ecr.RepositoryProps{
+		// An explicit name: the build pushes to it, and it survives destroy.
+		RepositoryName:     jsii.String(name),
+		ImageScanOnPush:    jsii.Bool(true),
+		ImageTagMutability: ecr.TagMutability_IMMUTABLE,
+		RemovalPolicy:      removal,
+		EmptyOnDelete:      jsii.Bool(empty),
+		LifecycleRules: &[]*ecr.LifecycleRule{
+			{RulePriority: jsii.Number(1), Description: jsii.String("Expire untagged images after a day"), TagStatus: ecr.TagStatus_UNTAGGED, MaxImageAge: awscdk.Duration_Days(jsii.Number(1))},
+			{RulePriority: jsii.Number(2), Description: jsii.String(fmt.Sprintf("Keep the last %d tagged images", cfg.KeepImages)), TagStatus: ecr.TagStatus_TAGGED, TagPatternList: jsii.Strings("*"), MaxImageCount: jsii.Number(cfg.KeepImages)},
+		},
+	})
+}
