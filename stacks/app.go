@@ -52,6 +52,7 @@ func Build(scope constructs.Construct, cfg config.Config) App {
 		InterfaceEndpoints: cfg.InterfaceEndpoints(),
 		PlaceholderImage:   cfg.Service.PlaceholderImage,
 		PullThroughPrefix:  cfg.PullThroughPrefix(),
+		Architecture:       cfg.Service.Architecture,
 	})
 	service := NewServiceStack(scope, "Service", &ServiceStackProps{
 		StackProps:               props("service", "Fargate service and ALB of "+cfg.ResourcePrefix()),
