@@ -118,7 +118,7 @@ func TestDeployedAccount(t *testing.T) {
 				t.Errorf("ListImports missing %v: %s %s: %s (fix: %s)", noListImports, res.Check, res.Status, res.Found, res.Fix)
 			}
 		}
-		mustContain(t, "exports", r.results("exports")[0].Found, "export(s) of demo-dev-registry, demo-dev-network, demo-dev-service", "imported by demo-dev-pipeline, demo-dev-service", "unchanged")
+		mustContain(t, "exports", r.results("exports")[0].Found, "export(s) of demo-dev-network, demo-dev-registry, demo-dev-service", "imported by demo-dev-pipeline, demo-dev-service", "unchanged")
 		mustContain(t, "leftovers", r.results("leftovers")[0].Found, "demo-dev (3 images) belongs to the deployed stack demo-dev-registry")
 		mustContain(t, "connection", r.results("connection")[0].Found, "demo-dev (GitHub, arn:aws:codestar-connections:us-east-1:123456789012:connection/connection) is AVAILABLE")
 		mustContain(t, "quotas", r.results("quotas")[0].Found, "1 in use + 0 new", "the account's quota from Service Quotas")
