@@ -55,10 +55,13 @@ func NewReleaseRecord(scope constructs.Construct, id string, props *ReleaseRecor
 	}
 	r.project = codebuild.NewPipelineProject(r, jsii.String("Project"), &codebuild.PipelineProjectProps{
 		Description: jsii.String("Records the image the ECS deploy rolled out as the released one"),
-		// Graviton, the cheapest small build host: the step needs only
-		// jq and the AWS CLI, which the image has.
+		// The x86_64 image of the image build (standard:8.0, with jq and
+		// the AWS CLI) on a small host: the one CodeBuild has in every
+		// region, where Arm hosts are not. The step runs for seconds, so
+		// Graviton's lower rate would save nothing worth a region it
+		// cannot run in.
 		Environment: &codebuild.BuildEnvironment{
-			BuildImage:  codebuild.LinuxArmBuildImage_AMAZON_LINUX_2023_STANDARD_4_0(),
+			BuildImage:  codebuild.LinuxBuildImage_STANDARD_8_0(),
 			ComputeType: codebuild.ComputeType_SMALL,
 		},
 		EnvironmentVariables: &map[string]*codebuild.BuildEnvironmentVariable{

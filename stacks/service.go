@@ -156,6 +156,15 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 		PropagateTags:          ecs.PropagatedTagSource_SERVICE,
 	})
 
+	// The task definition references the roles, not their policies: without
+	// this, an update that adds a grant (a new secret) can start tasks
+	// before the grant exists (aws/aws-cdk#18675).
+	for _, role := range []iam.IRole{taskDef.ExecutionRole(), taskDef.TaskRole()} {
+		if policy := role.Node().TryFindChild(jsii.String("DefaultPolicy")); policy != nil {
+			s.service.Node().AddDependency(policy)
+		}
+	}
+
 	if cfg.EnableExec {
 		nag.Suppress(nag.DefaultPolicy(taskDef.TaskRole()), "AwsSolutions-IAM5", "ECS Exec, turned on by enableExec: the ssmmessages actions have no resource types and are authorized only on *", nag.Finding{Exact: "Resource::*"})
 	}

@@ -1,0 +1,76 @@
+package main
+
+// What AWS does at deploy and run time that no schema or linter checks,
+// read from the synthesized templates: the order CloudFormation creates
+// things in, the hosts CodeBuild has in every region, the ARNs an IAM grant
+// must match.
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+// dependsOn lists a resource's DependsOn.
+func dependsOn(tm template, id string) []string {
+	res, _ := tm["Resources"].(map[string]any)
+	r, _ := res[id].(map[string]any)
+	return strs(r["DependsOn"])
+}
+
+// TestServiceWaitsForItsRolesPolicies: CloudFormation starts the service's
+// tasks as soon as the service (and its task definition) are updated; a
+// policy of the task's roles that is updated in the same deploy (a new
+// secret's grant) must be in place by then, or the new tasks fail to start
+// (aws/aws-cdk#18675). Nothing orders them but DependsOn: the task
+// definition references the roles, not their policies.
+func TestServiceWaitsForItsRolesPolicies(t *testing.T) {
+	for _, v := range gateVariants {
+		t.Run(v.name, func(t *testing.T) {
+			tm := synth(t, v.overrides).templates["Service"]
+			svcID, _ := tm.Only(t, "AWS::ECS::Service")
+			tdID, td := tm.Only(t, "AWS::ECS::TaskDefinition")
+			waits := append(dependsOn(tm, svcID), dependsOn(tm, tdID)...)
+			roles := map[string]string{"execution": ref(td["ExecutionRoleArn"]), "task": ref(td["TaskRoleArn"])}
+			for kind, role := range roles {
+				if role == "" {
+					t.Fatalf("the task definition has no %s role in this stack: %s", kind, jsonOf(td))
+				}
+				attached := 0
+				for _, typ := range []string{"AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"} {
+					for id, p := range tm.Resources(typ) {
+						if !slices.Contains(refs(p["Properties"].(map[string]any)["Roles"]), role) {
+							continue
+						}
+						attached++
+						if !slices.Contains(waits, id) {
+							t.Errorf("the service %s does not wait for %s, a policy of the task's %s role: tasks of an update that adds a grant there can start before it exists (service DependsOn %v)", svcID, id, kind, dependsOn(tm, svcID))
+						}
+					}
+				}
+				if kind == "execution" && attached == 0 {
+					t.Errorf("no policy is attached to the execution role %s: the check would pass on nothing", role)
+				}
+			}
+		})
+	}
+}
+
+// TestReleaseRecordRunsOnEveryRegionsHost: the Release stage runs in every
+// environment, so its build host must be one CodeBuild has in every region:
+// x86_64 Linux, small. Arm hosts are in fewer regions.
+func TestReleaseRecordRunsOnEveryRegionsHost(t *testing.T) {
+	for _, v := range gateVariants {
+		t.Run(v.name, func(t *testing.T) {
+			tm := synth(t, v.overrides).templates["Pipeline"]
+			_, record := codeBuildProject(t, tm, "ReleaseRecord")
+			env := record["Environment"].(map[string]any)
+			if env["Type"] != "LINUX_CONTAINER" || env["ComputeType"] != "BUILD_GENERAL1_SMALL" {
+				t.Errorf("the release record runs on %v %v, want LINUX_CONTAINER BUILD_GENERAL1_SMALL (x86_64, in every CodeBuild region)", env["Type"], env["ComputeType"])
+			}
+			if img, _ := env["Image"].(string); !strings.HasPrefix(img, "aws/codebuild/standard:") {
+				t.Errorf("the release record's image %v is not a CodeBuild standard (x86_64) image", env["Image"])
+			}
+		})
+	}
+}
