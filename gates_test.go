@@ -95,7 +95,9 @@ var gateVariants = []gateVariant{
 	{"endpoints-secrets", map[string]any{
 		"egress":     "endpoints",
 		"enableExec": "true",
-		"secrets":    `{"DB_PASSWORD":"arn:aws:secretsmanager:us-east-1:123456789012:secret:db","API_KEY":"arn:aws:ssm:us-east-1:123456789012:parameter/app/api-key"}`,
+		// Partial ARNs: a name, and a name that ends like a complete ARN
+		// (a hyphen and six characters).
+		"secrets": `{"DB_PASSWORD":"arn:aws:secretsmanager:us-east-1:123456789012:secret:db","APP_CONFIG":"arn:aws:secretsmanager:us-east-1:123456789012:secret:app-config","API_KEY":"arn:aws:ssm:us-east-1:123456789012:parameter/app/api-key"}`,
 	}},
 }
 

@@ -74,3 +74,73 @@ func TestReleaseRecordRunsOnEveryRegionsHost(t *testing.T) {
 		})
 	}
 }
+
+// iamMatch matches an ARN against an IAM resource pattern: * is any run of
+// characters, ? is one character.
+func iamMatch(pattern, arn string) bool {
+	if pattern == "" {
+		return arn == ""
+	}
+	switch pattern[0] {
+	case '*':
+		for i := 0; i <= len(arn); i++ {
+			if iamMatch(pattern[1:], arn[i:]) {
+				return true
+			}
+		}
+		return false
+	case '?':
+		return arn != "" && iamMatch(pattern[1:], arn[1:])
+	}
+	return arn != "" && arn[0] == pattern[0] && iamMatch(pattern[1:], arn[1:])
+}
+
+// TestContainerSecretsAreReadable: ECS reads a Secrets Manager secret with
+// the task's execution role, and IAM checks the secret's complete ARN,
+// which ends in a hyphen and six random characters. A configured ARN may be
+// complete or partial (the name alone), and no pattern tells them apart: a
+// name such as app-config ends in a hyphen and six characters too, and
+// Secrets Manager then "assumes that you're specifying a complete ARN". So
+// the grant must match the ARN as configured and the same with any six
+// characters appended, and nothing longer or shorter.
+func TestContainerSecretsAreReadable(t *testing.T) {
+	checked := 0
+	for _, v := range gateVariants {
+		t.Run(v.name, func(t *testing.T) {
+			tm := synth(t, v.overrides).templates["Service"]
+			_, td := tm.Only(t, "AWS::ECS::TaskDefinition")
+			var grants []string
+			for _, st := range policyStatements(tm, ref(td["ExecutionRoleArn"])) {
+				if st["Effect"] == "Allow" && slices.Contains(strs(st["Action"]), "secretsmanager:GetSecretValue") {
+					grants = append(grants, strs(st["Resource"])...)
+				}
+			}
+			readable := func(arn string) bool {
+				return slices.ContainsFunc(grants, func(p string) bool { return iamMatch(p, arn) })
+			}
+			for _, c := range td["ContainerDefinitions"].([]any) {
+				secrets, _ := c.(map[string]any)["Secrets"].([]any)
+				for _, s := range secrets {
+					arn, _ := s.(map[string]any)["ValueFrom"].(string)
+					if !strings.Contains(arn, ":secretsmanager:") {
+						continue
+					}
+					checked++
+					for _, real := range []string{arn, arn + "-Ab1Cd2"} {
+						if !readable(real) {
+							t.Errorf("secret %s: the execution role cannot read a secret whose complete ARN is %s (grants %v)", arn, real, grants)
+						}
+					}
+					for _, other := range []string{arn + "x", arn + "-Ab1Cd", arn + "-Ab1Cd2x", arn + "/other"} {
+						if readable(other) {
+							t.Errorf("secret %s: the execution role may also read %s (grants %v)", arn, other, grants)
+						}
+					}
+				}
+			}
+		})
+	}
+	if checked < 3 {
+		t.Errorf("only %d Secrets Manager secrets in the variants: the check needs a complete ARN, a partial one and a partial one ending in -XXXXXX", checked)
+	}
+}

@@ -41,7 +41,7 @@ var settings = []setting{
 	integer("containerPort", "Port the container listens on; the task sets it in `$PORT`.", func(c *Config) *int { return &c.Service.ContainerPort }),
 	integer("logRetentionDays", "Days CloudWatch Logs keeps the container and build logs.", func(c *Config) *int { return &c.Service.LogRetentionDays }),
 	strMap("environment", "Environment variables of the container, as an object.", func(c *Config) *map[string]string { return &c.Service.Environment }),
-	concealed(strMap("secrets", "Environment variables filled from Secrets Manager secret or SSM parameter ARNs, as an object `{\"NAME\": \"arn:…\"}`. The execution role may read just these. No message repeats a value: a wrong one may be the secret itself.", func(c *Config) *map[string]string { return &c.Service.Secrets }), always),
+	concealed(strMap("secrets", "Environment variables filled from Secrets Manager secret ARNs (complete or partial) or SSM parameter ARNs, as an object `{\"NAME\": \"arn:…\"}`. The execution role may read just these ([secrets](#secrets): the accepted forms, and customer managed KMS keys). No message repeats a value: a wrong one may be the secret itself.", func(c *Config) *map[string]string { return &c.Service.Secrets }), always),
 	integer("minCount", "Fewest tasks autoscaling keeps, and what the first deploy starts with. Autoscaling owns the running count: no deploy sets it.", func(c *Config) *int { return &c.Service.MinCount }),
 	integer("maxCount", "Most tasks autoscaling starts.", func(c *Config) *int { return &c.Service.MaxCount }),
 	integer("scaleCpuPercent", "Average CPU utilization autoscaling tracks.", func(c *Config) *int { return &c.Service.ScaleCpuPercent }),

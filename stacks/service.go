@@ -331,6 +331,7 @@ func newTaskDefinition(stack awscdk.Stack, props *ServiceStackProps) ecs.Fargate
 	for name, arn := range cfg.Secrets {
 		secrets[name] = containerSecret(stack, name, arn)
 	}
+	grantSecretsAsGiven(execRole, cfg.Secrets)
 	var sysctls *[]*ecs.SystemControl
 	if cfg.ContainerPort < 1024 {
 		// Lets a non-root process bind a port below 1024 in the task's own
@@ -377,8 +378,6 @@ func releasedImage(stack awscdk.Stack, parameterName, placeholder string) *strin
 	return awscdk.Fn_ConditionIf(none.LogicalId(), jsii.String(placeholder), released).ToString()
 }
 
-var completeSecretArn = regexp.MustCompile(`-[A-Za-z0-9]{6}$`)
-
 var privateEcrImage = regexp.MustCompile(`^([0-9]{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?/([a-z0-9._/-]+?)(:[A-Za-z0-9._-]+|@sha256:[0-9a-f]{64})?$`)
 
 // privateEcrRepositoryArn is the repository ARN of an image in a private
@@ -406,8 +405,32 @@ func containerSecret(scope constructs.Construct, name, arn string) ecs.Secret {
 			jsii.String("secrets are read by ARN; a parameter shared from another account must be in the stack's region, as docs/service.md says"))
 		return ecs.Secret_FromSsmParameter(ssm.StringParameter_FromStringParameterArn(scope, id, jsii.String(arn)))
 	}
-	if completeSecretArn.MatchString(arn) {
-		return ecs.Secret_FromSecretsManager(secretsmanager.Secret_FromSecretCompleteArn(scope, id, jsii.String(arn)), nil)
-	}
+	// A partial ARN (the name alone) and a complete one (the name, a hyphen
+	// and six random characters) cannot be told apart: a name such as
+	// app-config ends in a hyphen and six characters too. Imported as
+	// partial, the container's grant covers the ARN plus any six
+	// characters; grantSecretsAsGiven covers the ARN itself.
 	return ecs.Secret_FromSecretsManager(secretsmanager.Secret_FromSecretPartialArn(scope, id, jsii.String(arn)), nil)
+}
+
+// grantSecretsAsGiven lets the execution role read the configured Secrets
+// Manager ARNs exactly as given: the complete ones among them. The
+// container's secrets grant the same ARNs with any six-character suffix,
+// the partial ones (containerSecret).
+func grantSecretsAsGiven(role iam.IRole, secrets map[string]string) {
+	var arns []string
+	for _, arn := range secrets {
+		if !strings.Contains(arn, ":ssm:") {
+			arns = append(arns, arn)
+		}
+	}
+	if len(arns) == 0 {
+		return
+	}
+	slices.Sort(arns)
+	role.AddToPrincipalPolicy(iam.NewPolicyStatement(&iam.PolicyStatementProps{
+		Sid:       jsii.String("ReadSecretsAsConfigured"),
+		Actions:   jsii.Strings("secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"),
+		Resources: jsii.Strings(arns...),
+	}))
 }
