@@ -172,6 +172,12 @@ func TestInvalid(t *testing.T) {
 			[]string{`environments.dev: "big" is not an object of settings`}},
 		{"top-level key inside an environment", map[string]any{"env": "prod"}, nil,
 			[]string{`environments.dev.env: env is set at the top level`}},
+		{"endpoints in China", map[string]any{"egress": "endpoints", "region": "cn-north-1"}, nil,
+			[]string{`environments.dev.egress: "endpoints" works in the aws partition only, and region "cn-north-1" is in aws-cn`}},
+		{"endpoints in GovCloud", map[string]any{"egress": "endpoints", "region": "us-gov-west-1"}, nil,
+			[]string{`environments.dev.egress: "endpoints" works in the aws partition only, and region "us-gov-west-1" is in aws-us-gov`}},
+		{"endpoints in an isolated region", map[string]any{"egress": "endpoints", "region": "us-isob-east-1"}, nil,
+			[]string{`environments.dev.egress: "endpoints" works in the aws partition only, and region "us-isob-east-1" is in aws-iso-b`}},
 		{"bad egress", map[string]any{"egress": "nat-gateway"}, nil,
 			[]string{`environments.dev.egress: "nat-gateway" is not one of "nat", "nat-per-az", "endpoints"`}},
 		{"two problems at once", map[string]any{"vpcCidr": "300.0.0.0/16", "egress": "none"}, nil,
@@ -312,6 +318,9 @@ func TestExactMessages(t *testing.T) {
 		{"port too large: one message", nil, map[string]any{"containerPort": 70000}, []string{
 			`containerPort: 70000 is not a port: 1 to 65535`,
 		}},
+		{"endpoints in China: one message that says what to use", map[string]any{"egress": "endpoints", "region": "cn-northwest-1"}, nil, []string{
+			`environments.dev.egress: "endpoints" works in the aws partition only, and region "cn-northwest-1" is in aws-cn: its interface endpoint service names (com.amazonaws.REGION.…, aws/aws-cdk#16139) and the ECR Public pull-through cache that brings the placeholder in are the aws partition's; use egress "nat" or "nat-per-az" there`,
+		}},
 		{"a valid port the placeholder does not answer", map[string]any{"containerPort": 8080}, nil, []string{
 			`environments.dev.placeholderImage: "public.ecr.aws/nginx/nginx:stable-alpine" listens on port 80, but containerPort is 8080: the first deploy would never turn healthy; name an image that answers "/" on port 8080`,
 		}},
@@ -415,6 +424,9 @@ func TestValidConfigurations(t *testing.T) {
 		{"secrets", map[string]any{"secrets": map[string]any{"A": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:a-AbCdEf", "B": "arn:aws:ssm:eu-west-1:123456789012:parameter/b/c"}}},
 		{"own placeholder on another port", map[string]any{"containerPort": 8080, "healthCheckPath": "/healthz", "placeholderImage": "public.ecr.aws/my/app:placeholder"}},
 		{"pinned environment", map[string]any{"account": "123456789012", "region": "eu-central-1"}},
+		{"endpoints in a pinned aws region", map[string]any{"egress": "endpoints", "region": "eu-central-2"}},
+		{"a NAT in China", map[string]any{"region": "cn-north-1"}},
+		{"a NAT per AZ in GovCloud", map[string]any{"egress": "nat-per-az", "region": "us-gov-east-1"}},
 		{"placeholder in this account's ECR, endpoints", map[string]any{"egress": "endpoints", "placeholderImage": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/base/web:1"}},
 		{"placeholder on ECR Public by tag, endpoints", map[string]any{"egress": "endpoints", "placeholderImage": "public.ecr.aws/my/app:placeholder"}},
 		{"placeholder on ECR Public by digest, nat", map[string]any{"placeholderImage": "public.ecr.aws/nginx/nginx@sha256:" + strings.Repeat("a", 64)}},

@@ -165,6 +165,9 @@ func (v *validator) network() {
 	if !slices.Contains(EgressModes, n.Egress) {
 		v.bad("egress", string(n.Egress), "is not one of \"nat\", \"nat-per-az\", \"endpoints\"")
 	}
+	if p := Partition(v.c.Region); n.Egress == EgressEndpoints && regionRe.MatchString(v.c.Region) && p != "aws" {
+		v.bad("egress", string(n.Egress), "works in the aws partition only, and region %s is in %s: its interface endpoint service names (com.amazonaws.REGION.…, aws/aws-cdk#16139) and the ECR Public pull-through cache that brings the placeholder in are the aws partition's; use egress \"nat\" or \"nat-per-az\" there", show(v.c.Region), p)
+	}
 	v.retention("flowLogRetentionDays", n.FlowLogRetentionDays)
 	v.naclRules(n.PrivateNaclRules)
 }
@@ -438,4 +441,24 @@ func sortedIntKeys[V any](m map[int]V) []int {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// Partition is the AWS partition of a region name: "aws-cn" for China,
+// "aws-us-gov" for GovCloud (US), "aws-iso", "aws-iso-b", … for the
+// isolated regions, and "aws" for every other name, including "" (the
+// environment-agnostic stacks, which the endpoints mode targets as aws).
+func Partition(region string) string {
+	switch {
+	case strings.HasPrefix(region, "cn-"):
+		return "aws-cn"
+	case strings.Contains(region, "-gov-"):
+		return "aws-us-gov"
+	}
+	if _, rest, ok := strings.Cut(region, "-iso"); ok {
+		if letter, _, _ := strings.Cut(rest, "-"); letter != "" {
+			return "aws-iso-" + letter
+		}
+		return "aws-iso"
+	}
+	return "aws"
 }
