@@ -312,6 +312,22 @@ func TestPipelineStack(t *testing.T) {
 		if writes != 1 {
 			t.Errorf("%d statements grant ssm:PutParameter, want the release project's one", writes)
 		}
+		// It tags the released image, in this repository only: the
+		// manifest read and put, no layer push, no delete.
+		var ecrActions []string
+		for _, st := range policyStatements(tm, ref(record["ServiceRole"])) {
+			for _, a := range strs(st["Action"]) {
+				if strings.HasPrefix(a, "ecr:") {
+					ecrActions = append(ecrActions, a)
+					if s.imported(st["Resource"]) == "" || !strings.Contains(jsonOf(st["Resource"]), "Repository") {
+						t.Errorf("the release project may %s on %s, want the repository only", a, jsonOf(st["Resource"]))
+					}
+				}
+			}
+		}
+		if !sameSet(ecrActions, []string{"ecr:BatchGetImage", "ecr:PutImage"}) {
+			t.Errorf("the release project's ECR actions are %v, want ecr:BatchGetImage and ecr:PutImage", ecrActions)
+		}
 		rel := stageNamed(t, stages, "Release")
 		if a := action(rel); a["Name"] != "RecordImage" || jsonOf(a["InputArtifacts"]) != `[{"Name":"Image"}]` {
 			t.Errorf("release action %s, want RecordImage reading the build's imagedefinitions.json", jsonOf(a))

@@ -6,6 +6,8 @@ package main
 // must match.
 
 import (
+	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -142,5 +144,136 @@ func TestContainerSecretsAreReadable(t *testing.T) {
 	}
 	if checked < 3 {
 		t.Errorf("only %d Secrets Manager secrets in the variants: the check needs a complete ARN, a partial one and a partial one ending in -XXXXXX", checked)
+	}
+}
+
+// lifecycleRule is one rule of an ECR lifecycle policy.
+type lifecycleRule struct {
+	RulePriority int
+	Selection    struct {
+		TagStatus      string
+		TagPrefixList  []string
+		TagPatternList []string
+		CountType      string
+		CountNumber    int
+	}
+	Action struct{ Type string }
+}
+
+// ecrImage is an image in a repository, in push order.
+type ecrImage struct {
+	tags []string
+	age  int // days since it was pushed
+}
+
+// matches tells whether a rule's tag selection selects an image: for
+// "tagged", every prefix (or every pattern, * a wildcard) must match one of
+// its tags.
+func (r lifecycleRule) matches(img ecrImage) bool {
+	switch r.Selection.TagStatus {
+	case "any":
+		return true
+	case "untagged":
+		return len(img.tags) == 0
+	}
+	if len(img.tags) == 0 {
+		return false
+	}
+	for _, p := range r.Selection.TagPrefixList {
+		if !slices.ContainsFunc(img.tags, func(tag string) bool { return strings.HasPrefix(tag, p) }) {
+			return false
+		}
+	}
+	for _, p := range r.Selection.TagPatternList {
+		if !slices.ContainsFunc(img.tags, func(tag string) bool { return iamMatch(p, tag) }) {
+			return false
+		}
+	}
+	return true
+}
+
+// expired evaluates a lifecycle policy as the ECR user guide describes it:
+// rules in priority order (lowest number first); "an image that matches the
+// tagging requirements of a rule cannot be expired by a rule with a lower
+// priority"; imageCountMoreThan keeps the newest countNumber of the images
+// the rule selects, sinceImagePushed expires those older than countNumber
+// days. It returns the indexes of the images that expire.
+func expired(rules []lifecycleRule, images []ecrImage) map[int]bool {
+	slices.SortFunc(rules, func(a, b lifecycleRule) int { return a.RulePriority - b.RulePriority })
+	claimed := map[int]bool{}
+	out := map[int]bool{}
+	for _, r := range rules {
+		var selected []int
+		for i, img := range images {
+			if !claimed[i] && r.matches(img) {
+				selected = append(selected, i)
+				claimed[i] = true
+			}
+		}
+		switch r.Selection.CountType {
+		case "imageCountMoreThan":
+			// images are in push order: the newest are last.
+			for k := 0; k < len(selected)-r.Selection.CountNumber; k++ {
+				out[selected[k]] = true
+			}
+		case "sinceImagePushed":
+			for _, i := range selected {
+				if images[i].age > r.Selection.CountNumber {
+					out[i] = true
+				}
+			}
+		}
+	}
+	return out
+}
+
+// repositoryLifecycle reads the Registry template's lifecycle policy.
+func repositoryLifecycle(t *testing.T, s *synthed) []lifecycleRule {
+	t.Helper()
+	_, repo := s.templates["Registry"].Only(t, "AWS::ECR::Repository")
+	text, _ := repo["LifecyclePolicy"].(map[string]any)["LifecyclePolicyText"].(string)
+	var policy struct{ Rules []lifecycleRule }
+	if err := json.Unmarshal([]byte(text), &policy); err != nil {
+		t.Fatalf("lifecycle policy %q: %v", text, err)
+	}
+	return policy.Rules
+}
+
+// TestReleasedImagesOutliveTheLifecycle: the lifecycle policy must never
+// expire the image the service runs, however many builds come after it
+// without a release (prod builds waiting for approval or rejected, failed
+// deploys). The Release stage tags the released image released-<tag>
+// (TestReleaseRecordTagsTheImage), so the policy must keep the last
+// keepImages released-* images ahead of the rule that counts every build.
+func TestReleasedImagesOutliveTheLifecycle(t *testing.T) {
+	for _, o := range []map[string]any{nil, {"keepImages": "2"}} {
+		s := synth(t, o)
+		rules := repositoryLifecycle(t, s)
+		n := s.cfg.Service.KeepImages
+		for _, unreleased := range []int{0, 1, n, 3 * n} {
+			// Three releases, then builds that were never released.
+			var images []ecrImage
+			for i := range 3 {
+				tag := fmt.Sprintf("r%06d", i)
+				images = append(images, ecrImage{tags: []string{tag, "released-" + tag}, age: 30})
+			}
+			for i := range unreleased {
+				images = append(images, ecrImage{tags: []string{fmt.Sprintf("b%06d", i)}, age: 2})
+			}
+			images = append(images, ecrImage{age: 2}) // an untagged layer cache leftover
+			gone := expired(slices.Clone(rules), images)
+			if gone[2] {
+				t.Errorf("keepImages %d: after %d builds that were not released, the lifecycle policy expires the released image the service runs (rules %s)", n, unreleased, jsonOf(rules))
+			}
+			if n >= 2 && gone[1] {
+				t.Errorf("keepImages %d: the policy expires the release before the current one, which a rollback needs (rules %s)", n, jsonOf(rules))
+			}
+			if unreleased > n && !gone[3] {
+				t.Errorf("keepImages %d: %d unreleased builds, and the oldest stays: the policy no longer limits builds", n, unreleased)
+			}
+			if !gone[len(images)-1] {
+				t.Errorf("an untagged image older than a day stays")
+			}
+		}
 	}
 }

@@ -249,7 +249,9 @@ func TestInvalid(t *testing.T) {
 		{"placeholder by digest through the cache", map[string]any{"egress": "endpoints", "placeholderImage": "public.ecr.aws/nginx/nginx@sha256:" + strings.Repeat("a", 64)}, nil,
 			[]string{`environments.dev.placeholderImage: "public.ecr.aws/nginx/nginx@sha256:aaaa`, `names a digest: with egress "endpoints" it comes through this account's pull-through cache, which fills on a pull by tag only; name it by tag, such as "public.ecr.aws/nginx/nginx:stable-alpine"`}},
 		{"keep images", map[string]any{"keepImages": 0}, nil,
-			[]string{`environments.dev.keepImages: 0 is not a number of images to keep`}},
+			[]string{`environments.dev.keepImages: 0 is not a number of images to keep: 2 to 1000`}},
+		{"keep one image only", map[string]any{"keepImages": 1}, nil,
+			[]string{`environments.dev.keepImages: 1 is not a number of images to keep: 2 to 1000 (the released image and the one before it`}},
 
 		// Pipeline settings.
 		{"repository form", map[string]any{"sourceRepository": "just-a-name"}, nil,

@@ -61,7 +61,7 @@ var settings = []setting{
 	str("hostedZoneId", "Route 53 hosted zone ID of `domainName`.", func(c *Config) *string { return &c.Service.HostedZoneId }),
 	str("hostedZoneName", "Route 53 hosted zone name of `domainName`, e.g. `example.com`.", func(c *Config) *string { return &c.Service.HostedZoneName }),
 	str("alarmEmail", "Email address subscribed to the alarm topic (empty: no subscription).", func(c *Config) *string { return &c.Service.AlarmEmail }),
-	integer("keepImages", "Tagged images the ECR lifecycle policy keeps (untagged ones expire after a day).", func(c *Config) *int { return &c.Service.KeepImages }),
+	integer("keepImages", "Released images the ECR lifecycle policy keeps, and as many of the newest other builds (2 or more; untagged images expire after a day). A build that is never released cannot push out a released one.", func(c *Config) *int { return &c.Service.KeepImages }),
 	boolean("deleteRepositoryOnDestroy", "Let `cdk destroy` delete the ECR repository and its images. Off: the repository is retained.", func(c *Config) *bool { return &c.Service.DeleteRepositoryOnDestroy }),
 	strList("writablePaths", "Writable scratch directories of the container, whose root filesystem is read-only. The defaults are `/tmp` and what the placeholder (nginx) writes to.", func(c *Config) *[]string { return &c.Service.WritablePaths }),
 	boolean("deletionProtection", "Turn on the ALB's deletion protection: `cdk destroy` then fails until it is turned off.", func(c *Config) *bool { return &c.Service.DeletionProtection }),

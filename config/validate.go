@@ -294,8 +294,8 @@ func (v *validator) service() {
 		}
 		seenPaths[p] = true
 	}
-	if s.KeepImages < 1 || s.KeepImages > 1000 {
-		v.bad("keepImages", s.KeepImages, "is not a number of images to keep: 1 to 1000")
+	if s.KeepImages < 2 || s.KeepImages > 1000 {
+		v.bad("keepImages", s.KeepImages, "is not a number of images to keep: 2 to 1000 (the released image and the one before it, for a rollback, and a build waiting for approval besides the newest)")
 	}
 	switch {
 	case strings.TrimSpace(s.PlaceholderImage) == "":

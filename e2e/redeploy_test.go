@@ -6,6 +6,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -15,8 +18,6 @@ import (
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
-	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 )
 
 // The day-2 lifecycle on the emulator: pipeline runs that release, fail or
@@ -144,7 +145,7 @@ func simulate(t *testing.T, d deployment, commit string, end outcome) pipelineRu
 		run.Stages = append(run.Stages, a.Stage+"/"+a.Name)
 		switch {
 		case a.Category == "Source":
-		case a.Provider == "CodeBuild" && a.Env["REPOSITORY_URI"] != "":
+		case a.Provider == "CodeBuild" && strings.Contains(a.BuildSpec, "docker push"):
 			// The image build: tag, push, imagedefinitions.json.
 			if end == buildFailed {
 				return run
@@ -160,7 +161,7 @@ func simulate(t *testing.T, d deployment, commit string, end outcome) pipelineRu
 			defs, _ := json.Marshal([]map[string]string{{"name": "app", "imageUri": run.Image}})
 			imageDefinitions = string(defs)
 			if strings.Contains(a.BuildSpec, "put-parameter") {
-				recordImage(t, a, &run, imageDefinitions)
+				t.Fatalf("%s, the image build, writes the image parameter: before the approval and the deploy", a.Name)
 			}
 		case a.Category == "Approval":
 			if end == rejected {
@@ -193,23 +194,48 @@ func pushedBefore(ctx context.Context, repo, tag, manifest string, err error) bo
 	return gerr == nil && len(out.Images) == 1 && aws.ToString(out.Images[0].ImageManifest) == manifest
 }
 
-// recordImage is an action whose buildspec writes the image parameter: it
-// writes what imagedefinitions.json names.
+// recordImage is an action whose buildspec writes the image parameter: its
+// build phase runs as CodeBuild runs it, command after command in one bash,
+// stopping at the first failure, with the project's variables as the
+// template resolves them, the AWS CLI and jq, against the emulator, in a
+// directory holding the build's imagedefinitions.json. So whatever the
+// buildspec does (tag the released image, write the parameter) happens to
+// the emulated account, and a buildspec that fails there fails the run.
 func recordImage(t *testing.T, a pipelineAction, run *pipelineRun, imageDefinitions string) {
 	t.Helper()
 	var defs []map[string]string
 	if err := json.Unmarshal([]byte(imageDefinitions), &defs); err != nil || len(defs) != 1 {
 		t.Fatalf("%s runs before imagedefinitions.json exists (%q)", a.Name, imageDefinitions)
 	}
-	name := a.Env["IMAGE_PARAMETER"]
-	if name == "" {
-		t.Fatalf("%s writes the image parameter but its variables do not name it: %v", a.Name, a.Env)
+	var spec struct {
+		Phases map[string]struct{ Commands []string }
 	}
-	if _, err := ssmC.PutParameter(context.Background(), &ssm.PutParameterInput{
-		Name: aws.String(name), Value: aws.String(defs[0]["imageUri"]), Type: ssmtypes.ParameterTypeString, Overwrite: aws.Bool(true),
-	}); err != nil {
-		t.Fatalf("%s: writing %s: %v", a.Name, name, err)
+	if err := json.Unmarshal([]byte(a.BuildSpec), &spec); err != nil || len(spec.Phases["build"].Commands) == 0 {
+		t.Fatalf("%s: no build phase in its buildspec (%v): %s", a.Name, err, a.BuildSpec)
 	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "imagedefinitions.json"), []byte(imageDefinitions), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	endpoint, err := Endpoint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var script strings.Builder
+	for _, c := range spec.Phases["build"].Commands {
+		script.WriteString(c + "\nrc=$?; if [ $rc -ne 0 ]; then exit $rc; fi\n")
+	}
+	cmd := exec.Command("bash", "-c", script.String())
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "AWS_ENDPOINT_URL="+endpoint, "AWS_PAGER=")
+	for k, v := range a.Env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s: its build phase failed against the emulator: %v\n%s", a.Name, err, out)
+	}
+	t.Logf("%s: %s", a.Name, strings.TrimSpace(string(out)))
 	run.Recorded = true
 }
 
@@ -440,7 +466,52 @@ func TestRegistryKept(t *testing.T) {
 		if got := parameterValue(t, "/"+d.App+"/"+d.Env+"/image-uri"); got != want {
 			t.Errorf("the image parameter holds %q after destroy, want %q", got, want)
 		}
+		if lc.Released[d.Name] != "" {
+			checkReleasedTag(t, reg, lc.Released[d.Name])
+		}
 	})
+}
+
+// checkReleasedTag checks that the released image also carries the tag the
+// repository's lifecycle policy keeps apart from the builds: the prefix of
+// the policy's tagPrefixList rule (read from the deployed template), then
+// the image's own tag, on the very same image (digest).
+func checkReleasedTag(t *testing.T, reg *stack, image string) {
+	t.Helper()
+	repoID := reg.one(t, "AWS::ECR::Repository")
+	policy, _ := reg.Template.Resources[repoID].Properties["LifecyclePolicy"].(map[string]any)
+	var rules struct {
+		Rules []struct {
+			Selection struct{ TagPrefixList []string }
+		}
+	}
+	if err := json.Unmarshal([]byte(fmt.Sprint(policy["LifecyclePolicyText"])), &rules); err != nil {
+		t.Fatalf("the repository's lifecycle policy: %v", err)
+	}
+	prefix := ""
+	for _, r := range rules.Rules {
+		if len(r.Selection.TagPrefixList) == 1 {
+			prefix = r.Selection.TagPrefixList[0]
+		}
+	}
+	if prefix == "" {
+		t.Fatalf("the lifecycle policy keeps no tag prefix apart: nothing protects the released image %s", image)
+	}
+	tag := image[strings.LastIndexByte(image, ':')+1:]
+	out, err := ecrC.DescribeImages(context.Background(), &ecr.DescribeImagesInput{
+		RepositoryName: aws.String(reg.phys(t, repoID)),
+		ImageIds:       []ecrtypes.ImageIdentifier{{ImageTag: aws.String(tag)}, {ImageTag: aws.String(prefix + tag)}},
+	})
+	if err != nil {
+		t.Fatalf("the released image %s tagged %s%s: %v", image, prefix, tag, err)
+	}
+	digests := map[string]bool{}
+	for _, img := range out.ImageDetails {
+		digests[aws.ToString(img.ImageDigest)] = true
+	}
+	if len(out.ImageDetails) == 0 || len(digests) != 1 || !slices.Contains(out.ImageDetails[0].ImageTags, prefix+tag) {
+		t.Errorf("the released image %s is not tagged %s%s on the same image: %d images, %v", image, prefix, tag, len(out.ImageDetails), digests)
+	}
 }
 
 // checkImages checks the registry's repository holds every pushed image.

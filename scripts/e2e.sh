@@ -37,6 +37,10 @@ if ! command -v moto_server >/dev/null 2>&1 || ! python3 -c 'import moto.server'
 	fail "moto_server not found (or python3 cannot import moto.server): the end-to-end test runs the AWS emulator moto locally; install it with: pip install 'moto[server]==5.2.1'"
 fi
 command -v cdk >/dev/null 2>&1 || fail "cdk not found in node_modules/.bin: run 'make deps' (npm ci) first"
+# The simulated Release stage runs its buildspec as CodeBuild would, with
+# the AWS CLI and jq (both in CodeBuild's standard image), against moto.
+command -v aws >/dev/null 2>&1 || fail "aws (the AWS CLI) not found: the simulated pipeline runs the Release stage's buildspec with it; install it with: pip install awscli"
+command -v jq >/dev/null 2>&1 || fail "jq not found: the simulated pipeline runs the Release stage's buildspec with it; install it with: apt-get install jq"
 command -v go >/dev/null 2>&1 || fail "go not found: install Go 1.26 or newer"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/fargate-e2e.XXXXXX")

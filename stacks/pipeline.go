@@ -160,10 +160,12 @@ func NewPipelineStack(scope constructs.Construct, id string, props *PipelineStac
 	// image parameter name it: a rejected approval, a failed or rolled-back
 	// deploy leave the last released image in place for `cdk deploy`.
 	record := appconstructs.NewReleaseRecord(stack, "ReleaseRecord", &appconstructs.ReleaseRecordProps{
-		ContainerName:  props.ContainerName,
-		ImageParameter: props.ImageParameter,
-		RetentionDays:  props.LogRetentionDays,
-		LogKey:         logKey,
+		ContainerName:     props.ContainerName,
+		ImageParameter:    props.ImageParameter,
+		Repository:        props.Repository,
+		ReleasedTagPrefix: ReleasedTagPrefix,
+		RetentionDays:     props.LogRetentionDays,
+		LogKey:            logKey,
 	})
 	stages = append(stages, &codepipeline.StageProps{StageName: jsii.String("Release"), Actions: &[]codepipeline.IAction{
 		cpactions.NewCodeBuildAction(&cpactions.CodeBuildActionProps{

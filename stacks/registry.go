@@ -73,8 +73,14 @@ func NewRegistryStack(scope constructs.Construct, id string, props *RegistryStac
 	return s
 }
 
+// ReleasedTagPrefix marks a released image: the Release stage tags the
+// image it recorded released-<tag> (constructs.ReleaseRecord), and the
+// lifecycle policy keeps the last N of those apart from the builds.
+const ReleasedTagPrefix = "released-"
+
 // newRepository is the ECR repository the pipeline pushes to: scanned on
-// push, immutable tags, untagged images expire, the last N tagged stay.
+// push, immutable tags, untagged images expire, the last N released and
+// the last N other tagged images stay.
 // It is retained even if its stack is deleted, unless the environment
 // allows deletion.
 func newRepository(stack awscdk.Stack, name string, cfg config.Service) ecr.Repository {
@@ -89,9 +95,16 @@ func newRepository(stack awscdk.Stack, name string, cfg config.Service) ecr.Repo
 		ImageTagMutability: ecr.TagMutability_IMMUTABLE,
 		RemovalPolicy:      removal,
 		EmptyOnDelete:      jsii.Bool(empty),
+		// "An image that matches the tagging requirements of a rule cannot
+		// be expired by a rule with a lower priority" (ECR user guide,
+		// lifecycle policies): the released images, which the Release
+		// stage tags released-<tag>, are counted apart from the builds, so
+		// builds that are never released (waiting for approval, rejected,
+		// rolled back) cannot push out the image the service runs.
 		LifecycleRules: &[]*ecr.LifecycleRule{
 			{RulePriority: jsii.Number(1), Description: jsii.String("Expire untagged images after a day"), TagStatus: ecr.TagStatus_UNTAGGED, MaxImageAge: awscdk.Duration_Days(jsii.Number(1))},
-			{RulePriority: jsii.Number(2), Description: jsii.String(fmt.Sprintf("Keep the last %d tagged images", cfg.KeepImages)), TagStatus: ecr.TagStatus_TAGGED, TagPatternList: jsii.Strings("*"), MaxImageCount: jsii.Number(cfg.KeepImages)},
+			{RulePriority: jsii.Number(2), Description: jsii.String(fmt.Sprintf("Keep the last %d released images", cfg.KeepImages)), TagStatus: ecr.TagStatus_TAGGED, TagPrefixList: jsii.Strings(ReleasedTagPrefix), MaxImageCount: jsii.Number(cfg.KeepImages)},
+			{RulePriority: jsii.Number(3), Description: jsii.String(fmt.Sprintf("Keep the last %d other tagged images", cfg.KeepImages)), TagStatus: ecr.TagStatus_TAGGED, TagPatternList: jsii.Strings("*"), MaxImageCount: jsii.Number(cfg.KeepImages)},
 		},
 	})
 }
