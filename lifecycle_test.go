@@ -30,14 +30,32 @@ func imageParameter(t *testing.T, s *synthed) (name, stackID, logicalID string) 
 		t.Fatalf("the Service template reads no image parameter: %s", jsonOf(params))
 	}
 	for sid, tm := range s.templates {
-		for id, r := range tm.Resources("AWS::SSM::Parameter") {
-			if r["Properties"].(map[string]any)["Name"] == name {
+		for id := range tm["Resources"].(map[string]any) {
+			if _, created := parameterCreated(t, tm, id, name); created {
 				return name, sid, id
 			}
 		}
 	}
 	t.Fatalf("no stack creates the image parameter %s", name)
 	return
+}
+
+// parameterCreated tells whether a resource creates the SSM parameter of
+// that name, as an AWS::SSM::Parameter or as a custom resource whose create
+// call puts it (constructs.CreateOnlyParameter), and with what value.
+func parameterCreated(t *testing.T, tm template, id, name string) (value any, ok bool) {
+	t.Helper()
+	r, _ := tm["Resources"].(map[string]any)[id].(map[string]any)
+	props, _ := r["Properties"].(map[string]any)
+	if r["Type"] == "AWS::SSM::Parameter" && props["Name"] == name {
+		return props["Value"], true
+	}
+	if typ := fmt.Sprint(r["Type"]); strings.HasPrefix(typ, "Custom::") {
+		if c := sdkCallOf(t, props["Create"]); c != nil && c.is("ssm", "PutParameter") && c.Parameters["Name"] == name {
+			return c.Parameters["Value"], true
+		}
+	}
+	return nil, false
 }
 
 // evalCfn evaluates a template value with the given parameter values, the
@@ -245,24 +263,31 @@ func TestImageOwnership(t *testing.T) {
 			s := synth(t, o)
 			tm := s.templates["Service"]
 			_, sid, id := imageParameter(t, s)
-			initial, ok := s.templates[sid].Props(id)["Value"].(string)
+			value, _ := parameterCreated(t, s.templates[sid], id, name)
+			initial, ok := value.(string)
 			if !ok {
-				t.Errorf("%v: the image parameter's initial value %s depends on the deployment", o, jsonOf(s.templates[sid].Props(id)["Value"]))
+				t.Errorf("%v: the image parameter's initial value %s depends on the deployment", o, jsonOf(value))
 				continue
 			}
 			_, td := tm.Only(t, "AWS::ECS::TaskDefinition")
 			image := td["ContainerDefinitions"].([]any)[0].(map[string]any)["Image"]
-			var param string
+			// The endpoints mode's placeholder comes through an SSM
+			// parameter of the NetworkStack: its template value.
+			var param, placeholderParam string
 			for k, p := range tm["Parameters"].(map[string]any) {
-				if p.(map[string]any)["Default"] == name {
+				switch p.(map[string]any)["Default"] {
+				case name:
 					param = k
+				case s.cfg.PlaceholderParameterName():
+					placeholderParam = k
 				}
 			}
+			placeholder, _ := placeholderImage(t, s)
 			released := "123456789012.dkr.ecr.us-east-1.amazonaws.com/demo-dev:abc1234"
-			if got := evalCfn(t, tm, map[string]string{param: released}, image); got != released {
+			if got := evalCfn(t, tm, map[string]string{param: released, placeholderParam: placeholder}, image); got != released {
 				t.Errorf("%v: with %s = %s the task runs %v", o, name, released, got)
 			}
-			got := fmt.Sprint(evalCfn(t, tm, map[string]string{param: initial}, image))
+			got := fmt.Sprint(evalCfn(t, tm, map[string]string{param: initial, placeholderParam: placeholder}, image))
 			if got == initial || !strings.Contains(got, "nginx") {
 				t.Errorf("%v: before the first release (%s = %q) the task runs %q, want the placeholder", o, name, initial, got)
 			}

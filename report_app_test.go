@@ -135,7 +135,13 @@ func TestReport(t *testing.T) {
 					t.Errorf("Pipeline at idle $%.4f, want $%.2f: %v", sc.Monthly, pipelineTotal, sc.Items)
 				}
 			}
-			if total := want.networkTotal + serviceTotal + pipelineTotal; !cents(r.Monthly, total) {
+			// The RegistryStack bills its log key (the image parameter's
+			// provider logs), and storage by use.
+			registryTotal := float64(len(s.templates["Registry"].Resources("AWS::KMS::Key"))) * 1.00
+			if sc, ok := stacks["Registry"]; ok && !cents(sc.Monthly, registryTotal) {
+				t.Errorf("Registry at idle $%.4f, want $%.2f: %v", sc.Monthly, registryTotal, sc.Items)
+			}
+			if total := want.networkTotal + serviceTotal + pipelineTotal + registryTotal; !cents(r.Monthly, total) {
 				t.Errorf("total at idle $%.4f, want $%.4f", r.Monthly, total)
 			}
 

@@ -8,9 +8,12 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/cdkdemo/fargate/stacks"
 )
 
 // dependsOn lists a resource's DependsOn.
@@ -276,4 +279,104 @@ func TestReleasedImagesOutliveTheLifecycle(t *testing.T) {
 			}
 		}
 	}
+}
+
+// sdkCall is a call of the CDK's AwsCustomResource, as its Create, Update
+// and Delete properties hold it (JSON strings).
+type sdkCall struct {
+	Service, Action          string
+	Parameters               map[string]any
+	IgnoreErrorCodesMatching string
+}
+
+// sdkCallOf parses one of a custom resource's call properties.
+func sdkCallOf(t *testing.T, v any) *sdkCall {
+	t.Helper()
+	s, ok := v.(string)
+	if !ok {
+		return nil
+	}
+	var c sdkCall
+	if err := json.Unmarshal([]byte(s), &c); err != nil {
+		t.Fatalf("SDK call %q: %v", s, err)
+	}
+	return &c
+}
+
+// is tells whether the call is service's action, in any of the spellings
+// the CDK's handler accepts (SSM or @aws-sdk/client-ssm, PutParameter or
+// putParameter).
+func (c *sdkCall) is(service, action string) bool {
+	if c == nil {
+		return false
+	}
+	svc := strings.TrimPrefix(strings.ToLower(c.Service), "@aws-sdk/client-")
+	return svc == strings.ToLower(service) && strings.EqualFold(c.Action, action)
+}
+
+// TestImageParameterIsCreateOnly: CloudFormation writes an
+// AWS::SSM::Parameter's template value again whenever one of its properties
+// changes, and a change of stack tags (`cdk deploy --tags`, Tags.of(app))
+// is one: the released image the pipeline recorded would be overwritten
+// with the template's value (aws/aws-cdk#25949). So no CloudFormation-managed
+// parameter may hold the image. It is created once by a custom resource
+// that puts NoRelease without overwriting (an existing parameter, from an
+// earlier stack, stays as it is), has no update call, and deletes it with
+// its stack.
+func TestImageParameterIsCreateOnly(t *testing.T) {
+	for _, v := range gateVariants {
+		t.Run(v.name, func(t *testing.T) {
+			s := synth(t, v.overrides)
+			name, _, _ := imageParameter(t, s)
+			creators := 0
+			for sid, tm := range s.templates {
+				res, _ := tm["Resources"].(map[string]any)
+				for id, r := range res {
+					rm := r.(map[string]any)
+					props, _ := rm["Properties"].(map[string]any)
+					typ := fmt.Sprint(rm["Type"])
+					if typ == "AWS::SSM::Parameter" && props["Name"] == name {
+						t.Errorf("%s/%s is an AWS::SSM::Parameter named %s: CloudFormation writes its template value again on any property or tag change, over the released image", sid, id, name)
+					}
+					if !strings.HasPrefix(typ, "Custom::") && typ != "AWS::CloudFormation::CustomResource" {
+						continue
+					}
+					create := sdkCallOf(t, props["Create"])
+					if create == nil || !create.is("ssm", "PutParameter") || create.Parameters["Name"] != name {
+						continue
+					}
+					creators++
+					if create.Parameters["Overwrite"] != false {
+						t.Errorf("%s/%s creates %s with Overwrite %v, want false: a new stack must not overwrite a parameter that is already there", sid, id, name, create.Parameters["Overwrite"])
+					}
+					if create.Parameters["Value"] != stacks.NoRelease || create.Parameters["Type"] != "String" {
+						t.Errorf("%s/%s creates %s as %v %v, want String %q", sid, id, name, create.Parameters["Type"], create.Parameters["Value"], stacks.NoRelease)
+					}
+					if !regexpMatch(create.IgnoreErrorCodesMatching, "ParameterAlreadyExists") {
+						t.Errorf("%s/%s fails when %s exists already (ignoreErrorCodesMatching %q): a Registry stack created again would fail", sid, id, name, create.IgnoreErrorCodesMatching)
+					}
+					if upd, ok := props["Update"]; ok {
+						t.Errorf("%s/%s has an update call %v: a change of the resource would write the parameter again", sid, id, upd)
+					}
+					del := sdkCallOf(t, props["Delete"])
+					if del == nil || !del.is("ssm", "DeleteParameter") || del.Parameters["Name"] != name || !regexpMatch(del.IgnoreErrorCodesMatching, "ParameterNotFound") {
+						t.Errorf("%s/%s does not delete %s with its stack, tolerating ParameterNotFound: %v", sid, id, name, props["Delete"])
+					}
+				}
+			}
+			if creators != 1 {
+				t.Errorf("%d custom resources create %s, want one", creators, name)
+			}
+		})
+	}
+}
+
+// regexpMatch tells whether the pattern (a JavaScript regular expression
+// without flags, as the CDK's handler uses it) matches s.
+func regexpMatch(pattern, s string) bool {
+	if pattern == "" {
+		return false
+	}
+	re, err := regexp.Compile(pattern)
+	return err == nil && re.MatchString(s)
 }

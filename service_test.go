@@ -118,10 +118,12 @@ func TestServiceStack(t *testing.T) {
 		if err := json.Unmarshal([]byte(repo["LifecyclePolicy"].(map[string]any)["LifecyclePolicyText"].(string)), &policy); err != nil {
 			t.Fatal(err)
 		}
-		if len(policy.Rules) != 2 {
+		// Untagged, released (TestReleasedImagesOutliveTheLifecycle
+		// evaluates the order), then every other tagged image.
+		if len(policy.Rules) != 3 {
 			t.Fatalf("lifecycle rules %+v", policy.Rules)
 		}
-		untagged, tagged := policy.Rules[0].Selection, policy.Rules[1].Selection
+		untagged, tagged := policy.Rules[0].Selection, policy.Rules[2].Selection
 		if untagged.TagStatus != "untagged" || untagged.CountType != "sinceImagePushed" || untagged.CountNumber != 1 || untagged.CountUnit != "days" {
 			t.Errorf("untagged rule %+v, want expire after 1 day", untagged)
 		}
@@ -202,9 +204,9 @@ func TestServiceStack(t *testing.T) {
 		}
 	})
 	t.Run("first deploy: the parameter exists, saying no release yet, before the service reads it", func(t *testing.T) {
-		_, p := s.templates["Registry"].Only(t, "AWS::SSM::Parameter")
-		if p["Name"] != "/demo/dev/image-uri" || p["Value"] != stacks.NoRelease {
-			t.Errorf("image parameter %s", jsonOf(p))
+		name, sid, id := imageParameter(t, s)
+		if value, _ := parameterCreated(t, s.templates[sid], id, name); sid != "Registry" || name != "/demo/dev/image-uri" || value != stacks.NoRelease {
+			t.Errorf("image parameter %s created by %s/%s with %v", name, sid, id, value)
 		}
 		deps := s.app.Service.Dependencies()
 		found := false

@@ -235,6 +235,13 @@ func (c Config) ImageParameterName() string {
 	return "/" + c.AppName + "/" + c.Environment + "/image-uri"
 }
 
+// PlaceholderParameterName is the SSM parameter through which the
+// NetworkStack hands the ServiceStack its placeholder in the endpoints
+// mode: the cached image by digest, known at deploy time only.
+func (c Config) PlaceholderParameterName() string {
+	return "/" + c.AppName + "/" + c.Environment + "/placeholder-image"
+}
+
 // path returns the key path a setting was read from, or where it would be set.
 func (c Config) path(key string) string {
 	if p, ok := c.origin[key]; ok {

@@ -40,6 +40,11 @@ var gaps = map[string]gap{
 		Moto:      "leaves them in the VPC after the update",
 		CoveredBy: "the deployed templates (TestEgressSwitched reads the network's egress from them) and netcheck on every egress mode's templates; TestPrepareDestroy deletes the leftovers before cdk destroy",
 	},
+	"cfn-stack-tags": {
+		What:      "a change of a stack's tags (cdk deploy --tags) updates every taggable resource of the stack; an AWS::SSM::Parameter would get its template value again (aws/aws-cdk#25949)",
+		Moto:      "keeps the new tags on the stack and updates none of its resources",
+		CoveredBy: "TestImageParameterIsCreateOnly: no CloudFormation-managed parameter holds the image, its custom resource has no update call and creates it without overwriting; TestRegistryRetagged checks the released image stays through the tag change",
+	},
 	"ecs-service-desired-count": {
 		What:      "a service created without DesiredCount starts one task, and registering its scalable target raises it to the target's minimum",
 		Moto:      "creates the service with desiredCount 0 and skips the scalable target (no Application Auto Scaling in its CloudFormation)",

@@ -333,8 +333,17 @@ func TestDeployedNetwork(t *testing.T) {
 		})
 
 		t.Run("no image parameter", func(t *testing.T) {
-			if ids := s.Template.OfType("AWS::SSM::Parameter"); len(ids) != 0 {
-				t.Errorf("the network holds SSM parameters %v: the image parameter belongs to the registry, which make destroy keeps", ids)
+			for _, id := range s.Template.OfType("AWS::SSM::Parameter") {
+				// The endpoints mode hands the cached placeholder over by
+				// digest, and nothing else.
+				name, _ := s.Template.Resources[id].Properties["Name"].(string)
+				if want := "/" + d.App + "/" + d.Env + "/placeholder-image"; name != want || d.Egress != "endpoints" {
+					t.Errorf("the network holds the SSM parameter %s (%s): the image parameter belongs to the registry, which make destroy keeps", id, name)
+					continue
+				}
+				if v := parameterValue(t, name); !strings.Contains(v, "@sha256:") {
+					t.Errorf("%s = %q, want the cached placeholder by digest", name, v)
+				}
 			}
 		})
 	})

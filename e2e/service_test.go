@@ -226,16 +226,8 @@ func fargateTask(t *testing.T, td *ecstypes.TaskDefinition, tmpl map[string]any)
 // writes.
 func noRelease(t *testing.T, d deployment) string {
 	t.Helper()
-	reg := d.template(t, "Registry")
-	for _, r := range reg.Resources {
-		if r.Type == "AWS::SSM::Parameter" {
-			if v, ok := r.Properties["Value"].(string); ok {
-				return v
-			}
-		}
-	}
-	t.Fatal("the registry template has no image parameter with a literal value")
-	return ""
+	_, _, value := imageParameterCreate(t, d.template(t, "Registry"))
+	return value
 }
 
 // scalableTargetMin is the MinCapacity of the scalable target of the
@@ -254,13 +246,14 @@ func imageParameterKey(t *testing.T, s *stack) string {
 	t.Helper()
 	var keys []string
 	for k, p := range s.Template.Parameters {
-		// BootstrapVersion, the CDK's check of the bootstrap stack, is one too.
-		if p.Type == "AWS::SSM::Parameter::Value<String>" && k != "BootstrapVersion" {
+		// BootstrapVersion, the CDK's check of the bootstrap stack, is one
+		// too; the endpoints mode's placeholder is another.
+		if p.Type == "AWS::SSM::Parameter::Value<String>" && strings.HasSuffix(fmt.Sprint(p.Default), "/image-uri") {
 			keys = append(keys, k)
 		}
 	}
 	if len(keys) != 1 {
-		t.Fatalf("stack %s has SSM parameter types %v, want the image's only", s.Name, keys)
+		t.Fatalf("stack %s has image parameters %v, want one", s.Name, keys)
 	}
 	return keys[0]
 }

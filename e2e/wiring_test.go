@@ -156,8 +156,11 @@ func TestDeployedWiring(t *testing.T) {
 			if got := svc.Template.Parameters[key].Default; got != want {
 				t.Errorf("the service reads the image from %v, want %s", got, want)
 			}
-			if got := reg.phys(t, reg.one(t, "AWS::SSM::Parameter")); got != want {
-				t.Errorf("the registry created the parameter %s, want %s", got, want)
+			if _, got, _ := imageParameterCreate(t, reg.Template); got != want {
+				t.Errorf("the registry creates the parameter %s, want %s", got, want)
+			}
+			if got := parameterValue(t, want); got == "" {
+				t.Errorf("%s is empty", want)
 			}
 		})
 	})

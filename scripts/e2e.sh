@@ -220,6 +220,10 @@ e2e_test '^TestPreflightDeployed$' || fail "preflight did not pass the deployed 
 step 4a "simulate pipeline runs on dev and prod: a release, a deploy rolled back, a failed build, a rejected approval; scale dev out of band"
 e2e_test '^TestPipelineRuns$' || fail "the simulated pipeline runs failed (above)"
 
+step 4r "deploy dev's registry again with one more stack tag (cdk deploy --tags): the released image stays recorded and tagged"
+deploy dev Registry --tags e2e-retagged=1
+e2e_test '^TestRegistryRetagged$' || fail "a stack tag change on the registry lost the released image (above)"
+
 step 4b "deploy dev (cpu 1024, memory 2048) and prod (log retention 400 days) again, unrelated to the image"
 synth dev-cpu -c appName=demo -c env=dev -c cpu=1024 -c memory=2048
 synth prod-logs -c appName=demo -c env=prod -c logRetentionDays=400

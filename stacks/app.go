@@ -53,6 +53,8 @@ func Build(scope constructs.Construct, cfg config.Config) App {
 		PlaceholderImage:   cfg.Service.PlaceholderImage,
 		PullThroughPrefix:  cfg.PullThroughPrefix(),
 		Architecture:       cfg.Service.Architecture,
+		// The placeholder's SSM hand-off in the endpoints mode.
+		PlaceholderParameterName: cfg.PlaceholderParameterName(),
 	})
 	service := NewServiceStack(scope, "Service", &ServiceStackProps{
 		StackProps:               props("service", "Fargate service and ALB of "+cfg.ResourcePrefix()),
@@ -61,6 +63,7 @@ func Build(scope constructs.Construct, cfg config.Config) App {
 		Repository:               registry.Repository(),
 		ImageParameterName:       cfg.ImageParameterName(),
 		PlaceholderImage:         network.PlaceholderImage(),
+		PlaceholderParameterName: network.PlaceholderParameter(),
 		PullThroughRepositoryArn: network.PullThroughRepositoryArn(),
 		Name:                     cfg.ResourcePrefix(),
 	})

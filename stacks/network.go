@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	ec2 "github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	ssm "github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -41,6 +42,9 @@ type NetworkStackProps struct {
 	// Architecture is the task's CPU architecture, "X86_64" or "ARM64": the
 	// cache is filled for its platform.
 	Architecture string
+	// PlaceholderParameterName is the SSM parameter that hands the cached
+	// placeholder, by digest, to the ServiceStack in the endpoints mode.
+	PlaceholderParameterName string
 }
 
 // NetworkStack is the environment's base: the VPC every other stack runs in.
@@ -49,8 +53,17 @@ type NetworkStack interface {
 	// Vpc is the VPC with its Public and Private subnet groups.
 	Vpc() ec2.IVpc
 	// PlaceholderImage is the image URI the service pulls before the first
-	// release, as this network's egress can reach it.
+	// release, as this network's egress can reach it, or "" when only the
+	// deploy knows it: then PlaceholderParameter names the SSM parameter
+	// that holds it.
 	PlaceholderImage() string
+	// PlaceholderParameter is the SSM parameter that holds the placeholder
+	// image when it is known at deploy time only (the endpoints mode's
+	// cached image, by the digest the cache fill found), or "". An SSM
+	// parameter and not an export: the ServiceStack reads it at every
+	// deploy, so it may change, or go with the endpoints mode, while the
+	// service runs.
+	PlaceholderParameter() string
 	// PullThroughRepositoryArn is the ARN pattern of the ECR repositories the
 	// pull-through cache creates, or "" when there is no cache.
 	PullThroughRepositoryArn() string
@@ -58,14 +71,16 @@ type NetworkStack interface {
 
 type networkStack struct {
 	awscdk.Stack
-	vpc         ec2.Vpc
-	placeholder string
-	pullThrough string
-	endpoints   appconstructs.PrivateEndpoints
+	vpc              ec2.Vpc
+	placeholder      string
+	placeholderParam string
+	pullThrough      string
+	endpoints        appconstructs.PrivateEndpoints
 }
 
 func (s *networkStack) Vpc() ec2.IVpc                    { return s.vpc }
 func (s *networkStack) PlaceholderImage() string         { return s.placeholder }
+func (s *networkStack) PlaceholderParameter() string     { return s.placeholderParam }
 func (s *networkStack) PullThroughRepositoryArn() string { return s.pullThrough }
 
 // NewNetworkStack builds the VPC: two AZs, a public and a private subnet in
@@ -139,7 +154,15 @@ func NewNetworkStack(scope constructs.Construct, id string, props *NetworkStackP
 			Image:    image,
 			Platform: platform,
 		})
-		image, s.pullThrough = cache.ImageUri(), cache.RepositoryArnPattern()
+		// By digest: ECR checks the upstream again, up to once a day, when
+		// a cached tag is pulled, and a tag that moved upstream would be a
+		// first pull again, which tasks without internet cannot make.
+		ssm.NewStringParameter(stack, jsii.String("PlaceholderImage"), &ssm.StringParameterProps{
+			ParameterName: jsii.String(props.PlaceholderParameterName),
+			StringValue:   jsii.String(cache.ImageUriByDigest()),
+			Description:   jsii.String("The placeholder image in this account's ECR, by the digest the pull-through cache fill found; the ServiceStack reads it at every deploy"),
+		})
+		image, s.placeholderParam, s.pullThrough = "", props.PlaceholderParameterName, cache.RepositoryArnPattern()
 	}
 	s.placeholder = image
 

@@ -10,12 +10,13 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/cdkdemo/fargate/config"
+	appconstructs "github.com/cdkdemo/fargate/constructs"
 )
 
 // NoRelease is the image parameter's value until the pipeline has released
 // an image: the ServiceStack runs its placeholder while the parameter holds
-// it. It is the parameter's only value in any template, so no `cdk deploy`
-// ever writes over an image the pipeline recorded.
+// it. The parameter is created with it once, and no `cdk deploy` ever
+// writes it again (constructs.CreateOnlyParameter).
 const NoRelease = "no-release-yet"
 
 // RegistryStackProps configures the environment's registry.
@@ -47,7 +48,7 @@ type RegistryStack interface {
 type registryStack struct {
 	awscdk.Stack
 	repo  ecr.Repository
-	image ssm.StringParameter
+	image ssm.IStringParameter
 }
 
 func (s *registryStack) Repository() ecr.IRepository          { return s.repo }
@@ -62,14 +63,16 @@ func NewRegistryStack(scope constructs.Construct, id string, props *RegistryStac
 		Value:       s.repo.RepositoryUri(),
 		Description: jsii.String("ECR repository the pipeline pushes to"),
 	})
-	// Nothing here depends on the configuration: CloudFormation updates a
-	// parameter, writing its template value, only when its template
-	// properties change.
-	s.image = ssm.NewStringParameter(s.Stack, jsii.String("ImageUri"), &ssm.StringParameterProps{
-		ParameterName: jsii.String(props.ImageParameterName),
-		StringValue:   jsii.String(NoRelease),
-		Description:   jsii.String("Image the service runs: written by the pipeline's Release stage after a successful ECS deploy, read by the ServiceStack at every deploy; " + NoRelease + " until the first release."),
-	})
+	// Created once, never written by CloudFormation again: a tag or
+	// description change of an AWS::SSM::Parameter would put NoRelease
+	// over the released image.
+	s.image = appconstructs.NewCreateOnlyParameter(s.Stack, "ImageUri", &appconstructs.CreateOnlyParameterProps{
+		Name:          props.ImageParameterName,
+		Initial:       NoRelease,
+		Description:   "Image the service runs: written by the pipeline's Release stage after a successful ECS deploy, read by the ServiceStack at every deploy; " + NoRelease + " until the first release.",
+		RetentionDays: props.Service.LogRetentionDays,
+		LogKey:        appconstructs.NewLogKey(s.Stack, "LogKey"),
+	}).Parameter()
 	return s
 }
 

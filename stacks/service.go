@@ -46,6 +46,9 @@ type ServiceStackProps struct {
 	ImageParameterName string
 	// PlaceholderImage runs until the first release (NetworkStack.PlaceholderImage).
 	PlaceholderImage string
+	// PlaceholderParameterName, when not empty, is the SSM parameter that
+	// holds the placeholder instead (NetworkStack.PlaceholderParameter).
+	PlaceholderParameterName string
 	// PullThroughRepositoryArn, when not empty, is where the placeholder
 	// image is pulled through in the endpoints mode.
 	PullThroughRepositoryArn string
@@ -341,7 +344,7 @@ func newTaskDefinition(stack awscdk.Stack, props *ServiceStackProps) ecs.Fargate
 	nag.Suppress(taskDef, "AwsSolutions-ECS2", "The environment holds PORT, HEALTH_CHECK_PATH and the non-secret values of the environment setting; secrets reach the container through its secrets, from Secrets Manager or SSM")
 	container := taskDef.AddContainer(jsii.String(ContainerName), &ecs.ContainerDefinitionOptions{
 		ContainerName: jsii.String(ContainerName),
-		Image:         ecs.ContainerImage_FromRegistry(releasedImage(stack, props.ImageParameterName, props.PlaceholderImage), nil),
+		Image:         ecs.ContainerImage_FromRegistry(releasedImage(stack, props), nil),
 		Essential:     jsii.Bool(true),
 		// The container may use all of the task's memory and no more, and
 		// writes only to its scratch volumes.
@@ -370,8 +373,12 @@ func newTaskDefinition(stack awscdk.Stack, props *ServiceStackProps) ecs.Fargate
 // while the parameter still says NoRelease. The placeholder is decided here,
 // from this deploy's network, and never written to the parameter: changing
 // the egress mode or the placeholder cannot undo a release.
-func releasedImage(stack awscdk.Stack, parameterName, placeholder string) *string {
-	released := ssm.StringParameter_ValueForStringParameter(stack, jsii.String(parameterName), nil)
+func releasedImage(stack awscdk.Stack, props *ServiceStackProps) *string {
+	released := ssm.StringParameter_ValueForStringParameter(stack, jsii.String(props.ImageParameterName), nil)
+	placeholder := props.PlaceholderImage
+	if props.PlaceholderParameterName != "" {
+		placeholder = *ssm.StringParameter_ValueForStringParameter(stack, jsii.String(props.PlaceholderParameterName), nil)
+	}
 	none := awscdk.NewCfnCondition(stack, jsii.String("NoReleaseYet"), &awscdk.CfnConditionProps{
 		Expression: awscdk.Fn_ConditionEquals(released, jsii.String(NoRelease)),
 	})
