@@ -128,6 +128,7 @@ export E2E_ENDPOINT_URL="$AWS_ENDPOINT_URL" E2E_WORK="$work" E2E_MOTO_LOG="$work
 go test -c -tags e2e -o "$work/e2e.test" ./e2e
 go build -tags e2e -o "$work/cfn-responder" ./e2e/cfnresponder
 go build -o "$work/preflight" ./cmd/preflight
+go build -o "$work/cfnsync" ./cmd/cfnsync
 # e2e_test PATTERN runs the tests of one phase. A pattern that matches no
 # test would pass in silence: that is a failure too.
 e2e_test() {
@@ -215,6 +216,9 @@ e2e_test '^TestPreflightDeployed$' || fail "preflight did not pass the deployed 
 # --- 4. pipeline runs, redeploys, a setting switched on the running environment --------
 step 4a "simulate pipeline runs on dev and prod: a release, a deploy rolled back, a failed build, a rejected approval; scale dev out of band"
 e2e_test '^TestPipelineRuns$' || fail "the simulated pipeline runs failed (above)"
+
+step 4s "cfnsync, as make deploy runs it: dev's Service stack still records the placeholder's task definition; the sync brings it onto the released image, a failed deploy's rollback then returns there, a second sync changes nothing, an unreleased environment is left alone"
+e2e_test '^TestSync$' || fail "the sync did not bring CloudFormation onto the released image (above)"
 
 step 4b "deploy dev (cpu 1024, memory 2048) and prod (log retention 400 days) again, unrelated to the image"
 synth dev-cpu -c appName=demo -c env=dev -c cpu=1024 -c memory=2048
