@@ -203,7 +203,7 @@ func TestParseECRImage(t *testing.T) {
 	for in, want := range map[string]ecrImage{
 		released: {Account: "123456789012", Region: "us-east-1", Repository: "demo-dev", Tag: "a11ce5e"},
 		"123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/team/app@sha256:" + strings.Repeat("0", 64): {Account: "123456789012", Region: "cn-north-1", Repository: "team/app", Digest: "sha256:" + strings.Repeat("0", 64)},
-		"123456789012.dkr.ecr.eu-west-1.amazonaws.com/app": {Account: "123456789012", Region: "eu-west-1", Repository: "app", Tag: "latest"},
+		"123456789012.dkr.ecr.eu-west-1.amazonaws.com/app":                                            {Account: "123456789012", Region: "eu-west-1", Repository: "app", Tag: "latest"},
 	} {
 		if got, ok := parseECRImage(in); !ok || got != want {
 			t.Errorf("%s: %+v %v", in, got, ok)
