@@ -55,6 +55,11 @@ var gaps = map[string]gap{
 		Moto:      "registers it from the template's container definitions without converting their keys, and drops them: DescribeTaskDefinition shows a container without name or image",
 		CoveredBy: "TestSync reads the image CloudFormation resolved for that revision (the deployed template against the stack's resolved parameters), and compares it with ECS's wherever ECS shows one",
 	},
+	"ecr-layer-download": {
+		What:      "an image's config blob (GetDownloadUrlForLayer), where a single-platform image names its architecture",
+		Moto:      "does not implement GetDownloadUrlForLayer (HTTP 500), and stores no blobs",
+		CoveredBy: "preflight's fake serves the config (TestArchitecture refuses an x86 image for an ARM64 task); step 4f reads the platforms of image indexes, which BatchGetImage returns, and preflight warns where it cannot read them",
+	},
 	"ecs-service-desired-count": {
 		What:      "a service created without DesiredCount starts one task, and registering its scalable target raises it to the target's minimum",
 		Moto:      "creates the service with desiredCount 0 and skips the scalable target (no Application Auto Scaling in its CloudFormation)",

@@ -352,7 +352,12 @@ func architectureResult(f archFacts) Result {
 // that has released an image: release one image that runs on both, then
 // deploy.
 func archFix(f archFacts) string {
+	// The commit's tag, without an architecture suffix an earlier attempt
+	// may have added.
 	tag := f.Image.Tag
+	for _, suffix := range []string{"-multiarch", "-arm64", "-amd64"} {
+		tag = strings.TrimSuffix(tag, suffix)
+	}
 	if tag == "" || tag == "latest" {
 		tag = "release"
 	}

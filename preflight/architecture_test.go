@@ -191,6 +191,11 @@ func TestArchitectureMessages(t *testing.T) {
 			[]string{"built for linux/amd64, linux/arm64/v8", "and so does the deployed X86_64 one"}, nil, nil},
 		{"no switch", architectureResult(with(func(f *archFacts) { f.Platforms, f.Task.DeployedArch = []string{"linux/arm64"}, "ARM64" })), OK,
 			[]string{"demo-dev-service's ARM64 task definition runs it"}, nil, []string{"so does the deployed"}},
+		{"an arm64 attempt's tag", architectureResult(with(func(f *archFacts) {
+			f.Value = released + "-arm64"
+			f.Image, _ = parseECRImage(f.Value)
+			f.Platforms = []string{"linux/arm64"}
+		})), Fail, []string{"built for linux/arm64 only"}, []string{"-t " + devRepo + ":a11ce5e-multiarch --push"}, nil},
 		{"digest reference", architectureResult(with(func(f *archFacts) {
 			f.Value = devRepo + "@sha256:" + strings.Repeat("a", 64)
 			f.Image, _ = parseECRImage(f.Value)

@@ -8,7 +8,10 @@
 # again, reject bad configuration, and list what moto did not emulate.
 # preflight (cmd/preflight) runs against the account at four points: bare,
 # deployed, with an export change pending, and after the registry of one
-# environment was destroyed too (a leftover repository).
+# environment was destroyed too (a leftover repository); cfnsync (cmd/cfnsync)
+# brings a released environment's Service stack onto its image before a
+# deploy; and dev's architecture is switched on the running environment
+# with the procedure preflight prints.
 #
 # `make e2e` runs it; so does .ci/run. It needs no AWS account and no
 # internet: moto listens on localhost only, the credentials are dummies, and
@@ -237,6 +240,12 @@ e2e_test '^TestEgressSwitched$' || fail "switching the egress mode changed the i
 step 4e "switch dev's egress back to nat"
 deploy dev-cpu Network Service
 e2e_test '^TestEgressSwitched$' || fail "switching the egress mode back changed the image the service runs (above)"
+
+step 4f "switch dev's architecture to ARM64 on the released environment: preflight refuses an image that cannot run on both, with the procedure; the procedure as printed (a multi-arch image, recorded), the sync, the deploy"
+synth dev-arm -c appName=demo -c env=dev -c cpu=1024 -c memory=2048 -c architecture=ARM64
+e2e_test '^TestArchitectureRefused$' || fail "preflight did not refuse the architecture switch, or its procedure did not work (above)"
+deploy dev-arm Network Service
+e2e_test '^TestArchitectureSwitched$' || fail "the ARM64 task definition does not run the multi-arch image (above)"
 
 step 4p "preflight on dev-change: the export change on the running dev is caught (moto has no export lock), the zone and the secrets checked"
 e2e_test '^TestPreflightChangedDev$' || fail "preflight missed the export change or misjudged the zone or secrets (above)"
