@@ -56,6 +56,9 @@ type archFacts struct {
 	ReadErr   error
 	Region    string
 	Profile   string
+	// Dockerfile and Context are the pipeline build's ("" when the
+	// templates have no build).
+	Dockerfile, Context string
 }
 
 // ecrImage is an image in a private ECR registry.
@@ -91,6 +94,7 @@ func checkArchitecture(e *env) []Result {
 	if len(tasks) == 0 {
 		return []Result{{Check: "architecture", Status: OK, Found: "no task definition reads its image from a released-image parameter"}}
 	}
+	dockerfile, buildContext := buildSettings(e.a)
 	var results []Result
 	for _, task := range tasks {
 		if d := e.deployedStack(task.Stack); d.Stack != nil {
@@ -98,9 +102,36 @@ func checkArchitecture(e *env) []Result {
 				task.DeployedArch = taskArch(r)
 			}
 		}
-		results = append(results, architectureResult(e.archFacts(task)))
+		f := e.archFacts(task)
+		f.Dockerfile, f.Context = dockerfile, buildContext
+		results = append(results, architectureResult(f))
 	}
 	return results
+}
+
+// buildSettings are the Dockerfile and build context of the pipeline's
+// image build: the CodeBuild project's DOCKERFILE and BUILD_CONTEXT.
+func buildSettings(a *Assembly) (dockerfile, buildContext string) {
+	for _, s := range a.Stacks {
+		for _, id := range s.Template.ofType("AWS::CodeBuild::Project") {
+			env, _ := s.Template.Resources[id].Properties["Environment"].(map[string]any)
+			vars, _ := env["EnvironmentVariables"].([]any)
+			for _, v := range vars {
+				m, _ := v.(map[string]any)
+				value, _ := m["Value"].(string)
+				switch m["Name"] {
+				case "DOCKERFILE":
+					dockerfile = value
+				case "BUILD_CONTEXT":
+					buildContext = value
+				}
+			}
+			if dockerfile != "" && buildContext != "" {
+				return dockerfile, buildContext
+			}
+		}
+	}
+	return "", ""
 }
 
 // releasedTasks finds the task definitions whose container image refers
@@ -368,10 +399,14 @@ func archFix(f archFacts) string {
 		repo = repo[:i]
 	}
 	multi := repo + ":" + tag + "-multiarch"
+	build := "."
+	if f.Dockerfile != "" && f.Context != "" {
+		build = "-f " + f.Dockerfile + " " + f.Context
+	}
 	return fmt.Sprintf("release an image that runs on both architectures first, then deploy (docs/deployments.md, Changing the CPU architecture): "+
-		"build the released commit for both: docker buildx build --platform linux/amd64,linux/arm64 -t %s --push .; "+
+		"build the released commit for both, from a checkout of it: docker buildx build --platform linux/amd64,linux/arm64 -t %s --push %s; "+
 		"record it: aws ssm put-parameter --name %s --value %s --overwrite --region %s%s; then make deploy again",
-		multi, f.Task.Parameter, multi, f.Region, profileFlag(f.Profile))
+		multi, build, f.Task.Parameter, multi, f.Region, profileFlag(f.Profile))
 }
 
 // shortErr is an error's first line.
