@@ -3,11 +3,7 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
-	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -37,27 +33,13 @@ type syncResult struct {
 // runSync runs the command scripts/e2e.sh built on an assembly.
 func runSync(t *testing.T, dir string) (syncResult, int) {
 	t.Helper()
-	cmd := exec.Command(workFile("cfnsync"), "--json", "--poll", "100ms", "--timeout", "2m", dir)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	code := 0
-	var exit *exec.ExitError
-	switch {
-	case errors.As(err, &exit):
-		code = exit.ExitCode()
-	case err != nil:
-		t.Fatalf("running cfnsync: %v", err)
-	}
 	var r syncResult
-	if err := json.Unmarshal(stdout.Bytes(), &r); err != nil {
-		t.Fatalf("cfnsync --json %s (exit %d): not JSON: %v\nstdout: %s\nstderr: %s", dir, code, err, stdout.String(), stderr.String())
-	}
+	stderr, code := runJSON(t, &r, nil, "cfnsync", "--json", "--poll", "100ms", "--timeout", "2m", dir)
 	for _, res := range r.Results {
 		t.Logf("cfnsync %s: %s: %s %s", res.Stack, res.Outcome, res.Message, res.Fix)
 	}
-	if stderr.Len() > 0 {
-		t.Logf("cfnsync stderr: %s", stderr.String())
+	if stderr != "" {
+		t.Logf("cfnsync stderr: %s", stderr)
 	}
 	return r, code
 }
