@@ -43,7 +43,7 @@ var gaps = map[string]gap{
 	"cfn-update-rollback": {
 		What:      "a stack update that fails is rolled back: UPDATE_ROLLBACK_COMPLETE, and an ECS service is pointed back at the task definition CloudFormation records (aws/containers-roadmap#117)",
 		Moto:      "refuses the UpdateStack call itself with the failing resource's error, keeps the stack's status, and rolls nothing back",
-		CoveredBy: "TestSync does the rollback's UpdateService with the task definition the stack records, after cmd/cfnsync brought it onto the released image; cfnsync's tests run the failed update and its rollback against a fake (TestFailedSyncRestoresTheService)",
+		CoveredBy: "TestSync checks the task definition the Service stack records after cmd/cfnsync, which is what the rollback's UpdateService uses; cfnsync's tests fail and roll back the sync's own update against a fake (TestFailedSyncRestoresTheService)",
 	},
 	"cfn-replacement-refs": {
 		What:      "when an update replaces a task definition, CloudFormation updates the service that refers to it (Ref) to the new revision",
