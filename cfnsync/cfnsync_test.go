@@ -179,6 +179,27 @@ func TestNoEchoKeepsItsValue(t *testing.T) {
 	}
 }
 
+// TestUndeclaredParameterIsLeftOut: moto keeps reporting a parameter an
+// earlier template declared (the endpoints mode's placeholder, after a
+// switch back to a NAT) and fails an update that passes it; CloudFormation
+// would refuse it too. Only the template's parameters are passed.
+func TestUndeclaredParameterIsLeftOut(t *testing.T) {
+	f := newFake()
+	s := releasedDev(t, f)
+	s.params = append(s.params, cfntypes.Parameter{ParameterKey: aws.String("SsmParameterValueStale"), ParameterValue: aws.String("/demo/dev/placeholder-image")})
+	if _, err := Sync(context.Background(), f.clients(), "demo-dev-service", fast); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.updates) != 1 {
+		t.Fatalf("%d updates, want 1", len(f.updates))
+	}
+	for _, p := range f.updates[0].Parameters {
+		if aws.ToString(p.ParameterKey) == "SsmParameterValueStale" {
+			t.Errorf("the update passes %+v, which the template does not declare", p)
+		}
+	}
+}
+
 // TestFailedSyncRestoresTheService: the sync's own update fails (the
 // circuit breaker trips, a timeout, a cancel) and CloudFormation's rollback
 // moves the service to the revision it recorded, the placeholder's. Sync
