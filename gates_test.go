@@ -22,8 +22,9 @@ type gateVariant struct {
 	overrides map[string]any
 }
 
-// gateVariants cover both environments, every egress mode, and every
-// optional feature (each of which adds resources or suppressions).
+// gateVariants cover both environments, every egress mode, every
+// deployment strategy, and every optional feature (each of which adds
+// resources or suppressions).
 var gateVariants = []gateVariant{
 	{"dev", nil},
 	{"prod", map[string]any{"env": "prod"}},
@@ -45,6 +46,16 @@ var gateVariants = []gateVariant{
 			{"rule":110,"action":"allow","direction":"ingress","protocol":"tcp","fromPort":1024,"toPort":65535,"cidr":"0.0.0.0/0"},
 			{"rule":100,"action":"allow","direction":"egress","protocol":"tcp","fromPort":443,"toPort":443,"cidr":"0.0.0.0/0"},
 			{"rule":110,"action":"allow","direction":"egress","protocol":"tcp","fromPort":1024,"toPort":65535,"cidr":"10.0.0.0/16"}]`,
+	}},
+	// The two strategies no environment defaults to (dev rolls, prod goes
+	// canary first); blue-green with HTTPS and an open test listener.
+	{"linear", map[string]any{"deploymentStrategy": "linear", "deployTimeoutMinutes": "35"}},
+	{"blue-green", map[string]any{
+		"deploymentStrategy": "blue-green",
+		"testListenerCidrs":  "198.51.100.0/24",
+		"domainName":         "app.example.com",
+		"hostedZoneId":       "Z0123456789ABCDEFGHIJ",
+		"hostedZoneName":     "example.com",
 	}},
 	{"endpoints-secrets", map[string]any{
 		"egress":     "endpoints",

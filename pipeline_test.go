@@ -186,11 +186,21 @@ func TestPipelineStack(t *testing.T) {
 			}
 		}
 	})
-	t.Run("5: deploy times out in 15 minutes, failures are notified", func(t *testing.T) {
+	t.Run("5: deploy waits for ECS within deployTimeoutMinutes, failures are notified", func(t *testing.T) {
 		deploy := action(stageNamed(t, stages, "Deploy"))
-		cfg := deploy["Configuration"].(map[string]any)
-		if deploy["ActionTypeId"].(map[string]any)["Provider"] != "ECS" || cfg["DeploymentTimeout"] != 15.0 {
-			t.Errorf("deploy %s", jsonOf(deploy))
+		deployID, deployProject := codeBuildProject(t, tm, "EcsDeploy")
+		if deploy["ActionTypeId"].(map[string]any)["Provider"] != "CodeBuild" || ref(deploy["Configuration"].(map[string]any)["ProjectName"]) != deployID || jsonOf(deploy["InputArtifacts"]) != `[{"Name":"Image"}]` {
+			t.Errorf("deploy %s, want the EcsDeploy project on imagedefinitions.json", jsonOf(deploy))
+		}
+		vars := projectVars(deployProject)
+		if deployProject["TimeoutInMinutes"] != 20.0 || vars["WAIT_SECONDS"] != `"1020"` || vars["CONTAINER_NAME"] != `"app"` {
+			t.Errorf("deploy project times out after %v min and waits %s s for ECS, want 20 min and 20 × 60 − 180 s", deployProject["TimeoutInMinutes"], vars["WAIT_SECONDS"])
+		}
+		spec := projectCommands(t, deployProject)
+		for _, want := range []string{"set -euo pipefail", "aws ecs register-task-definition", "aws ecs update-service", "aws ecs describe-service-deployments", "SUCCESSFUL) ", "ROLLBACK_*|STOPPED|STOP_REQUESTED) ", `stop-service-deployment --service-deployment-arn "$deployment" --stop-type ROLLBACK`} {
+			if !strings.Contains(spec, want) {
+				t.Errorf("the deploy step lacks %s", want)
+			}
 		}
 		_, rule := tm.Only(t, "AWS::Events::Rule")
 		pattern := jsonOf(rule["EventPattern"])
@@ -201,11 +211,22 @@ func TestPipelineStack(t *testing.T) {
 		}
 	})
 	t.Run("6: deploy targets the service whose private subnets reach ECR", func(t *testing.T) {
-		cfg := action(stageNamed(t, stages, "Deploy"))["Configuration"].(map[string]any)
+		_, deployProject := codeBuildProject(t, tm, "EcsDeploy")
+		vars := projectVars(deployProject)
 		serviceID, service := svc.Only(t, "AWS::ECS::Service")
 		clusterID, _ := svc.Only(t, "AWS::ECS::Cluster")
-		if s.imported(cfg["ClusterName"]) != clusterID || !strings.Contains(jsonOf(cfg["ServiceName"]), serviceID) {
-			t.Errorf("deploy to %s / %s, want %s / %s", jsonOf(cfg["ClusterName"]), jsonOf(cfg["ServiceName"]), clusterID, serviceID)
+		env := deployProject["Environment"].(map[string]any)["EnvironmentVariables"].([]any)
+		var cluster, service_ any
+		for _, v := range env {
+			switch v.(map[string]any)["Name"] {
+			case "CLUSTER":
+				cluster = v.(map[string]any)["Value"]
+			case "SERVICE":
+				service_ = v.(map[string]any)["Value"]
+			}
+		}
+		if s.imported(cluster) != clusterID || !strings.Contains(jsonOf(service_), serviceID) {
+			t.Errorf("deploy to %s / %s, want %s / %s (%v)", jsonOf(cluster), jsonOf(service_), clusterID, serviceID, vars)
 		}
 		net := s.templates["Network"]
 		routes := defaultRoutes(net)
@@ -313,10 +334,94 @@ func TestPipelineStack(t *testing.T) {
 			t.Errorf("%d statements grant ssm:PutParameter, want the release project's one", writes)
 		}
 		rel := stageNamed(t, stages, "Release")
-		if a := action(rel); a["Name"] != "RecordImage" || jsonOf(a["InputArtifacts"]) != `[{"Name":"Image"}]` {
-			t.Errorf("release action %s, want RecordImage reading the build's imagedefinitions.json", jsonOf(a))
+		var got []string
+		for _, a := range rel["Actions"].([]any) {
+			am := a.(map[string]any)
+			got = append(got, am["Name"].(string)+"@"+jsonOf(am["RunOrder"]))
+			if am["Name"] == "RecordImage" && jsonOf(am["InputArtifacts"]) != `[{"Name":"Image"}]` {
+				t.Errorf("release action %s, want RecordImage reading the build's imagedefinitions.json", jsonOf(am))
+			}
+		}
+		if !slices.Equal(got, []string{"SmokeTest@1", "RecordImage@2"}) {
+			t.Errorf("release actions %v, want the smoke test first, then the record", got)
 		}
 	})
+	t.Run("smoke test: the health path through the load balancer, needs no AWS API", func(t *testing.T) {
+		_, smoke := codeBuildProject(t, tm, "SmokeTest")
+		vars := projectVars(smoke)
+		out := svc["Outputs"].(map[string]any)["ServiceUrl"].(map[string]any)
+		if vars["SMOKE_PATHS"] != `"/"` || vars["SMOKE_TRIES"] != `"3"` || vars["SMOKE_REQUEST_SECONDS"] != `"10"` || !strings.Contains(vars["SMOKE_URL"], "http://") || !strings.Contains(vars["SMOKE_URL"], "Fn::ImportValue") {
+			t.Errorf("smoke test variables %v, want the ServiceStack's URL %s and the health path", vars, jsonOf(out["Value"]))
+		}
+		spec := projectCommands(t, smoke)
+		for _, want := range []string{"set -euo pipefail", `curl -sS -o /dev/null -w '%{http_code}' --max-time "$SMOKE_REQUEST_SECONDS" "$SMOKE_URL$path"`, "2??|3??)", "gave no answer within", "want 2xx or 3xx"} {
+			if !strings.Contains(spec, want) {
+				t.Errorf("the smoke test lacks %s: %s", want, spec)
+			}
+		}
+		if smoke["VpcConfig"] != nil {
+			t.Errorf("the smoke test runs in the VPC: its requests would leave through the NAT gateways and reach the load balancer from their addresses, not the users'")
+		}
+		for _, st := range policyStatements(tm, ref(smoke["ServiceRole"])) {
+			for _, a := range strs(st["Action"]) {
+				if !strings.HasPrefix(a, "logs:") && !strings.HasPrefix(a, "codebuild:") && !strings.HasPrefix(a, "s3:") && !strings.HasPrefix(a, "kms:") {
+					t.Errorf("the smoke test's role may %s: it needs no AWS API", a)
+				}
+			}
+		}
+	})
+	t.Run("deploy role: this service, its deployments, its task family and roles", func(t *testing.T) {
+		_, deployProject := codeBuildProject(t, tm, "EcsDeploy")
+		granted := map[string]string{}
+		for _, st := range policyStatements(tm, ref(deployProject["ServiceRole"])) {
+			for _, a := range strs(st["Action"]) {
+				if strings.HasPrefix(a, "ecs:") || strings.HasPrefix(a, "iam:") {
+					granted[a] = jsonOf(st["Resource"])
+					if a == "iam:PassRole" && !strings.Contains(jsonOf(st["Condition"]), `"iam:PassedToService":"ecs-tasks.amazonaws.com"`) {
+						t.Errorf("iam:PassRole without an iam:PassedToService condition")
+					}
+				}
+			}
+		}
+		serviceID, _ := svc.Only(t, "AWS::ECS::Service")
+		for a, where := range map[string]string{
+			"ecs:UpdateService": serviceID, "ecs:DescribeServices": serviceID, "ecs:ListServiceDeployments": serviceID,
+			"ecs:DescribeServiceDeployments": ":service-deployment/", "ecs:StopServiceDeployment": ":service-deployment/",
+			"ecs:RegisterTaskDefinition": `"*"`, "ecs:TagResource": ":task-definition/demo-dev:*", "iam:PassRole": "TaskDefinition",
+		} {
+			if !strings.Contains(granted[a], where) {
+				t.Errorf("%s on %s, want %s", a, granted[a], where)
+			}
+		}
+	})
+}
+
+// projectCommands is a CodeBuild project's build commands, one per line;
+// every phase must stop at the first failure.
+func projectCommands(t *testing.T, project map[string]any) string {
+	t.Helper()
+	var spec buildSpec
+	if err := json.Unmarshal([]byte(project["Source"].(map[string]any)["BuildSpec"].(string)), &spec); err != nil {
+		t.Fatalf("buildspec: %v", err)
+	}
+	var out []string
+	for name, ph := range spec.Phases {
+		if ph.OnFailure != "ABORT" {
+			t.Errorf("phase %s goes on after a failure", name)
+		}
+		out = append(out, ph.Commands...)
+	}
+	return strings.Join(out, "\n")
+}
+
+// projectVars is a CodeBuild project's environment variables, values as JSON.
+func projectVars(project map[string]any) map[string]string {
+	vars := map[string]string{}
+	for _, v := range project["Environment"].(map[string]any)["EnvironmentVariables"].([]any) {
+		m := v.(map[string]any)
+		vars[m["Name"].(string)] = jsonOf(m["Value"])
+	}
+	return vars
 }
 
 // lastInstruction returns the argument of a Dockerfile's last instruction
@@ -344,7 +449,8 @@ func TestPipelineVariants(t *testing.T) {
 		"sourceBranch":         "release",
 		"dockerHubSecretArn":   "arn:aws:secretsmanager:us-east-1:123456789012:secret:dockerhub-AbCdEf",
 		"buildTestCommand":     "docker build --target test -f app/Dockerfile app",
-		"deployTimeoutMinutes": "20",
+		"deployTimeoutMinutes": "40",
+		"smokeTestPaths":       `["/smoke","/api/ping?deep=1"]`,
 		"architecture":         "ARM64",
 		"cpu":                  "1024",
 		"memory":               "2048",
@@ -380,8 +486,13 @@ func TestPipelineVariants(t *testing.T) {
 		if !strings.Contains(jsonOf(pipeline["Triggers"]), `"Includes":["release"]`) {
 			t.Errorf("triggers %s", jsonOf(pipeline["Triggers"]))
 		}
-		if cfg := action(stages[3])["Configuration"].(map[string]any); cfg["DeploymentTimeout"] != 20.0 {
-			t.Errorf("deploy timeout %v", cfg["DeploymentTimeout"])
+		if _, p := codeBuildProject(t, tm, "EcsDeploy"); p["TimeoutInMinutes"] != 40.0 || projectVars(p)["WAIT_SECONDS"] != `"2220"` {
+			t.Errorf("deploy timeout %v min, waiting %s s", p["TimeoutInMinutes"], projectVars(p)["WAIT_SECONDS"])
+		}
+	})
+	t.Run("smoke test: the health path, then the configured paths", func(t *testing.T) {
+		if _, p := codeBuildProject(t, tm, "SmokeTest"); projectVars(p)["SMOKE_PATHS"] != `"/ /smoke /api/ping?deep=1"` {
+			t.Errorf("smoke paths %s", projectVars(p)["SMOKE_PATHS"])
 		}
 	})
 	t.Run("Docker Hub login with the named secret, read on it only", func(t *testing.T) {

@@ -94,13 +94,13 @@ type Params struct {
 	// (see Waves); traffic-shifting strategies start all new tasks at once.
 	Waves int
 	// Tasks is the task count the deployment replaces.
-	Tasks                      int
+	Tasks                       int
 	Start, Healthy, Drain, Stop Term
-	BakeMinutes                int
-	CanaryPercent              float64
-	CanaryBakeMinutes          int
-	StepPercent                float64
-	StepBakeMinutes            int
+	BakeMinutes                 int
+	CanaryPercent               float64
+	CanaryBakeMinutes           int
+	StepPercent                 float64
+	StepBakeMinutes             int
 	// AlarmSeconds is how long the slowest rollback alarm takes to fire
 	// (period × evaluation periods); 0 when the service has none.
 	AlarmSeconds int

@@ -39,6 +39,8 @@ type ServiceStackProps struct {
 	Service config.Service
 	// Vpc is the NetworkStack's VPC, with Public and Private subnet groups.
 	Vpc ec2.IVpc
+	// VpcCidr is the VPC's configured CIDR (config.Network.VpcCidr).
+	VpcCidr string
 	// Repository is the RegistryStack's ECR repository.
 	Repository ecr.IRepository
 	// ImageParameterName is the RegistryStack's SSM parameter that records
@@ -132,7 +134,7 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 		}
 	}
 
-	s.service = ecs.NewFargateService(stack, jsii.String("Service"), &ecs.FargateServiceProps{
+	serviceProps := &ecs.FargateServiceProps{
 		Cluster:        cluster,
 		TaskDefinition: taskDef,
 		// No DesiredCount: CloudFormation would set it again on every
@@ -144,13 +146,13 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 		AssignPublicIp:         jsii.Bool(false),
 		SecurityGroups:         &[]ec2.ISecurityGroup{serviceSG},
 		HealthCheckGracePeriod: awscdk.Duration_Seconds(jsii.Number(cfg.HealthCheckGracePeriodSeconds)),
-		CircuitBreaker:         &ecs.DeploymentCircuitBreaker{Enable: jsii.Bool(true), Rollback: jsii.Bool(true)},
-		MinHealthyPercent:      jsii.Number(100),
-		MaxHealthyPercent:      jsii.Number(200),
 		EnableExecuteCommand:   jsii.Bool(cfg.EnableExec),
 		PlatformVersion:        ecs.FargatePlatformVersion_LATEST,
 		PropagateTags:          ecs.PropagatedTagSource_SERVICE,
-	})
+	}
+	// The strategy, its knobs, the circuit breaker.
+	appconstructs.DeploymentOptions(serviceProps, cfg.Rollout)
+	s.service = ecs.NewFargateService(stack, jsii.String("Service"), serviceProps)
 
 	if cfg.EnableExec {
 		nag.Suppress(nag.DefaultPolicy(taskDef.TaskRole()), "AwsSolutions-IAM5", "ECS Exec, turned on by enableExec: the ssmmessages actions have no resource types and are authorized only on *", nag.Finding{Exact: "Resource::*"})
@@ -178,7 +180,7 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 	}
 
 	hc := cfg.HealthCheck
-	targetGroup := elbv2.NewApplicationTargetGroup(stack, jsii.String("TargetGroup"), &elbv2.ApplicationTargetGroupProps{
+	tgProps := &elbv2.ApplicationTargetGroupProps{
 		Vpc:        props.Vpc,
 		TargetType: elbv2.TargetType_IP, // awsvpc tasks register by IP
 		Port:       port,
@@ -192,7 +194,10 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 			HealthyHttpCodes:        jsii.String(hc.Matcher),
 		},
 		DeregistrationDelay: awscdk.Duration_Seconds(jsii.Number(cfg.DeregistrationDelaySeconds)),
-	})
+	}
+	targetGroup := elbv2.NewApplicationTargetGroup(stack, jsii.String("TargetGroup"), tgProps)
+	var production elbv2.ApplicationListener
+	var certificate elbv2.IListenerCertificate
 
 	if cfg.HTTPS() {
 		zone := route53.HostedZone_FromHostedZoneAttributes(stack, jsii.String("Zone"), &route53.HostedZoneAttributes{
@@ -203,13 +208,14 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 			DomainName: jsii.String(cfg.DomainName),
 			Validation: acm.CertificateValidation_FromDns(zone),
 		})
-		alb.AddListener(jsii.String("Https"), &elbv2.BaseApplicationListenerProps{
-			Port:                jsii.Number(443),
-			Protocol:            elbv2.ApplicationProtocol_HTTPS,
-			Certificates:        &[]elbv2.IListenerCertificate{elbv2.ListenerCertificate_FromCertificateManager(cert)},
-			SslPolicy:           elbv2.SslPolicy_RECOMMENDED_TLS,
-			Open:                jsii.Bool(false),
-			DefaultTargetGroups: &[]elbv2.IApplicationTargetGroup{targetGroup},
+		certificate = elbv2.ListenerCertificate_FromCertificateManager(cert)
+		production = alb.AddListener(jsii.String("Https"), &elbv2.BaseApplicationListenerProps{
+			Port:          jsii.Number(443),
+			Protocol:      elbv2.ApplicationProtocol_HTTPS,
+			Certificates:  &[]elbv2.IListenerCertificate{certificate},
+			SslPolicy:     elbv2.SslPolicy_RECOMMENDED_TLS,
+			Open:          jsii.Bool(false),
+			DefaultAction: appconstructs.NotFoundAction(),
 		})
 		alb.AddListener(jsii.String("Http"), &elbv2.BaseApplicationListenerProps{
 			Port:     jsii.Number(80),
@@ -226,17 +232,28 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 		})
 		s.url = "https://" + cfg.DomainName
 	} else {
-		alb.AddListener(jsii.String("Http"), &elbv2.BaseApplicationListenerProps{
-			Port:                jsii.Number(80),
-			Protocol:            elbv2.ApplicationProtocol_HTTP,
-			Open:                jsii.Bool(false),
-			DefaultTargetGroups: &[]elbv2.IApplicationTargetGroup{targetGroup},
+		production = alb.AddListener(jsii.String("Http"), &elbv2.BaseApplicationListenerProps{
+			Port:          jsii.Number(80),
+			Protocol:      elbv2.ApplicationProtocol_HTTP,
+			Open:          jsii.Bool(false),
+			DefaultAction: appconstructs.NotFoundAction(),
 		})
 		s.url = "http://" + *alb.LoadBalancerDnsName()
 	}
+	// Production traffic through a rule on the production listener; for
+	// blue/green, canary and linear an alternate target group and a test
+	// listener too, and the role ECS shifts traffic between them with.
+	trafficProps := &appconstructs.TrafficProps{
+		VpcCidr: props.VpcCidr, LoadBalancer: alb, Listener: production, TargetGroup: targetGroup,
+		Certificate: certificate, TestListenerCidrs: cfg.Rollout.TestListenerCidrs,
+	}
+	if cfg.Rollout.Strategy.ECS().Shifts() {
+		trafficProps.AlternateTargetGroupProps = tgProps
+	}
+	traffic := appconstructs.NewTraffic(stack, "Traffic", trafficProps)
 	// Registers the tasks by IP and opens ALB -> service on the container
 	// port, in both security groups.
-	s.service.AttachToApplicationTargetGroup(targetGroup)
+	traffic.Attach(s.service, ContainerName, float64(cfg.ContainerPort))
 
 	scaling := s.service.AutoScaleTaskCount(&awsapplicationautoscaling.EnableScalingProps{
 		MinCapacity: jsii.Number(cfg.MinCount),
@@ -245,15 +262,29 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 	scaling.ScaleOnCpuUtilization(jsii.String("Cpu"), &ecs.CpuUtilizationScalingProps{
 		TargetUtilizationPercent: jsii.Number(cfg.ScaleCpuPercent),
 	})
-	scaling.ScaleOnRequestCount(jsii.String("Requests"), &ecs.RequestCountScalingProps{
-		RequestsPerTarget: jsii.Number(cfg.ScaleRequestsPerTarget),
-		TargetGroup:       targetGroup,
-	})
+	// One policy per target group: the group production traffic is not
+	// in has no requests, and Application Auto Scaling scales in only when
+	// every policy agrees, so the group with the traffic decides.
+	for i, tg := range traffic.TargetGroups() {
+		id := "Requests"
+		if i > 0 {
+			id = "RequestsAlternate"
+		}
+		scaling.ScaleOnRequestCount(jsii.String(id), &ecs.RequestCountScalingProps{
+			RequestsPerTarget: jsii.Number(cfg.ScaleRequestsPerTarget),
+			TargetGroup:       tg,
+		})
+	}
 
 	s.topic = appconstructs.NewAlarmTopic(stack, "Alarms", &appconstructs.AlarmTopicProps{Email: cfg.AlarmEmail})
 	appconstructs.NewServiceAlarms(stack, "ServiceAlarms", &appconstructs.ServiceAlarmsProps{
-		Topic: s.topic, LoadBalancer: alb, TargetGroup: targetGroup, Service: s.service, Cluster: cluster,
+		Topic: s.topic, LoadBalancer: alb, TargetGroups: traffic.TargetGroups(), Service: s.service, Cluster: cluster,
 	})
+	if cfg.Rollout.Alarms {
+		appconstructs.NewRollbackAlarms(stack, "RollbackAlarms", &appconstructs.RollbackAlarmsProps{
+			Service: s.service, Topic: s.topic, TargetGroups: traffic.TargetGroups(), Rollout: cfg.Rollout, NamePrefix: props.Name,
+		})
+	}
 
 	awscdk.NewCfnOutput(stack, jsii.String("ServiceUrl"), &awscdk.CfnOutputProps{
 		Value:       jsii.String(s.url),
