@@ -24,7 +24,10 @@ const StopTimeoutSeconds = 30
 // and a test holds the two equal, so validation and `make report` agree.
 func (c Config) RolloutParams() rollout.Params {
 	s, r := c.Service, c.Service.Rollout
-	_, waves := rollout.Waves(s.MinCount, RollingMinHealthyPercent, RollingMaxPercent)
+	waves := 0 // blue/green, canary and linear start every new task at once
+	if r.Strategy == StrategyRolling {
+		_, waves = rollout.Waves(s.MinCount, RollingMinHealthyPercent, RollingMaxPercent)
+	}
 	hc := s.HealthCheck
 	p := rollout.Params{
 		Strategy: r.Strategy.ECS(),
