@@ -346,11 +346,11 @@ func TestPipelineStack(t *testing.T) {
 			t.Errorf("release actions %v, want the smoke test first, then the record", got)
 		}
 	})
-	t.Run("smoke test: the health path through the load balancer, needs no AWS API", func(t *testing.T) {
+	t.Run("smoke test: the health path and cdk.json's /smoke through the load balancer, needs no AWS API", func(t *testing.T) {
 		_, smoke := codeBuildProject(t, tm, "SmokeTest")
 		vars := projectVars(smoke)
 		out := svc["Outputs"].(map[string]any)["ServiceUrl"].(map[string]any)
-		if vars["SMOKE_PATHS"] != `"/"` || vars["SMOKE_TRIES"] != `"3"` || vars["SMOKE_REQUEST_SECONDS"] != `"10"` || !strings.Contains(vars["SMOKE_URL"], "http://") || !strings.Contains(vars["SMOKE_URL"], "Fn::ImportValue") {
+		if vars["SMOKE_PATHS"] != `"/ /smoke"` || vars["SMOKE_TRIES"] != `"3"` || vars["SMOKE_REQUEST_SECONDS"] != `"10"` || !strings.Contains(vars["SMOKE_URL"], "http://") || !strings.Contains(vars["SMOKE_URL"], "Fn::ImportValue") {
 			t.Errorf("smoke test variables %v, want the ServiceStack's URL %s and the health path", vars, jsonOf(out["Value"]))
 		}
 		spec := projectCommands(t, smoke)
@@ -548,6 +548,39 @@ func TestPipelineVariants(t *testing.T) {
 			t.Errorf("artifact bucket %v, auto-delete %d", r["DeletionPolicy"], len(tm.Resources("Custom::S3AutoDeleteObjects")))
 		}
 	})
+}
+
+// TestSampleAppAnswersTheSmokeTest: every smokeTestPaths entry of an
+// environment that builds the sample app is a route the app registers, so
+// the first pipeline run's smoke test can pass.
+func TestSampleAppAnswersTheSmokeTest(t *testing.T) {
+	ctx := cdkJSONContext(t)
+	src, err := os.ReadFile("app/main.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	routes := regexp.MustCompile(`(?m)^const SmokePath = "([^"]+)"`).FindAllStringSubmatch(string(src), -1)
+	paths := 0
+	for _, name := range sortedIDs(ctx["environments"].(map[string]any)) {
+		c := maps.Clone(ctx)
+		c["env"] = name
+		cfg, err := config.Load(c)
+		if err != nil {
+			t.Fatalf("config of %s: %v", name, err)
+		}
+		if cfg.Pipeline.Dockerfile != "app/Dockerfile" {
+			continue
+		}
+		for _, p := range cfg.Pipeline.SmokeTestPaths {
+			paths++
+			if !slices.ContainsFunc(routes, func(m []string) bool { return m[1] == p }) || !strings.Contains(string(src), `mux.HandleFunc("GET "+SmokePath`) {
+				t.Errorf("%s's smoke test requests %s, which the sample app (app/main.go) does not serve", name, p)
+			}
+		}
+	}
+	if paths == 0 {
+		t.Errorf("no environment of cdk.json smoke-tests a path of the sample app beyond its health check")
+	}
 }
 
 // TestDockerfilesPullNothingFromDockerHub scans the sample Dockerfile and
