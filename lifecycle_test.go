@@ -209,10 +209,10 @@ func TestImageOwnership(t *testing.T) {
 				spec = jsonOf(tm.Props(ref(cfg["ProjectName"]))["Source"])
 			}
 			switch {
-			case a.action["ActionTypeId"].(map[string]any)["Provider"] == "ECS", strings.Contains(spec, "aws ecs update-service"):
-				deploy = &p
 			case strings.Contains(spec, "curl") && strings.Contains(spec, "$SMOKE_URL"):
 				smoke = &p
+			case a.action["ActionTypeId"].(map[string]any)["Provider"] == "ECS", strings.Contains(spec, "aws ecs update-service"):
+				deploy = &p
 			}
 		}
 		if deploy == nil {

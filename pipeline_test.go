@@ -362,12 +362,49 @@ func TestPipelineStack(t *testing.T) {
 		if smoke["VpcConfig"] != nil {
 			t.Errorf("the smoke test runs in the VPC: its requests would leave through the NAT gateways and reach the load balancer from their addresses, not the users'")
 		}
+		serviceID, _ := svc.Only(t, "AWS::ECS::Service")
 		for _, st := range policyStatements(tm, ref(smoke["ServiceRole"])) {
 			for _, a := range strs(st["Action"]) {
-				if !strings.HasPrefix(a, "logs:") && !strings.HasPrefix(a, "codebuild:") && !strings.HasPrefix(a, "s3:") && !strings.HasPrefix(a, "kms:") {
-					t.Errorf("the smoke test's role may %s: it needs no AWS API", a)
+				switch {
+				case a == "ecs:UpdateService":
+					if !strings.Contains(jsonOf(st["Resource"]), serviceID) || strings.Contains(jsonOf(st["Resource"]), `"*"`) {
+						t.Errorf("the smoke test may %s on %s, want this service only", a, jsonOf(st["Resource"]))
+					}
+				case a == "iam:PassRole":
+					if !strings.Contains(jsonOf(st["Resource"]), "TaskDefinition") || !strings.Contains(jsonOf(st["Condition"]), "ecs-tasks.amazonaws.com") {
+						t.Errorf("the smoke test may pass %s, want the task's roles to ECS only", jsonOf(st["Resource"]))
+					}
+				case !strings.HasPrefix(a, "logs:") && !strings.HasPrefix(a, "codebuild:") && !strings.HasPrefix(a, "s3:") && !strings.HasPrefix(a, "kms:"):
+					t.Errorf("the smoke test's role may %s: it needs only to roll this service back", a)
 				}
 			}
+		}
+	})
+	t.Run("a failed smoke test rolls the service back to the revision the deploy replaced", func(t *testing.T) {
+		_, smoke := codeBuildProject(t, tm, "SmokeTest")
+		_, deployProject := codeBuildProject(t, tm, "EcsDeploy")
+		var deploySpec map[string]any
+		if err := json.Unmarshal([]byte(deployProject["Source"].(map[string]any)["BuildSpec"].(string)), &deploySpec); err != nil {
+			t.Fatal(err)
+		}
+		if exported := jsonOf(deploySpec["env"].(map[string]any)["exported-variables"]); exported != `["PREVIOUS_TASK_DEFINITION"]` || !strings.Contains(projectCommands(t, deployProject), `export PREVIOUS_TASK_DEFINITION="$current"`) {
+			t.Errorf("the deploy step exports %s", exported)
+		}
+		rel := stageNamed(t, stages, "Release")
+		var smokeAction map[string]any
+		for _, a := range rel["Actions"].([]any) {
+			if a.(map[string]any)["Name"] == "SmokeTest" {
+				smokeAction = a.(map[string]any)
+			}
+		}
+		if got := jsonOf(smokeAction["Configuration"].(map[string]any)["EnvironmentVariables"]); !strings.Contains(got, `\"name\":\"PREVIOUS_TASK_DEFINITION\"`) || !strings.Contains(got, `#{Deploy.PREVIOUS_TASK_DEFINITION}`) {
+			t.Errorf("the smoke test action's variables %s, want PREVIOUS_TASK_DEFINITION from the Deploy namespace", got)
+		}
+		if dep := action(stageNamed(t, stages, "Deploy")); dep["Namespace"] != "Deploy" {
+			t.Errorf("the deploy action's namespace %v", dep["Namespace"])
+		}
+		if spec := projectCommands(t, smoke); !strings.Contains(spec, `aws ecs update-service --cluster "$CLUSTER" --service "$SERVICE" --task-definition "$PREVIOUS_TASK_DEFINITION"`) {
+			t.Errorf("the smoke test does not roll back: %s", spec)
 		}
 	})
 	t.Run("deploy role: this service, its deployments, its task family and roles", func(t *testing.T) {

@@ -68,6 +68,8 @@ jq --arg name "$CONTAINER_NAME" --arg image "$image" '.tags as $tags | .taskDefi
   | if ($tags | length) > 0 then .tags = $tags else . end' current.json > next.json
 next="$(aws ecs register-task-definition --cli-input-json file://next.json --query taskDefinition.taskDefinitionArn --output text)"
 echo "registered $next with $image (was $current)"
+# The revision this deploy replaces, for the smoke test to go back to.
+export PREVIOUS_TASK_DEFINITION="$current"
 since="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 aws ecs update-service --cluster "$CLUSTER" --service "$SERVICE" --task-definition "$next" --query service.serviceArn --output text
 deadline=$(( $(date +%s) + WAIT_SECONDS ))
@@ -92,6 +94,11 @@ while :; do
   fi
   sleep 15
 done`
+
+// PreviousTaskDefinitionVariable is the variable the step exports: the
+// task definition the service ran before, which a failed smoke test goes
+// back to.
+const PreviousTaskDefinitionVariable = "PREVIOUS_TASK_DEFINITION"
 
 // NewEcsDeploy creates the project. Its role may update this service only,
 // register revisions of its task family, pass the task's two roles to ECS,
@@ -120,7 +127,7 @@ func NewEcsDeploy(scope constructs.Construct, id string, props *EcsDeployProps) 
 		},
 		BuildSpec: codebuild.BuildSpec_FromObject(&map[string]any{
 			"version": "0.2",
-			"env":     map[string]any{"shell": "bash"},
+			"env":     map[string]any{"shell": "bash", "exported-variables": []string{PreviousTaskDefinitionVariable}},
 			"phases":  map[string]any{"build": map[string]any{"on-failure": "ABORT", "commands": []string{deployScript}}},
 		}),
 		Logging: &codebuild.LoggingOptions{CloudWatch: &codebuild.CloudWatchLoggingOptions{

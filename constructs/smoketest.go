@@ -5,6 +5,8 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	codebuild "github.com/aws/aws-cdk-go/awscdk/v2/awscodebuild"
+	ecs "github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
+	iam "github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -16,6 +18,10 @@ import (
 type SmokeTestProps struct {
 	// URL is where the service answers (ServiceStack.URL).
 	URL string
+	// Service is what a failed smoke test rolls back, and TaskDef whose
+	// roles that update hands to ECS again.
+	Service ecs.IBaseService
+	TaskDef ecs.TaskDefinition
 	// Paths are requested in order: the health-check path, then the
 	// configured smokeTestPaths.
 	Paths         []string
@@ -27,8 +33,11 @@ type SmokeTestProps struct {
 // record: a CodeBuild project outside the VPC that requests each path
 // through the load balancer, as a user would, a few times (the load
 // balancer spreads them over the tasks). A 4xx or 5xx answer, or none
-// within SmokeTestRequestSeconds, fails the step: the run fails, which
-// notifies the alarm topic, and the image is not recorded as released.
+// within SmokeTestRequestSeconds, fails the step: it points the service
+// back at the task definition the deploy replaced (the deploy step's
+// PREVIOUS_TASK_DEFINITION; ECS rolls that out with the service's
+// strategy), the run fails, which notifies the alarm topic, and the image
+// is not recorded as released.
 type SmokeTest interface {
 	constructs.Construct
 	Project() codebuild.PipelineProject
@@ -49,18 +58,24 @@ const (
 )
 
 const smokeScript = `set -euo pipefail
+back() {
+  echo "smoke test failed: $1; rolling $SERVICE back to $PREVIOUS_TASK_DEFINITION" >&2
+  aws ecs update-service --cluster "$CLUSTER" --service "$SERVICE" --task-definition "$PREVIOUS_TASK_DEFINITION" --query service.taskDefinition --output text >&2 || echo "the rollback did not start: run make deploy, which restores the released image" >&2
+  exit 1
+}
 for path in $SMOKE_PATHS; do
   for try in $(seq "$SMOKE_TRIES"); do
-    code="$(curl -sS -o /dev/null -w '%{http_code}' --max-time "$SMOKE_REQUEST_SECONDS" "$SMOKE_URL$path")" || { echo "smoke test: $SMOKE_URL$path gave no answer within $SMOKE_REQUEST_SECONDS s (curl exit $?)" >&2; exit 1; }
+    code="$(curl -sS -o /dev/null -w '%{http_code}' --max-time "$SMOKE_REQUEST_SECONDS" "$SMOKE_URL$path")" || back "$SMOKE_URL$path gave no answer within $SMOKE_REQUEST_SECONDS s (curl exit $?)"
     case "$code" in
       2??|3??) echo "smoke test: $SMOKE_URL$path answered $code ($try/$SMOKE_TRIES)" ;;
-      *) echo "smoke test: $SMOKE_URL$path answered $code, want 2xx or 3xx" >&2; exit 1 ;;
+      *) back "$SMOKE_URL$path answered $code, want 2xx or 3xx" ;;
     esac
   done
 done`
 
-// NewSmokeTest creates the project. Its role holds only CodeBuild's own
-// grants (logs, reports): the test needs no AWS API.
+// NewSmokeTest creates the project. Besides CodeBuild's own grants (logs,
+// reports), its role may update this service, and pass the task's roles
+// with it, only: to go back on a failure.
 func NewSmokeTest(scope constructs.Construct, id string, props *SmokeTestProps) SmokeTest {
 	s := &smokeTest{}
 	constructs.NewConstruct_Override(s, scope, &id)
@@ -72,6 +87,8 @@ func NewSmokeTest(scope constructs.Construct, id string, props *SmokeTestProps) 
 		},
 		EnvironmentVariables: &map[string]*codebuild.BuildEnvironmentVariable{
 			"SMOKE_URL":             {Value: jsii.String(props.URL)},
+			"CLUSTER":               {Value: props.Service.Cluster().ClusterArn()},
+			"SERVICE":               {Value: props.Service.ServiceName()},
 			"SMOKE_PATHS":           {Value: jsii.String(strings.Join(props.Paths, " "))},
 			"SMOKE_TRIES":           {Value: jsii.String(SmokeTestTries)},
 			"SMOKE_REQUEST_SECONDS": {Value: jsii.String(SmokeTestRequestSeconds)},
@@ -86,6 +103,11 @@ func NewSmokeTest(scope constructs.Construct, id string, props *SmokeTestProps) 
 		}},
 		Timeout: awscdk.Duration_Minutes(jsii.Number(5)),
 	})
+	s.project.AddToRolePolicy(iam.NewPolicyStatement(&iam.PolicyStatementProps{Sid: jsii.String("RollBackThisService"),
+		Actions: jsii.Strings("ecs:UpdateService"), Resources: &[]*string{props.Service.ServiceArn()}}))
+	s.project.AddToRolePolicy(iam.NewPolicyStatement(&iam.PolicyStatementProps{Sid: jsii.String("PassTaskRoles"),
+		Actions: jsii.Strings("iam:PassRole"), Resources: &[]*string{props.TaskDef.TaskRole().RoleArn(), props.TaskDef.ExecutionRole().RoleArn()},
+		Conditions: &map[string]any{"StringEquals": map[string]any{"iam:PassedToService": "ecs-tasks.amazonaws.com"}}}))
 	nag.Suppress(nag.DefaultPolicy(s.project.Role()), "AwsSolutions-IAM5", "The CDK's standard grant to this project's own report groups and default log group, both named after the project",
 		nag.Finding{Regex: `/^Resource::arn:<AWS::Partition>:codebuild:<AWS::Region>:<AWS::AccountId>:report-group\/<SmokeTestProject[0-9A-F]{8}>-\*$/`},
 		nag.Finding{Regex: `/^Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:\/aws\/codebuild\/<SmokeTestProject[0-9A-F]{8}>:\*$/`})

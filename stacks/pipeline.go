@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	codebuild "github.com/aws/aws-cdk-go/awscdk/v2/awscodebuild"
 	codepipeline "github.com/aws/aws-cdk-go/awscdk/v2/awscodepipeline"
 	cpactions "github.com/aws/aws-cdk-go/awscdk/v2/awscodepipelineactions"
 	connections "github.com/aws/aws-cdk-go/awscdk/v2/awscodestarconnections"
@@ -157,13 +158,13 @@ func NewPipelineStack(scope constructs.Construct, id string, props *PipelineStac
 		RetentionDays:  props.LogRetentionDays,
 		LogKey:         logKey,
 	})
-	stages = append(stages, &codepipeline.StageProps{StageName: jsii.String("Deploy"), Actions: &[]codepipeline.IAction{
-		cpactions.NewCodeBuildAction(&cpactions.CodeBuildActionProps{
-			ActionName: jsii.String("Deploy"),
-			Project:    deploy.Project(),
-			Input:      buildOutput,
-		}),
-	}})
+	deployAction := cpactions.NewCodeBuildAction(&cpactions.CodeBuildActionProps{
+		ActionName:         jsii.String("Deploy"),
+		Project:            deploy.Project(),
+		Input:              buildOutput,
+		VariablesNamespace: jsii.String("Deploy"),
+	})
+	stages = append(stages, &codepipeline.StageProps{StageName: jsii.String("Deploy"), Actions: &[]codepipeline.IAction{deployAction}})
 	// Only now, after ECS reported the deployment successful and the
 	// smoke test passed, does the image parameter name it: a rejected
 	// approval, a failed or rolled-back deploy or a failed smoke test leave
@@ -179,6 +180,8 @@ func NewPipelineStack(scope constructs.Construct, id string, props *PipelineStac
 	if cfg.SmokeTest {
 		smoke := appconstructs.NewSmokeTest(stack, "SmokeTest", &appconstructs.SmokeTestProps{
 			URL:           props.ServiceURL,
+			Service:       props.Service,
+			TaskDef:       props.TaskDef,
 			Paths:         append([]string{props.HealthCheckPath}, cfg.SmokeTestPaths...),
 			RetentionDays: props.LogRetentionDays,
 			LogKey:        logKey,
@@ -188,6 +191,9 @@ func NewPipelineStack(scope constructs.Construct, id string, props *PipelineStac
 			Project:    smoke.Project(),
 			Input:      buildOutput,
 			RunOrder:   jsii.Number(1),
+			EnvironmentVariables: &map[string]*codebuild.BuildEnvironmentVariable{
+				appconstructs.PreviousTaskDefinitionVariable: {Value: deployAction.Variable(jsii.String(appconstructs.PreviousTaskDefinitionVariable))},
+			},
 		}))
 		roles = append(roles, smoke.Project().Role())
 	}
