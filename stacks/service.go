@@ -102,7 +102,6 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 	cfg := props.Service
 	public := &ec2.SubnetSelection{SubnetGroupName: jsii.String(PublicSubnets)}
 	private := &ec2.SubnetSelection{SubnetGroupName: jsii.String(PrivateSubnets)}
-	port := jsii.Number(cfg.ContainerPort)
 
 	cluster := ecs.NewCluster(stack, jsii.String("Cluster"), &ecs.ClusterProps{
 		Vpc:                 props.Vpc,
@@ -183,70 +182,10 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 		alb.Node().AddDependency(policy)
 	}
 
-	hc := cfg.HealthCheck
-	tgProps := &elbv2.ApplicationTargetGroupProps{
-		Vpc:        props.Vpc,
-		TargetType: elbv2.TargetType_IP, // awsvpc tasks register by IP
-		Port:       port,
-		Protocol:   elbv2.ApplicationProtocol_HTTP,
-		HealthCheck: &elbv2.HealthCheck{
-			Path:                    jsii.String(hc.Path),
-			Interval:                awscdk.Duration_Seconds(jsii.Number(hc.IntervalSeconds)),
-			Timeout:                 awscdk.Duration_Seconds(jsii.Number(hc.TimeoutSeconds)),
-			HealthyThresholdCount:   jsii.Number(hc.HealthyThreshold),
-			UnhealthyThresholdCount: jsii.Number(hc.UnhealthyThreshold),
-			HealthyHttpCodes:        jsii.String(hc.Matcher),
-		},
-		DeregistrationDelay: awscdk.Duration_Seconds(jsii.Number(cfg.DeregistrationDelaySeconds)),
-	}
+	tgProps := targetGroupProps(props)
 	targetGroup := elbv2.NewApplicationTargetGroup(stack, jsii.String("TargetGroup"), tgProps)
-	var production elbv2.ApplicationListener
-	var certificate elbv2.IListenerCertificate
-
-	if cfg.HTTPS() {
-		zone := route53.HostedZone_FromHostedZoneAttributes(stack, jsii.String("Zone"), &route53.HostedZoneAttributes{
-			HostedZoneId: jsii.String(cfg.HostedZoneId),
-			ZoneName:     jsii.String(strings.TrimSuffix(cfg.HostedZoneName, ".")),
-		})
-		cert := acm.NewCertificate(stack, jsii.String("Certificate"), &acm.CertificateProps{
-			DomainName: jsii.String(cfg.DomainName),
-			Validation: acm.CertificateValidation_FromDns(zone),
-		})
-		certificate = elbv2.ListenerCertificate_FromCertificateManager(cert)
-		production = alb.AddListener(jsii.String("Https"), &elbv2.BaseApplicationListenerProps{
-			Port:          jsii.Number(443),
-			Protocol:      elbv2.ApplicationProtocol_HTTPS,
-			Certificates:  &[]elbv2.IListenerCertificate{certificate},
-			SslPolicy:     elbv2.SslPolicy_RECOMMENDED_TLS,
-			Open:          jsii.Bool(false),
-			DefaultAction: appconstructs.NotFoundAction(),
-		})
-		alb.AddListener(jsii.String("Http"), &elbv2.BaseApplicationListenerProps{
-			Port:     jsii.Number(80),
-			Protocol: elbv2.ApplicationProtocol_HTTP,
-			Open:     jsii.Bool(false),
-			DefaultAction: elbv2.ListenerAction_Redirect(&elbv2.RedirectOptions{
-				Protocol: jsii.String("HTTPS"), Port: jsii.String("443"), Permanent: jsii.Bool(true),
-			}),
-		})
-		alias := route53.NewARecord(stack, jsii.String("Alias"), &route53.ARecordProps{
-			Zone:       zone,
-			RecordName: jsii.String(cfg.DomainName),
-			Target:     route53.RecordTarget_FromAlias(r53targets.NewLoadBalancerTarget(alb, nil)),
-		})
-		// The zone's name is in no CloudFormation property: record it, so
-		// preflight can check that hostedZoneId is that zone.
-		alias.Node().DefaultChild().(awscdk.CfnResource).AddMetadata(jsii.String(zoneNameMetadata), strings.TrimSuffix(cfg.HostedZoneName, "."))
-		s.url = "https://" + cfg.DomainName
-	} else {
-		production = alb.AddListener(jsii.String("Http"), &elbv2.BaseApplicationListenerProps{
-			Port:          jsii.Number(80),
-			Protocol:      elbv2.ApplicationProtocol_HTTP,
-			Open:          jsii.Bool(false),
-			DefaultAction: appconstructs.NotFoundAction(),
-		})
-		s.url = "http://" + *alb.LoadBalancerDnsName()
-	}
+	production, certificate, url := newListeners(stack, alb, cfg)
+	s.url = url
 	// Production traffic through a rule on the production listener; for
 	// blue/green, canary and linear an alternate target group and a test
 	// listener too, and the role ECS shifts traffic between them with.
@@ -298,6 +237,80 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 		Description: jsii.String("Where the service answers"),
 	})
 	return s
+}
+
+// targetGroupProps is the service's target group: the primary one, and the
+// alternate copy of the traffic-shifting strategies.
+func targetGroupProps(props *ServiceStackProps) *elbv2.ApplicationTargetGroupProps {
+	cfg := props.Service
+	port := jsii.Number(cfg.ContainerPort)
+	hc := cfg.HealthCheck
+	return &elbv2.ApplicationTargetGroupProps{
+		Vpc:        props.Vpc,
+		TargetType: elbv2.TargetType_IP, // awsvpc tasks register by IP
+		Port:       port,
+		Protocol:   elbv2.ApplicationProtocol_HTTP,
+		HealthCheck: &elbv2.HealthCheck{
+			Path:                    jsii.String(hc.Path),
+			Interval:                awscdk.Duration_Seconds(jsii.Number(hc.IntervalSeconds)),
+			Timeout:                 awscdk.Duration_Seconds(jsii.Number(hc.TimeoutSeconds)),
+			HealthyThresholdCount:   jsii.Number(hc.HealthyThreshold),
+			UnhealthyThresholdCount: jsii.Number(hc.UnhealthyThreshold),
+			HealthyHttpCodes:        jsii.String(hc.Matcher),
+		},
+		DeregistrationDelay: awscdk.Duration_Seconds(jsii.Number(cfg.DeregistrationDelaySeconds)),
+	}
+}
+
+// newListeners creates the production listener (80, or 443 with 80
+// redirecting to it and the alias record), answering 404 by default: the
+// traffic rules come from constructs.NewTraffic.
+func newListeners(stack awscdk.Stack, alb elbv2.ApplicationLoadBalancer, cfg config.Service) (production elbv2.ApplicationListener, certificate elbv2.IListenerCertificate, url string) {
+	if cfg.HTTPS() {
+		zone := route53.HostedZone_FromHostedZoneAttributes(stack, jsii.String("Zone"), &route53.HostedZoneAttributes{
+			HostedZoneId: jsii.String(cfg.HostedZoneId),
+			ZoneName:     jsii.String(strings.TrimSuffix(cfg.HostedZoneName, ".")),
+		})
+		cert := acm.NewCertificate(stack, jsii.String("Certificate"), &acm.CertificateProps{
+			DomainName: jsii.String(cfg.DomainName),
+			Validation: acm.CertificateValidation_FromDns(zone),
+		})
+		certificate = elbv2.ListenerCertificate_FromCertificateManager(cert)
+		production = alb.AddListener(jsii.String("Https"), &elbv2.BaseApplicationListenerProps{
+			Port:          jsii.Number(443),
+			Protocol:      elbv2.ApplicationProtocol_HTTPS,
+			Certificates:  &[]elbv2.IListenerCertificate{certificate},
+			SslPolicy:     elbv2.SslPolicy_RECOMMENDED_TLS,
+			Open:          jsii.Bool(false),
+			DefaultAction: appconstructs.NotFoundAction(),
+		})
+		alb.AddListener(jsii.String("Http"), &elbv2.BaseApplicationListenerProps{
+			Port:     jsii.Number(80),
+			Protocol: elbv2.ApplicationProtocol_HTTP,
+			Open:     jsii.Bool(false),
+			DefaultAction: elbv2.ListenerAction_Redirect(&elbv2.RedirectOptions{
+				Protocol: jsii.String("HTTPS"), Port: jsii.String("443"), Permanent: jsii.Bool(true),
+			}),
+		})
+		alias := route53.NewARecord(stack, jsii.String("Alias"), &route53.ARecordProps{
+			Zone:       zone,
+			RecordName: jsii.String(cfg.DomainName),
+			Target:     route53.RecordTarget_FromAlias(r53targets.NewLoadBalancerTarget(alb, nil)),
+		})
+		// The zone's name is in no CloudFormation property: record it, so
+		// preflight can check that hostedZoneId is that zone.
+		alias.Node().DefaultChild().(awscdk.CfnResource).AddMetadata(jsii.String(zoneNameMetadata), strings.TrimSuffix(cfg.HostedZoneName, "."))
+		url = "https://" + cfg.DomainName
+	} else {
+		production = alb.AddListener(jsii.String("Http"), &elbv2.BaseApplicationListenerProps{
+			Port:          jsii.Number(80),
+			Protocol:      elbv2.ApplicationProtocol_HTTP,
+			Open:          jsii.Bool(false),
+			DefaultAction: appconstructs.NotFoundAction(),
+		})
+		url = "http://" + *alb.LoadBalancerDnsName()
+	}
+	return production, certificate, url
 }
 
 // newTaskDefinition is the Fargate task: one application container whose
