@@ -138,7 +138,7 @@ func NewTraffic(scope constructs.Construct, id string, props *TrafficProps) Traf
 	// load balancer's DNS name resolves to its public addresses even inside
 	// the VPC: that way, traffic leaves through the NAT gateways and
 	// arrives from their Elastic IPs, which are not admitted
-	// (docs/service.md#the-test-listener).
+	// (docs/deployments.md#traffic-the-listener-rule-the-alternate-target-group-the-test-listener).
 	sg := props.LoadBalancer.Connections()
 	sg.AllowFrom(ec2.Peer_Ipv4(jsii.String(props.VpcCidr)), ec2.Port_Tcp(jsii.Number(float64(port))), jsii.String(fmt.Sprintf("Test listener %d from the VPC", port)))
 	for _, cidr := range props.TestListenerCidrs {
