@@ -197,7 +197,10 @@ func TestPipelineStack(t *testing.T) {
 			t.Errorf("deploy project times out after %v min and waits %s s for ECS, want 20 min and 20 × 60 − 180 s", deployProject["TimeoutInMinutes"], vars["WAIT_SECONDS"])
 		}
 		spec := projectCommands(t, deployProject)
-		for _, want := range []string{"set -euo pipefail", "aws ecs register-task-definition", "aws ecs update-service", "aws ecs describe-service-deployments", "SUCCESSFUL) ", "ROLLBACK_*|STOPPED|STOP_REQUESTED) ", `stop-service-deployment --service-deployment-arn "$deployment" --stop-type ROLLBACK`} {
+		if strings.Contains(spec, "exit 0") {
+			t.Errorf("the deploy step ends with exit 0: CodeBuild would not export PREVIOUS_TASK_DEFINITION from a shell that exited")
+		}
+		for _, want := range []string{"set -euo pipefail", "aws ecs register-task-definition", "aws ecs update-service", "aws ecs describe-service-deployments", `SUCCESSFUL) echo "released to ECS: $image"; break ;;`, "ROLLBACK_*|STOPPED|STOP_REQUESTED) ", `stop-service-deployment --service-deployment-arn "$deployment" --stop-type ROLLBACK`} {
 			if !strings.Contains(spec, want) {
 				t.Errorf("the deploy step lacks %s", want)
 			}

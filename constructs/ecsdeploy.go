@@ -52,7 +52,9 @@ type ecsDeploy struct {
 
 func (d *ecsDeploy) Project() codebuild.PipelineProject { return d.project }
 
-// deployScript is the step's one command. It reads imagedefinitions.json,
+// deployScript is the step's one command (it ends by leaving its loop,
+// never by exit 0, so CodeBuild still exports PREVIOUS_TASK_DEFINITION
+// from the shell). It reads imagedefinitions.json,
 // registers the service's current task definition again with the new
 // image (tags kept), updates the service, and polls the service deployment
 // that update started. When WAIT_SECONDS pass first, it asks ECS to roll
@@ -83,7 +85,7 @@ while :; do
     status="${state%%$'\t'*}"
     echo "$(date -u +%H:%M:%S) $deployment: $state"
     case "$status" in
-      SUCCESSFUL) echo "released to ECS: $image"; exit 0 ;;
+      SUCCESSFUL) echo "released to ECS: $image"; break ;;
       ROLLBACK_*|STOPPED|STOP_REQUESTED) echo "the deployment of $image did not succeed: $state" >&2; exit 1 ;;
     esac
   fi

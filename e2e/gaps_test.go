@@ -65,6 +65,16 @@ var gaps = map[string]gap{
 		Moto:      "drops LoadBalancers of a CloudFormation ECS service",
 		CoveredBy: "TestDeployedService resolves the deployed template's LoadBalancers to this stack's target group; service_test.go checks the template",
 	},
+	"ecs-service-deployment-strategy": {
+		What:      "the service's deployment strategy (rolling, canary, linear, blue/green) with its bake time, canary and linear configuration, deployment alarms with rollback and the circuit breaker (DeploymentConfiguration)",
+		Moto:      "drops DeploymentConfiguration of a CloudFormation ECS service: DescribeServices shows none",
+		CoveredBy: "deployments_test.go (the configuration and the advanced load balancer configuration of each strategy in the template), report_app_test.go (the report reads back the bound validation computed), TestDeployedDeployment (the groups, rules, test listener and shift role it names, in the account)",
+	},
+	"ecs-task-definition-update": {
+		What:      "a stack update that changes the task definition and the service registers the new revision, and the service runs it",
+		Moto:      "registers the updated revision with the template's PascalCase keys (its update path skips the key mapping its create path does), so DescribeTaskDefinition shows containers without a name or image; the service points at that revision when its own template changed too (dev's switch to blue-green)",
+		CoveredBy: "TestRedeployed's \"CloudFormation resolved the released image\": the deployed template's task definition resolves its image to the released one, and that is the revision CloudFormation hands the service",
+	},
 	"ecs-service-launch-type": {
 		What:      "launch type FARGATE",
 		Moto:      "drops LaunchType: DescribeServices shows EC2",
