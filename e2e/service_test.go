@@ -475,81 +475,79 @@ func TestDeployedTargetGroup(t *testing.T) {
 
 // checkTargetGroup compares one deployed target group with its template.
 func checkTargetGroup(t *testing.T, sv *service, arn string) {
-	{
-		ctx := context.Background()
-		t.Helper()
-		s := sv.stack
-		var p map[string]any
-		for _, id := range s.Template.OfType("AWS::ElasticLoadBalancingV2::TargetGroup") {
-			if s.phys(t, id) == arn {
-				p = s.Template.Resources[id].Properties
-			}
+	ctx := context.Background()
+	t.Helper()
+	s := sv.stack
+	var p map[string]any
+	for _, id := range s.Template.OfType("AWS::ElasticLoadBalancingV2::TargetGroup") {
+		if s.phys(t, id) == arn {
+			p = s.Template.Resources[id].Properties
 		}
-		out, err := elbC.DescribeTargetGroups(ctx, &elbv2.DescribeTargetGroupsInput{TargetGroupArns: []string{arn}})
-		if err != nil || len(out.TargetGroups) != 1 {
-			t.Fatalf("target group %s: %v", arn, err)
-		}
-		tg := out.TargetGroups[0]
-		matcher := ""
-		if tg.Matcher != nil {
-			matcher = aws.ToString(tg.Matcher.HttpCode)
-		}
-		got := map[string]string{
-			"TargetType":                 string(tg.TargetType),
-			"Protocol":                   string(tg.Protocol),
-			"Port":                       fmt.Sprint(aws.ToInt32(tg.Port)),
-			"VpcId":                      aws.ToString(tg.VpcId),
-			"HealthCheckPath":            aws.ToString(tg.HealthCheckPath),
-			"HealthCheckIntervalSeconds": fmt.Sprint(aws.ToInt32(tg.HealthCheckIntervalSeconds)),
-			"HealthCheckTimeoutSeconds":  fmt.Sprint(aws.ToInt32(tg.HealthCheckTimeoutSeconds)),
-			"HealthyThresholdCount":      fmt.Sprint(aws.ToInt32(tg.HealthyThresholdCount)),
-			"UnhealthyThresholdCount":    fmt.Sprint(aws.ToInt32(tg.UnhealthyThresholdCount)),
-			"Matcher":                    matcher,
-		}
-		for key, value := range got {
-			tmpl := p[key]
-			if key == "Matcher" {
-				tmpl = tmpl.(map[string]any)["HttpCode"]
-			}
-			if want := fmt.Sprint(s.resolve(t, tmpl)); value != want {
-				t.Errorf("target group %s: %s = %s, template %s", arn, key, value, want)
-			}
-		}
-		if got["TargetType"] != "ip" {
-			t.Errorf("target type %s, want ip: awsvpc tasks register by IP", got["TargetType"])
-		}
-		if got["VpcId"] != sv.net.VPC {
-			t.Errorf("target group in %s, want the network's VPC %s", got["VpcId"], sv.net.VPC)
-		}
-
-		t.Run("deregistration delay", func(t *testing.T) {
-			want := ""
-			for _, a := range p["TargetGroupAttributes"].([]any) {
-				if a.(map[string]any)["Key"] == "deregistration_delay.timeout_seconds" {
-					want = a.(map[string]any)["Value"].(string)
-				}
-			}
-			if want == "" {
-				t.Fatal("the template sets no deregistration delay")
-			}
-			attrs, err := elbC.DescribeTargetGroupAttributes(ctx, &elbv2.DescribeTargetGroupAttributesInput{TargetGroupArn: aws.String(arn)})
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := ""
-			for _, a := range attrs.Attributes {
-				if aws.ToString(a.Key) == "deregistration_delay.timeout_seconds" {
-					got = aws.ToString(a.Value)
-				}
-			}
-			if got == "300" && want != "300" {
-				recordGap(t, "target-group-attributes", "deregistration_delay.timeout_seconds 300, template "+want)
-			} else if got != want {
-				t.Errorf("deregistration delay %s s, template %s s", got, want)
-			}
-		})
-
 	}
+	out, err := elbC.DescribeTargetGroups(ctx, &elbv2.DescribeTargetGroupsInput{TargetGroupArns: []string{arn}})
+	if err != nil || len(out.TargetGroups) != 1 {
+		t.Fatalf("target group %s: %v", arn, err)
+	}
+	tg := out.TargetGroups[0]
+	matcher := ""
+	if tg.Matcher != nil {
+		matcher = aws.ToString(tg.Matcher.HttpCode)
+	}
+	got := map[string]string{
+		"TargetType":                 string(tg.TargetType),
+		"Protocol":                   string(tg.Protocol),
+		"Port":                       fmt.Sprint(aws.ToInt32(tg.Port)),
+		"VpcId":                      aws.ToString(tg.VpcId),
+		"HealthCheckPath":            aws.ToString(tg.HealthCheckPath),
+		"HealthCheckIntervalSeconds": fmt.Sprint(aws.ToInt32(tg.HealthCheckIntervalSeconds)),
+		"HealthCheckTimeoutSeconds":  fmt.Sprint(aws.ToInt32(tg.HealthCheckTimeoutSeconds)),
+		"HealthyThresholdCount":      fmt.Sprint(aws.ToInt32(tg.HealthyThresholdCount)),
+		"UnhealthyThresholdCount":    fmt.Sprint(aws.ToInt32(tg.UnhealthyThresholdCount)),
+		"Matcher":                    matcher,
+	}
+	for key, value := range got {
+		tmpl := p[key]
+		if key == "Matcher" {
+			tmpl = tmpl.(map[string]any)["HttpCode"]
+		}
+		if want := fmt.Sprint(s.resolve(t, tmpl)); value != want {
+			t.Errorf("target group %s: %s = %s, template %s", arn, key, value, want)
+		}
+	}
+	if got["TargetType"] != "ip" {
+		t.Errorf("target type %s, want ip: awsvpc tasks register by IP", got["TargetType"])
+	}
+	if got["VpcId"] != sv.net.VPC {
+		t.Errorf("target group in %s, want the network's VPC %s", got["VpcId"], sv.net.VPC)
+	}
+
+	t.Run("deregistration delay", func(t *testing.T) {
+		want := ""
+		for _, a := range p["TargetGroupAttributes"].([]any) {
+			if a.(map[string]any)["Key"] == "deregistration_delay.timeout_seconds" {
+				want = a.(map[string]any)["Value"].(string)
+			}
+		}
+		if want == "" {
+			t.Fatal("the template sets no deregistration delay")
+		}
+		attrs, err := elbC.DescribeTargetGroupAttributes(ctx, &elbv2.DescribeTargetGroupAttributesInput{TargetGroupArn: aws.String(arn)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := ""
+		for _, a := range attrs.Attributes {
+			if aws.ToString(a.Key) == "deregistration_delay.timeout_seconds" {
+				got = aws.ToString(a.Value)
+			}
+		}
+		if got == "300" && want != "300" {
+			recordGap(t, "target-group-attributes", "deregistration_delay.timeout_seconds 300, template "+want)
+		} else if got != want {
+			t.Errorf("deregistration delay %s s, template %s s", got, want)
+		}
+	})
+
 }
 
 // checkListeners checks the production listener (80) answers 404 by
