@@ -474,7 +474,7 @@ func checkRunsReleased(t *testing.T, svc *stack, lc lifecycle, d deployment) {
 		running := aws.ToString(describeService(t, sv[0], sv[1]).TaskDefinition)
 		td := taskDefinition(t, running)
 		if len(td.ContainerDefinitions) > 0 && !slices.ContainsFunc(td.ContainerDefinitions, func(c ecstypes.ContainerDefinition) bool { return c.Name != nil }) {
-			recordGap(t, "ecs-task-definition-update", fmt.Sprintf("%s: %d container definitions without a name or image", running, len(td.ContainerDefinitions)))
+			recordGap(t, "ecs-task-update-keys", fmt.Sprintf("%s: %d container definitions without a name or image", running, len(td.ContainerDefinitions)))
 			return
 		}
 		image := aws.ToString(container(t, td, "app").Image)
