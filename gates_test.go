@@ -60,8 +60,9 @@ func with(more map[string]any) map[string]any {
 	return out
 }
 
-// gateVariants cover both environments, every egress mode, and every
-// optional feature (each of which adds resources or suppressions).
+// gateVariants cover both environments, every egress mode, every
+// deployment strategy, and every optional feature (each of which adds
+// resources or suppressions).
 var gateVariants = []gateVariant{
 	{"dev", nil},
 	{"prod", map[string]any{"env": "prod"}},
@@ -92,6 +93,16 @@ var gateVariants = []gateVariant{
 		"flowLogRetentionDays":      "365",
 		"privateNaclRules":          naclRules(true),
 	})},
+	// The two strategies no environment defaults to (dev rolls, prod goes
+	// canary first); blue-green with HTTPS and an open test listener.
+	{"linear", map[string]any{"deploymentStrategy": "linear", "deployTimeoutMinutes": "35"}},
+	{"blue-green", map[string]any{
+		"deploymentStrategy": "blue-green",
+		"testListenerCidrs":  "198.51.100.0/24",
+		"domainName":         "app.example.com",
+		"hostedZoneId":       "Z0123456789ABCDEFGHIJ",
+		"hostedZoneName":     "example.com",
+	}},
 	{"endpoints-secrets", map[string]any{
 		"egress":     "endpoints",
 		"enableExec": "true",

@@ -180,9 +180,9 @@ func TestImageOwnership(t *testing.T) {
 	dev := synth(t, nil)
 	name, _, _ := imageParameter(t, dev)
 
-	t.Run("only a pipeline action after the ECS deploy writes the image parameter", func(t *testing.T) {
+	t.Run("only a pipeline action after the ECS deploy and the smoke test writes the image parameter", func(t *testing.T) {
 		tm := dev.templates["Pipeline"]
-		var deploy *actionPosition
+		var deploy, smoke *actionPosition
 		writers := map[string]bool{} // CodeBuild projects that may write the parameter
 		for id := range tm.Resources("AWS::CodeBuild::Project") {
 			role := ref(tm.Props(id)["ServiceRole"])
@@ -215,15 +215,29 @@ func TestImageOwnership(t *testing.T) {
 				}
 			}
 		}
+		// The deploy is CodePipeline's ECS action, or a project that
+		// updates the service; the smoke test a project that requests the
+		// service's URL.
 		actions := pipelineActions(t, tm)
 		for _, a := range actions {
-			if a.action["ActionTypeId"].(map[string]any)["Provider"] == "ECS" {
-				p := a.pos
+			p := a.pos
+			cfg, _ := a.action["Configuration"].(map[string]any)
+			spec := ""
+			if cfg != nil {
+				spec = jsonOf(tm.Props(ref(cfg["ProjectName"]))["Source"])
+			}
+			switch {
+			case strings.Contains(spec, "curl") && strings.Contains(spec, "$SMOKE_URL"):
+				smoke = &p
+			case a.action["ActionTypeId"].(map[string]any)["Provider"] == "ECS", strings.Contains(spec, "aws ecs update-service"):
 				deploy = &p
 			}
 		}
 		if deploy == nil {
 			t.Fatal("the pipeline has no ECS deploy action")
+		}
+		if smoke == nil {
+			t.Fatal("the pipeline has no smoke test: an image that answers its health check at deploy time and nothing else would be released")
 		}
 		recorded := false
 		for _, a := range actions {
@@ -234,6 +248,9 @@ func TestImageOwnership(t *testing.T) {
 			recorded = true
 			if !a.pos.after(*deploy) {
 				t.Errorf("action %s writes %s but does not come after the ECS deploy %s: a cdk deploy would ship an image that was never approved or rolled out", a.pos.name, name, deploy.name)
+			}
+			if !a.pos.after(*smoke) {
+				t.Errorf("action %s writes %s but does not come after the smoke test %s: an image that fails it would be released", a.pos.name, name, smoke.name)
 			}
 		}
 		if !recorded {

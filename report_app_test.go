@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/cdkdemo/fargate/report"
+	"github.com/cdkdemo/fargate/rollout"
 )
 
 // appFigures is what the hand calculation expects of one environment.
@@ -25,8 +26,9 @@ type appFigures struct {
 	service      map[string]float64
 	serviceFixed float64
 	egressNow    string
-	// rollout: one wave, and the same with the ELB/ECS defaults.
-	wave, waveDefaults int
+	// rollout: the bound, and the same with the ELB/ECS defaults.
+	bound, boundDefaults       int
+	dominant, dominantDefaults string
 }
 
 func TestReport(t *testing.T) {
@@ -55,10 +57,12 @@ func TestReport(t *testing.T) {
 			egressFixed:  32.85 + 3.65,        // = $36.50
 			service:      service, serviceFixed: serviceFixed,
 			egressNow: report.ModeNat,
-			// start 60 s + max(grace 30 s, interval 10 s × threshold 2 = 20 s) + drain 30 s + stop 30 s
-			wave: 60 + 30 + 30 + 30, // = 150 s
-			// start 60 s + max(30 s, 30 s × 5 = 150 s) + drain 300 s + stop 30 s
-			waveDefaults: 60 + 150 + 300 + 30, // = 540 s
+			// rolling, one wave: start 60 s + max(grace 30 s, interval 10 s ×
+			// threshold 2 = 20 s) + drain 30 s + stop 30 s, then ECS watches
+			// the rollback alarms for their 3 × 60 s
+			bound: 60 + 30 + 30 + 30 + 180, dominant: report.TermAlarmBake, // = 330 s
+			// start 60 s + max(30 s, 30 s × 5 = 150 s) + drain 300 s + stop 30 s + 180 s
+			boundDefaults: 60 + 150 + 300 + 30 + 180, dominantDefaults: report.TermDrain, // = 720 s
 		},
 		{
 			env: "prod",
@@ -70,9 +74,12 @@ func TestReport(t *testing.T) {
 			networkTotal: 65.70 + 7.30 + 1.00, // = $74.00
 			egressFixed:  65.70 + 7.30,        // = $73.00
 			service:      service, serviceFixed: serviceFixed,
-			egressNow:    report.ModeNatPerAz,
-			wave:         150,
-			waveDefaults: 540,
+			egressNow: report.ModeNatPerAz,
+			// canary: start 60 s + healthy 30 s + canary bake 600 s + bake
+			// 600 s + drain 30 s + stop 30 s
+			bound: 60 + 30 + 600 + 600 + 30 + 30, dominant: report.TermCanaryBake, // = 1350 s
+			// healthy 150 s and drain 300 s with the defaults
+			boundDefaults: 60 + 150 + 600 + 600 + 300 + 30, dominantDefaults: report.TermCanaryBake, // = 1740 s
 		},
 	} {
 		t.Run(want.env, func(t *testing.T) {
@@ -172,12 +179,11 @@ func TestReport(t *testing.T) {
 				t.Fatalf("rollout bounds for %d services, want 1", len(r.Rollouts))
 			}
 			ro := r.Rollouts[0]
-			if ro.Waves != 1 || ro.WaveSeconds != want.wave || ro.Seconds != want.wave || ro.WithDefaults.Seconds != want.waveDefaults {
-				t.Errorf("rollout: %d wave(s) of %d s = %d s, with defaults %d s; want 1 of %d s, with defaults %d s",
-					ro.Waves, ro.WaveSeconds, ro.Seconds, ro.WithDefaults.Seconds, want.wave, want.waveDefaults)
+			if ro.Seconds != want.bound || ro.WithDefaults.Seconds != want.boundDefaults {
+				t.Errorf("rollout: %d s, with defaults %d s; want %d s and %d s", ro.Seconds, ro.WithDefaults.Seconds, want.bound, want.boundDefaults)
 			}
-			if ro.Dominant != report.TermStart || ro.WithDefaults.Dominant != report.TermDrain {
-				t.Errorf("dominant terms %q and, with defaults, %q; want %q and %q", ro.Dominant, ro.WithDefaults.Dominant, report.TermStart, report.TermDrain)
+			if ro.Dominant != want.dominant || ro.WithDefaults.Dominant != want.dominantDefaults {
+				t.Errorf("dominant terms %q and, with defaults, %q; want %q and %q", ro.Dominant, ro.WithDefaults.Dominant, want.dominant, want.dominantDefaults)
 			}
 		})
 	}
@@ -207,3 +213,46 @@ func checkLines(t *testing.T, sc report.StackCost, want map[string]float64) {
 
 // cents compares dollar figures to a hundredth of a cent.
 func cents(got, want float64) bool { return math.Abs(got-want) < 0.0001 }
+
+// TestRolloutBoundFromTemplateAndSettingsAgree: validation checks
+// deployTimeoutMinutes against the rollout bound computed from the
+// settings (config.RolloutBound), `make report` computes it from the
+// synthesized templates. Both go through rollout.Compute; here, for every
+// gate variant, their inputs and results must be equal, so a template that
+// drifts from its settings (a bake the stack forgets, an alarm period that
+// changes) fails here.
+func TestRolloutBoundFromTemplateAndSettingsAgree(t *testing.T) {
+	prices, err := report.DefaultPrices()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range gateVariants {
+		t.Run(v.name, func(t *testing.T) {
+			s := synth(t, v.overrides)
+			r, err := report.Build(s.outdir, prices)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(r.Rollouts) != 1 {
+				t.Fatalf("%d rollouts", len(r.Rollouts))
+			}
+			fromTemplate, fromSettings := r.Rollouts[0].Params, s.cfg.RolloutParams()
+			type knobs struct {
+				strategy                                  string
+				waves, tasks, start, healthy, drain, stop int
+				bake, canaryBake, stepBake, alarm         int
+				canaryPercent, stepPercent                float64
+			}
+			of := func(p rollout.Params) knobs {
+				return knobs{string(p.Strategy), p.Waves, p.Tasks, p.Start.Seconds, p.Healthy.Seconds, p.Drain.Seconds, p.Stop.Seconds,
+					p.BakeMinutes, p.CanaryBakeMinutes, p.StepBakeMinutes, p.AlarmSeconds, p.CanaryPercent, p.StepPercent}
+			}
+			if of(fromTemplate) != of(fromSettings) {
+				t.Errorf("the report reads %+v from the templates, the settings give %+v", of(fromTemplate), of(fromSettings))
+			}
+			if got, want := r.Rollouts[0].Seconds, s.cfg.RolloutBound().Seconds; got != want {
+				t.Errorf("the report bounds the rollout at %d s, validation at %d s", got, want)
+			}
+		})
+	}
+}

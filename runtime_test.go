@@ -61,20 +61,31 @@ func TestServiceWaitsForItsRolesPolicies(t *testing.T) {
 	}
 }
 
-// TestReleaseRecordRunsOnEveryRegionsHost: the Release stage runs in every
-// environment, so its build host must be one CodeBuild has in every region:
-// x86_64 Linux, small. Arm hosts are in fewer regions.
-func TestReleaseRecordRunsOnEveryRegionsHost(t *testing.T) {
+// TestPipelineStepsRunOnEveryRegionsHost: the deploy step, the smoke test and
+// the release record run in every environment, whatever its architecture, so
+// their build host must be one CodeBuild has in every region: x86_64 Linux,
+// small. Arm hosts are in fewer regions.
+func TestPipelineStepsRunOnEveryRegionsHost(t *testing.T) {
 	for _, v := range gateVariants {
 		t.Run(v.name, func(t *testing.T) {
 			tm := synth(t, v.overrides).templates["Pipeline"]
-			_, record := codeBuildProject(t, tm, "ReleaseRecord")
-			env := record["Environment"].(map[string]any)
-			if env["Type"] != "LINUX_CONTAINER" || env["ComputeType"] != "BUILD_GENERAL1_SMALL" {
-				t.Errorf("the release record runs on %v %v, want LINUX_CONTAINER BUILD_GENERAL1_SMALL (x86_64, in every CodeBuild region)", env["Type"], env["ComputeType"])
+			steps := 0
+			for id, r := range tm.Resources("AWS::CodeBuild::Project") {
+				meta, _ := r["Metadata"].(map[string]any)
+				if meta["aws:cdk:path"] == "Pipeline/ImageBuild/Project/Resource" {
+					continue // its host follows the service's architecture
+				}
+				steps++
+				env := r["Properties"].(map[string]any)["Environment"].(map[string]any)
+				if env["Type"] != "LINUX_CONTAINER" || env["ComputeType"] != "BUILD_GENERAL1_SMALL" {
+					t.Errorf("%s (%v) runs on %v %v, want LINUX_CONTAINER BUILD_GENERAL1_SMALL (x86_64, in every CodeBuild region)", id, meta["aws:cdk:path"], env["Type"], env["ComputeType"])
+				}
+				if img, _ := env["Image"].(string); !strings.HasPrefix(img, "aws/codebuild/standard:") {
+					t.Errorf("%s's image %v is not a CodeBuild standard (x86_64) image", id, env["Image"])
+				}
 			}
-			if img, _ := env["Image"].(string); !strings.HasPrefix(img, "aws/codebuild/standard:") {
-				t.Errorf("the release record's image %v is not a CodeBuild standard (x86_64) image", env["Image"])
+			if steps == 0 {
+				t.Error("no CodeBuild project besides the image build: the release record at least should be one")
 			}
 		})
 	}

@@ -258,7 +258,7 @@ func TestServiceStack(t *testing.T) {
 		if got := s.importedAll(vpc["Subnets"]); !sameSet(got, []string{netSubnets[2].id, netSubnets[3].id}) {
 			t.Errorf("service subnets %v, want the NetworkStack's private subnets", got)
 		}
-		if jsonOf(service["DeploymentConfiguration"]) != `{"DeploymentCircuitBreaker":{"Enable":true,"Rollback":true},"MaximumPercent":200,"MinimumHealthyPercent":100}` {
+		if jsonOf(service["DeploymentConfiguration"]) != `{"Alarms":{"AlarmNames":["demo-dev-rollback-5xx-rate","demo-dev-rollback-p95-latency"],"Enable":true,"Rollback":true},"DeploymentCircuitBreaker":{"Enable":true,"Rollback":true},"MaximumPercent":200,"MinimumHealthyPercent":100,"Strategy":"ROLLING"}` {
 			t.Errorf("deployment %s", jsonOf(service["DeploymentConfiguration"]))
 		}
 		lbs := service["LoadBalancers"].([]any)
@@ -333,10 +333,14 @@ func TestServiceStack(t *testing.T) {
 			t.Errorf("attributes %s", jsonOf(alb["LoadBalancerAttributes"]))
 		}
 	})
-	t.Run("listener 80 forwards to an ip target group on the container port", func(t *testing.T) {
-		_, l := tm.Only(t, "AWS::ElasticLoadBalancingV2::Listener")
-		if l["Port"] != 80.0 || l["Protocol"] != "HTTP" || ref(l["LoadBalancerArn"]) != albID || jsonOf(l["DefaultActions"]) != `[{"TargetGroupArn":{"Ref":"`+tgID+`"},"Type":"forward"}]` {
-			t.Errorf("listener %s", jsonOf(l))
+	t.Run("listener 80 forwards through a rule to an ip target group on the container port", func(t *testing.T) {
+		lID, l := tm.Only(t, "AWS::ElasticLoadBalancingV2::Listener")
+		if l["Port"] != 80.0 || l["Protocol"] != "HTTP" || ref(l["LoadBalancerArn"]) != albID || jsonOf(l["DefaultActions"]) != `[{"FixedResponseConfig":{"ContentType":"text/plain","MessageBody":"Not found","StatusCode":"404"},"Type":"fixed-response"}]` {
+			t.Errorf("listener %s: production traffic must go through a rule, the default answers 404", jsonOf(l))
+		}
+		_, rule := tm.Only(t, "AWS::ElasticLoadBalancingV2::ListenerRule")
+		if ref(rule["ListenerArn"]) != lID || rule["Priority"] != 1000.0 || jsonOf(rule["Conditions"]) != `[{"Field":"path-pattern","PathPatternConfig":{"Values":["/*"]}}]` || jsonOf(rule["Actions"]) != `[{"TargetGroupArn":{"Ref":"`+tgID+`"},"Type":"forward"}]` {
+			t.Errorf("production rule %s", jsonOf(rule))
 		}
 		if tg["TargetType"] != "ip" || tg["Port"] != 80.0 || tg["Protocol"] != "HTTP" {
 			t.Errorf("target group %s", jsonOf(tg))
@@ -437,6 +441,7 @@ func TestServiceVariants(t *testing.T) {
 		"alarmEmail":                "ops@example.com",
 		"deleteRepositoryOnDestroy": "true",
 		"accessLogs":                "false",
+		"smokeTest":                 "false",
 		"environment":               `{"MODE":"fast"}`,
 		"secrets":                   `{"DB_PASSWORD":"arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf","API_KEY":"arn:aws:ssm:us-east-1:123456789012:parameter/app/api-key"}`,
 	})
@@ -500,8 +505,19 @@ func TestServiceVariants(t *testing.T) {
 			p := l["Properties"].(map[string]any)
 			listeners[p["Port"].(float64)] = p
 		}
-		if l := listeners[443]; l == nil || l["Protocol"] != "HTTPS" || l["SslPolicy"] != "ELBSecurityPolicy-TLS13-1-2-2021-06" || !strings.Contains(jsonOf(l["DefaultActions"]), `"Type":"forward"`) {
+		if l := listeners[443]; l == nil || l["Protocol"] != "HTTPS" || l["SslPolicy"] != "ELBSecurityPolicy-TLS13-1-2-2021-06" || !strings.Contains(jsonOf(l["DefaultActions"]), `"Type":"fixed-response"`) {
 			t.Errorf("443 listener %s", jsonOf(l))
+		}
+		var ruleOn []string
+		for id, l := range tm.Resources("AWS::ElasticLoadBalancingV2::Listener") {
+			for _, r := range tm.Resources("AWS::ElasticLoadBalancingV2::ListenerRule") {
+				if ref(r["Properties"].(map[string]any)["ListenerArn"]) == id {
+					ruleOn = append(ruleOn, jsonOf(l["Properties"].(map[string]any)["Port"]))
+				}
+			}
+		}
+		if !slices.Equal(ruleOn, []string{"443"}) {
+			t.Errorf("production rules on the listeners of ports %v, want 443 only (80 redirects)", ruleOn)
 		}
 		if l := listeners[80]; l == nil || !strings.Contains(jsonOf(l["DefaultActions"]), `"RedirectConfig":{"Port":"443","Protocol":"HTTPS","StatusCode":"HTTP_301"}`) {
 			t.Errorf("80 listener %s", jsonOf(l))

@@ -4,7 +4,7 @@
 //
 // The case it exists for: the Service stack's image is an SSM-typed
 // parameter that only the pipeline's Release stage writes. The pipeline's
-// ECS deploy action registers task definition revisions CloudFormation
+// deploy step registers task definition revisions CloudFormation
 // does not know; CloudFormation still records the task definition of the
 // last successful `cdk deploy` (on a fresh environment, the placeholder).
 // The next deploy resolves the parameter again and replaces the task

@@ -17,7 +17,7 @@ var _ = flag.Bool("update", false, "accepted for `go test ./... -update`; this p
 var fast = Options{Poll: time.Millisecond, Region: "eu-west-1", Profile: "cdkdemo", Token: "cfnsync-test"}
 
 // released is what the pipeline left: its Release stage wrote the image
-// into the parameter, and its ECS deploy action moved the service to a
+// into the parameter, and its deploy step moved the service to a
 // revision CloudFormation does not know (2).
 func releasedDev(t *testing.T, f *fakeAWS) *fakeStack {
 	t.Helper()

@@ -12,6 +12,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/cdkdemo/fargate/rollout"
 )
 
 // Egress is how tasks in the private subnets reach ECR, S3 and CloudWatch Logs.
@@ -122,6 +124,60 @@ type Service struct {
 	// DeletionProtection keeps the ALB from being deleted, by CloudFormation
 	// or by hand, until it is turned off.
 	DeletionProtection bool
+
+	// Rollout is how a new image reaches users.
+	Rollout Rollout
+}
+
+// Strategy is a deployment strategy as the settings name it.
+type Strategy string
+
+// The deployment strategies, each ECS's own (rollout.Strategy).
+const (
+	StrategyRolling   Strategy = "rolling"
+	StrategyCanary    Strategy = "canary"
+	StrategyLinear    Strategy = "linear"
+	StrategyBlueGreen Strategy = "blue-green"
+)
+
+// Strategies lists the deployment strategies in the order the docs present them.
+var Strategies = []Strategy{StrategyRolling, StrategyCanary, StrategyLinear, StrategyBlueGreen}
+
+// ECS is the strategy's name in AWS::ECS::Service DeploymentConfiguration.
+func (s Strategy) ECS() rollout.Strategy {
+	switch s {
+	case StrategyCanary:
+		return rollout.Canary
+	case StrategyLinear:
+		return rollout.Linear
+	case StrategyBlueGreen:
+		return rollout.BlueGreen
+	}
+	return rollout.Rolling
+}
+
+// Rollout configures how a new image reaches users: the ECS deployment
+// strategy with its knobs, the alarms that roll a deployment back, and who
+// may reach the test listener of the traffic-shifting strategies.
+type Rollout struct {
+	Strategy          Strategy
+	BakeMinutes       int
+	CanaryPercent     float64
+	CanaryBakeMinutes int
+	StepPercent       float64
+	StepBakeMinutes   int
+
+	// Alarms turns on the rollback alarms: the target 5xx rate and the p95
+	// latency, per target group, wired as the service's deployment alarms.
+	Alarms           bool
+	ErrorRatePercent float64
+	LatencyP95Ms     int
+	// MinRequests is the requests a minute below which neither alarm
+	// breaches: a single 5xx of three requests is no signal.
+	MinRequests int
+
+	// TestListenerCidrs may reach the test listener besides the VPC.
+	TestListenerCidrs []string
 }
 
 // HealthCheck is the target group's health check.
@@ -148,6 +204,11 @@ type Pipeline struct {
 	DeployTimeoutMinutes int
 	ManualApproval       bool
 	AutoDeleteArtifacts  bool
+	// SmokeTest runs the smoke test after the deploy; only after it passes
+	// is the image recorded as the released one.
+	SmokeTest bool
+	// SmokeTestPaths are requested besides the health-check path.
+	SmokeTestPaths []string
 }
 
 // HTTPS reports whether the ALB gets a certificate and a 443 listener.

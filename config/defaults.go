@@ -60,6 +60,20 @@ func defaults(appName, env string) Config {
 			// /tmp for any app; the others are where the placeholder (nginx)
 			// writes its pid and caches.
 			WritablePaths: []string{"/tmp", "/var/cache/nginx", "/var/run"},
+			// AWS's own defaults would bake for 36 hours; these fit the
+			// pipeline's hour and still watch the new image for minutes.
+			Rollout: Rollout{
+				Strategy:          StrategyRolling,
+				BakeMinutes:       10,
+				CanaryPercent:     10,
+				CanaryBakeMinutes: 10,
+				StepPercent:       25,
+				StepBakeMinutes:   5,
+				Alarms:            true,
+				ErrorRatePercent:  5,
+				LatencyP95Ms:      1000,
+				MinRequests:       20,
+			},
 		},
 		Pipeline: Pipeline{
 			Provider:             "GitHub",
@@ -67,8 +81,9 @@ func defaults(appName, env string) Config {
 			ComputeType:          "SMALL",
 			Dockerfile:           "app/Dockerfile",
 			BuildContext:         "app",
-			DeployTimeoutMinutes: 15,
+			DeployTimeoutMinutes: 20,
 			AutoDeleteArtifacts:  true,
+			SmokeTest:            true,
 		},
 	}
 	if prod {
@@ -77,6 +92,10 @@ func defaults(appName, env string) Config {
 		c.Service.LogRetentionDays = 365
 		c.Service.MaxCount = 10
 		c.Service.DeletionProtection = true
+		// A bad image reaches canaryPercent of the users, for the minutes
+		// an alarm takes, instead of everyone (docs/deployments.md).
+		c.Service.Rollout.Strategy = StrategyCanary
+		c.Pipeline.DeployTimeoutMinutes = 30
 		c.Pipeline.ManualApproval = true
 		c.Pipeline.AutoDeleteArtifacts = false
 	}

@@ -67,6 +67,18 @@ var settings = []setting{
 	boolean("deletionProtection", "Turn on the ALB's deletion protection: `cdk destroy` then fails until it is turned off.", func(c *Config) *bool { return &c.Service.DeletionProtection }),
 	str("placeholderImage", "Image the service runs until the pipeline's first build. The default (nginx on ECR Public) answers `/` on port 80; with another port or health-check path, name an image that answers them.", func(c *Config) *string { return &c.Service.PlaceholderImage }),
 
+	enum("deploymentStrategy", "How ECS rolls a new image out ([deployments](deployments.md#deployment-strategies)): `rolling` (replace the tasks, no second fleet), `canary` (`canaryPercent` of traffic first, the rest after `canaryBakeMinutes`), `linear` (`linearStepPercent` at a time, `linearStepBakeMinutes` apart) or `blue-green` (a second fleet, all traffic at once). The last three keep the old tasks for `bakeTimeMinutes` and shift back on an alarm.", func(c *Config) *Strategy { return &c.Service.Rollout.Strategy }, Strategies...),
+	integer("bakeTimeMinutes", "Minutes `canary`, `linear` and `blue-green` keep the old tasks after all traffic has moved, watching the rollback alarms (0–1440).", func(c *Config) *int { return &c.Service.Rollout.BakeMinutes }),
+	number("canaryPercent", "Share of production traffic the new image gets first with `canary`, in % (0.1–100, in steps of 0.1).", func(c *Config) *float64 { return &c.Service.Rollout.CanaryPercent }),
+	integer("canaryBakeMinutes", "Minutes `canary` waits on `canaryPercent` before shifting the rest (0–1440).", func(c *Config) *int { return &c.Service.Rollout.CanaryBakeMinutes }),
+	number("linearStepPercent", "Share of production traffic `linear` shifts at each step, in % (3–100, in steps of 0.1).", func(c *Config) *float64 { return &c.Service.Rollout.StepPercent }),
+	integer("linearStepBakeMinutes", "Minutes `linear` waits after each step but the last (0–1440).", func(c *Config) *int { return &c.Service.Rollout.StepBakeMinutes }),
+	boolean("rollbackAlarms", "Roll a deployment back when the target 5xx rate or the p95 latency alarm fires (the service's deployment alarms, every strategy). The circuit breaker is on regardless.", func(c *Config) *bool { return &c.Service.Rollout.Alarms }),
+	number("rollbackErrorRatePercent", "Target 5xx answers, in % of requests a minute, that fire the rollback alarm (0.1–100).", func(c *Config) *float64 { return &c.Service.Rollout.ErrorRatePercent }),
+	integer("rollbackLatencyP95Ms", "p95 target response time, in ms, that fires the rollback alarm (1–60000).", func(c *Config) *int { return &c.Service.Rollout.LatencyP95Ms }),
+	integer("rollbackMinRequests", "Requests a minute below which the rollback alarms do not fire, so low traffic does not trip them (1–1000000).", func(c *Config) *int { return &c.Service.Rollout.MinRequests }),
+	strList("testListenerCidrs", "IPv4 CIDRs that may reach the test listener of `canary`, `linear` and `blue-green`, besides the VPC (empty: the VPC only, never the internet).", func(c *Config) *[]string { return &c.Service.Rollout.TestListenerCidrs }),
+
 	enum("sourceProvider", "Where the source repository lives, reached through a CodeConnections connection.", func(c *Config) *string { return &c.Pipeline.Provider }, "GitHub", "Bitbucket", "GitLab"),
 	str("sourceRepository", "Source repository as `owner/repo`.", func(c *Config) *string { return &c.Pipeline.Repository }),
 	str("sourceBranch", "Branch whose pushes trigger the pipeline.", func(c *Config) *string { return &c.Pipeline.Branch }),
@@ -76,7 +88,9 @@ var settings = []setting{
 	str("dockerfile", "Dockerfile path, relative to the repository root.", func(c *Config) *string { return &c.Pipeline.Dockerfile }),
 	str("buildContext", "Docker build context, relative to the repository root.", func(c *Config) *string { return &c.Pipeline.BuildContext }),
 	concealed(str("dockerHubSecretArn", "Secrets Manager secret with `username` and `password` for Docker Hub; the build logs in before building (empty: no login). A value that is not an ARN is never repeated in a message.", func(c *Config) *string { return &c.Pipeline.DockerHubSecretArn }), unlessArn),
-	integer("deployTimeoutMinutes", "Minutes the ECS deploy action may take before the pipeline fails it (1–60).", func(c *Config) *int { return &c.Pipeline.DeployTimeoutMinutes }),
+	integer("deployTimeoutMinutes", "Minutes the pipeline's deploy step may take before it fails and asks ECS to roll back (5–60); at least the rollout bound of the strategy (`make report`) plus 3.", func(c *Config) *int { return &c.Pipeline.DeployTimeoutMinutes }),
+	boolean("smokeTest", "After the deploy, request the health-check path and `smokeTestPaths` through the load balancer; the image is recorded as released only when every answer is 2xx or 3xx. Needs `allowedCidrs` to admit `0.0.0.0/0`: the test runs in CodeBuild, outside the VPC.", func(c *Config) *bool { return &c.Pipeline.SmokeTest }),
+	strList("smokeTestPaths", "Paths the smoke test requests besides the health-check path, e.g. `[\"/smoke\"]`.", func(c *Config) *[]string { return &c.Pipeline.SmokeTestPaths }),
 	boolean("manualApproval", "Add a manual approval stage before deploy.", func(c *Config) *bool { return &c.Pipeline.ManualApproval }),
 	boolean("autoDeleteArtifacts", "Let `cdk destroy` empty and delete the pipeline's artifact bucket.", func(c *Config) *bool { return &c.Pipeline.AutoDeleteArtifacts }),
 }
@@ -180,6 +194,19 @@ func integer(key, doc string, field func(*Config) *int) setting {
 		get: func(c *Config) any { return *field(c) },
 		set: func(c *Config, v any) error {
 			n, err := toInt(v)
+			if err != nil {
+				return err
+			}
+			*field(c) = n
+			return nil
+		}}
+}
+
+func number(key, doc string, field func(*Config) *float64) setting {
+	return setting{key: key, typ: "number", doc: doc,
+		get: func(c *Config) any { return *field(c) },
+		set: func(c *Config, v any) error {
+			n, err := toFloat(v)
 			if err != nil {
 				return err
 			}
@@ -357,6 +384,22 @@ func toInt(v any) (int, error) {
 		}
 	}
 	return 0, typeError{"an integer", v}
+}
+
+func toFloat(v any) (float64, error) {
+	switch n := v.(type) {
+	case float64:
+		if !math.IsInf(n, 0) && !math.IsNaN(n) {
+			return n, nil
+		}
+	case int:
+		return float64(n), nil
+	case string: // -c key=2.5 arrives as a string
+		if f, err := strconv.ParseFloat(strings.TrimSpace(n), 64); err == nil && !math.IsInf(f, 0) && !math.IsNaN(f) {
+			return f, nil
+		}
+	}
+	return 0, typeError{"a number", v}
 }
 
 // show renders a value the way it appears in a message: strings quoted,

@@ -3,12 +3,15 @@ package config
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net/netip"
 	"path"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/cdkdemo/fargate/rollout"
 )
 
 // LogRetentionDays are the retention periods CloudWatch Logs accepts.
@@ -281,6 +284,7 @@ func (v *validator) service() {
 		v.bad("deregistrationDelaySeconds", s.DeregistrationDelaySeconds, "is not a deregistration delay: 0 to 3600 seconds")
 	}
 	v.https(s)
+	v.rollout(s)
 	if s.AlarmEmail != "" && !emailRe.MatchString(s.AlarmEmail) {
 		v.bad("alarmEmail", s.AlarmEmail, "is not an email address such as \"ops@example.com\"")
 	}
@@ -398,9 +402,130 @@ func (v *validator) pipeline() {
 			v.concealed("dockerHubSecretArn", "", want)
 		}
 	}
-	if p.DeployTimeoutMinutes < 1 || p.DeployTimeoutMinutes > 60 {
-		v.bad("deployTimeoutMinutes", p.DeployTimeoutMinutes, "is not a deploy timeout the ECS action accepts: 1 to 60 minutes")
+	switch {
+	case p.DeployTimeoutMinutes < MinDeployTimeoutMinutes || p.DeployTimeoutMinutes > MaxDeployTimeoutMinutes:
+		v.bad("deployTimeoutMinutes", p.DeployTimeoutMinutes, "is not a deploy timeout the pipeline's deploy step accepts: %d to %d minutes (CodeBuild's shortest timeout, CodePipeline's longest action)", MinDeployTimeoutMinutes, MaxDeployTimeoutMinutes)
+	default:
+		v.deployTimeout(p.DeployTimeoutMinutes)
 	}
+	seen := map[string]bool{}
+	for _, sp := range p.SmokeTestPaths {
+		switch {
+		case !strings.HasPrefix(sp, "/") || len(sp) > 1024 || strings.ContainsAny(sp, " \t\n"):
+			v.bad("smokeTestPaths", sp, "is not a path to request: it starts with \"/\", has no spaces and is at most 1024 characters")
+		case seen[sp]:
+			v.bad("smokeTestPaths", sp, "is listed twice")
+		}
+		seen[sp] = true
+	}
+	if p.SmokeTest && !slices.Contains(v.c.Service.AllowedCidrs, "0.0.0.0/0") && len(v.c.Service.AllowedCidrs) > 0 {
+		v.bad("smokeTest", p.SmokeTest, "cannot reach the load balancer: allowedCidrs %s does not admit 0.0.0.0/0, and the smoke test runs in CodeBuild outside the VPC, from addresses AWS does not fix; add \"0.0.0.0/0\" to allowedCidrs, or set smokeTest to false (the image is then recorded after the deploy alone)", show(v.c.Service.AllowedCidrs))
+	}
+}
+
+// The deploy step's timeout: CodeBuild's shortest, and the longest a
+// CodePipeline action other than the few listed with longer ones may run
+// (CodePipeline quotas: "All other actions: 1 hour").
+const (
+	MinDeployTimeoutMinutes = 5
+	MaxDeployTimeoutMinutes = 60
+)
+
+// deployTimeout rejects a deploy timeout the rollout cannot finish in: the
+// deploy step waits for the whole ECS deployment, bake included, and a step
+// that gives up first fails a good deploy (and rolls it back).
+func (v *validator) deployTimeout(minutes int) {
+	b := v.c.RolloutBound()
+	need := (b.Seconds + rollout.DeployOverheadSeconds + 59) / 60
+	knobs := "healthCheckGracePeriodSeconds, healthCheckIntervalSeconds, healthyThresholdCount or deregistrationDelaySeconds"
+	switch v.c.Service.Rollout.Strategy {
+	case StrategyCanary:
+		knobs = "bakeTimeMinutes or canaryBakeMinutes"
+	case StrategyLinear:
+		knobs = "bakeTimeMinutes, linearStepBakeMinutes, or raise linearStepPercent"
+	case StrategyBlueGreen:
+		knobs = "bakeTimeMinutes"
+	}
+	strategy := v.c.Service.Rollout.Strategy
+	switch {
+	case need > MaxDeployTimeoutMinutes:
+		v.bad("deployTimeoutMinutes", minutes, "cannot cover the %s rollout: it takes up to %s (make report; dominant term: %s), plus %d s for the deploy step itself, longer than the %d minutes a pipeline action may run; shorten %s",
+			strategy, minutesText(b.Seconds), b.Dominant, rollout.DeployOverheadSeconds, MaxDeployTimeoutMinutes, knobs)
+	case minutes < need:
+		v.bad("deployTimeoutMinutes", minutes, "is shorter than the %s rollout it waits for: up to %s (make report; dominant term: %s) plus %d s for the deploy step itself; set deployTimeoutMinutes to at least %d, or shorten %s",
+			strategy, minutesText(b.Seconds), b.Dominant, rollout.DeployOverheadSeconds, need, knobs)
+	}
+}
+
+func minutesText(seconds int) string {
+	if seconds%60 == 0 {
+		return fmt.Sprintf("%d min", seconds/60)
+	}
+	return fmt.Sprintf("%d min %d s", seconds/60, seconds%60)
+}
+
+// rollout checks the deployment strategy's knobs against the ranges of
+// AWS::ECS::Service DeploymentConfiguration (BakeTimeInMinutes 0–1440),
+// CanaryConfiguration (CanaryPercent 0.1–100 in multiples of 0.1,
+// CanaryBakeTimeInMinutes 0–1440) and LinearConfiguration (StepPercent
+// 3–100 in multiples of 0.1, StepBakeTimeInMinutes 0–1440), as the
+// CloudFormation template reference and cfn-lint 1.51.0's resource schema
+// give them. A knob set for a strategy that does not use it is an error:
+// it would be silently ignored.
+func (v *validator) rollout(s Service) {
+	r := s.Rollout
+	minutes := func(key string, n int) {
+		if n < 0 || n > 1440 {
+			v.bad(key, n, "is not a bake time ECS accepts: 0 to 1440 minutes (24 hours)")
+		}
+	}
+	percent := func(key string, x, low float64) {
+		tenths := x * 10
+		switch {
+		case x < low || x > 100:
+			v.bad(key, x, "is not a traffic share ECS accepts: %s to 100 %%", strconv.FormatFloat(low, 'f', -1, 64))
+		case math.Abs(tenths-math.Round(tenths)) > 1e-9:
+			v.bad(key, x, "is not a multiple of 0.1 %%, as ECS requires (did you mean %s?)", strconv.FormatFloat(math.Round(tenths)/10, 'f', -1, 64))
+		}
+	}
+	uses := map[string][]Strategy{
+		"bakeTimeMinutes":       {StrategyCanary, StrategyLinear, StrategyBlueGreen},
+		"canaryPercent":         {StrategyCanary},
+		"canaryBakeMinutes":     {StrategyCanary},
+		"linearStepPercent":     {StrategyLinear},
+		"linearStepBakeMinutes": {StrategyLinear},
+		"testListenerCidrs":     {StrategyCanary, StrategyLinear, StrategyBlueGreen},
+	}
+	for _, key := range sortedKeys(uses) {
+		if v.c.origin[key] != "" && !slices.Contains(uses[key], r.Strategy) {
+			v.errs = append(v.errs, fmt.Errorf("%s: applies only with deploymentStrategy %s, and it is %q: remove it, or choose one of those strategies", v.c.path(key), strings.Join(quoteAll(strategyStrings(uses[key])), " or "), r.Strategy))
+		}
+	}
+	minutes("bakeTimeMinutes", r.BakeMinutes)
+	percent("canaryPercent", r.CanaryPercent, 0.1)
+	minutes("canaryBakeMinutes", r.CanaryBakeMinutes)
+	percent("linearStepPercent", r.StepPercent, 3)
+	minutes("linearStepBakeMinutes", r.StepBakeMinutes)
+	if r.ErrorRatePercent < 0.1 || r.ErrorRatePercent > 100 {
+		v.bad("rollbackErrorRatePercent", r.ErrorRatePercent, "is not an error rate to alarm on: 0.1 to 100 %%")
+	}
+	if r.LatencyP95Ms < 1 || r.LatencyP95Ms > 60000 {
+		v.bad("rollbackLatencyP95Ms", r.LatencyP95Ms, "is not a response time to alarm on: 1 to 60000 ms (the ALB waits at most its idle timeout)")
+	}
+	if r.MinRequests < 1 || r.MinRequests > 1000000 {
+		v.bad("rollbackMinRequests", r.MinRequests, "is not a request count: 1 to 1000000 a minute")
+	}
+	for _, cidr := range r.TestListenerCidrs {
+		v.parseCidr("testListenerCidrs", cidr)
+	}
+}
+
+func strategyStrings(ss []Strategy) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = string(s)
+	}
+	return out
 }
 
 // deriveSubnets lays out the subnets like the hand-built original unless

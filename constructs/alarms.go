@@ -125,7 +125,10 @@ func (t *topicTarget) Bind(_ ievents.IRuleRef, _ *string) *events.RuleTargetConf
 type ServiceAlarmsProps struct {
 	Topic        sns.ITopic
 	LoadBalancer elbv2.ApplicationLoadBalancer
-	TargetGroup  elbv2.ApplicationTargetGroup
+	// TargetGroups are the service's: the primary and, with a
+	// traffic-shifting strategy, the alternate. Each is watched, since
+	// production traffic may be in either after a deployment.
+	TargetGroups []elbv2.ApplicationTargetGroup
 	Service      ecs.FargateService
 	Cluster      ecs.ICluster
 }
@@ -165,19 +168,25 @@ func NewServiceAlarms(scope constructs.Construct, id string, props *ServiceAlarm
 		alarm.AddOkAction(action)
 		s.alarms = append(s.alarms, alarm)
 	}
-	lb, tg := props.LoadBalancer.Metrics(), props.TargetGroup.Metrics()
+	lb := props.LoadBalancer.Metrics()
 	add("Alb5xx", "The load balancer answered 5xx (no healthy target, or the target failed) 10 or more times in 5 minutes",
 		lb.HttpCodeElb(elbv2.HttpCodeElb_ELB_5XX_COUNT, &cw.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(5)), Statistic: jsii.String("Sum")}),
 		10, cw.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD, 1)
-	add("Target5xx", "The tasks answered 5xx 10 or more times in 5 minutes",
-		tg.HttpCodeTarget(elbv2.HttpCodeTarget_TARGET_5XX_COUNT, &cw.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(5)), Statistic: jsii.String("Sum")}),
-		10, cw.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD, 1)
-	add("UnhealthyHosts", "A task has failed its ALB health checks for 3 minutes",
-		tg.UnhealthyHostCount(&cw.MetricOptions{Period: minute, Statistic: jsii.String("Maximum")}),
-		1, cw.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD, 3)
-	add("TargetResponseTime", "p95 response time of the tasks above 1 second for 5 minutes",
-		tg.TargetResponseTime(&cw.MetricOptions{Period: minute, Statistic: jsii.String("p95")}),
-		1, cw.ComparisonOperator_GREATER_THAN_THRESHOLD, 5)
+	for i, g := range props.TargetGroups {
+		tg, suffix, where := g.Metrics(), "", ""
+		if i > 0 {
+			suffix, where = "Alternate", " in the alternate target group"
+		}
+		add("Target5xx"+suffix, "The tasks"+where+" answered 5xx 10 or more times in 5 minutes",
+			tg.HttpCodeTarget(elbv2.HttpCodeTarget_TARGET_5XX_COUNT, &cw.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(5)), Statistic: jsii.String("Sum")}),
+			10, cw.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD, 1)
+		add("UnhealthyHosts"+suffix, "A task"+where+" has failed its ALB health checks for 3 minutes",
+			tg.UnhealthyHostCount(&cw.MetricOptions{Period: minute, Statistic: jsii.String("Maximum")}),
+			1, cw.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD, 3)
+		add("TargetResponseTime"+suffix, "p95 response time of the tasks"+where+" above 1 second for 5 minutes",
+			tg.TargetResponseTime(&cw.MetricOptions{Period: minute, Statistic: jsii.String("p95")}),
+			1, cw.ComparisonOperator_GREATER_THAN_THRESHOLD, 5)
+	}
 	add("CpuHigh", "Service CPU above 85% for 5 minutes: autoscaling is at its maximum or too slow",
 		props.Service.MetricCpuUtilization(&cw.MetricOptions{Period: minute}),
 		85, cw.ComparisonOperator_GREATER_THAN_THRESHOLD, 5)

@@ -44,6 +44,9 @@ func TestInventory(t *testing.T) {
 	for _, d := range deployments(t) {
 		for _, id := range []string{"Network", "Service"} {
 			s := d.deployed(t, id)
+			// What is deployed now: dev's last redeploy switched it to
+			// blue-green, with resources its first template lacks.
+			s.Template = deployedTemplate(t, s.Name)
 			for logical, physical := range s.physical {
 				r, ok := s.Template.Resources[logical]
 				if !ok {
@@ -329,16 +332,17 @@ var exists = map[string]existence{
 // partOf are the types that live and die with another resource that is
 // checked, or that create nothing of their own.
 var partOf = map[string]string{
-	"AWS::EC2::Route":                       "a route of its route table",
-	"AWS::EC2::SubnetRouteTableAssociation": "an association of its route table",
-	"AWS::EC2::VPCGatewayAttachment":        "the attachment of its internet gateway",
-	"AWS::EC2::SecurityGroupIngress":        "a rule of its security group",
-	"AWS::IAM::Policy":                      "an inline policy of its role",
-	"AWS::ECS::Service":                     "a service of its cluster",
-	"AWS::ElasticLoadBalancingV2::Listener": "a listener of its load balancer",
-	"Custom::VpcRestrictDefaultSG":          "no resource: rules removed from the VPC's default group",
-	"AWS::ECR::PullThroughCacheRule":        "a rule of the registry",
-	"Custom::PlaceholderImageCache":         "no resource of the stack: the image the cache holds, in a repository of ECR's own (kept on AWS, as on moto)",
+	"AWS::EC2::Route":                           "a route of its route table",
+	"AWS::EC2::SubnetRouteTableAssociation":     "an association of its route table",
+	"AWS::EC2::VPCGatewayAttachment":            "the attachment of its internet gateway",
+	"AWS::EC2::SecurityGroupIngress":            "a rule of its security group",
+	"AWS::IAM::Policy":                          "an inline policy of its role",
+	"AWS::ECS::Service":                         "a service of its cluster",
+	"AWS::ElasticLoadBalancingV2::Listener":     "a listener of its load balancer",
+	"AWS::ElasticLoadBalancingV2::ListenerRule": "a rule of its listener",
+	"Custom::VpcRestrictDefaultSG":              "no resource: rules removed from the VPC's default group",
+	"AWS::ECR::PullThroughCacheRule":            "a rule of the registry",
+	"Custom::PlaceholderImageCache":             "no resource of the stack: the image the cache holds, in a repository of ECR's own (kept on AWS, as on moto)",
 }
 
 // found turns a describe call's outcome into existence: the not-found

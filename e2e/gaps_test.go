@@ -58,7 +58,7 @@ var gaps = map[string]gap{
 	"ecs-task-update-keys": {
 		What:      "the revision a stack update registers for a replaced task definition has the container's name and image",
 		Moto:      "registers it from the template's container definitions without converting their keys, and drops them: DescribeTaskDefinition shows a container without name or image",
-		CoveredBy: "TestSync reads the image CloudFormation resolved for that revision (the deployed template against the stack's resolved parameters), and compares it with ECS's wherever ECS shows one",
+		CoveredBy: "TestSync reads the image CloudFormation resolved for that revision (the deployed template against the stack's resolved parameters), and compares it with ECS's wherever ECS shows one; TestRedeployed checks the deployed template's task definition resolves its image to the released one after a cdk deploy that also changed the service (dev's switch to blue-green)",
 	},
 	"ecr-layer-download": {
 		What:      "an image's config blob (GetDownloadUrlForLayer), where a single-platform image names its architecture",
@@ -89,6 +89,11 @@ var gaps = map[string]gap{
 		What:      "the service's registration in the target group (container app, container port)",
 		Moto:      "drops LoadBalancers of a CloudFormation ECS service",
 		CoveredBy: "TestDeployedService resolves the deployed template's LoadBalancers to this stack's target group; service_test.go checks the template",
+	},
+	"ecs-service-deployment-strategy": {
+		What:      "the service's deployment strategy (rolling, canary, linear, blue/green) with its bake time, canary and linear configuration, deployment alarms with rollback and the circuit breaker (DeploymentConfiguration)",
+		Moto:      "drops DeploymentConfiguration of a CloudFormation ECS service: DescribeServices shows none",
+		CoveredBy: "deployments_test.go (the configuration and the advanced load balancer configuration of each strategy in the template), report_app_test.go (the report reads back the bound validation computed), TestDeployedDeployment (the groups, rules, test listener and shift role it names, in the account)",
 	},
 	"ecs-service-launch-type": {
 		What:      "launch type FARGATE",

@@ -449,6 +449,12 @@ func (s *stack) getAtt(t *testing.T, logicalID, attr string) string {
 			t.Fatalf("stack %s: VPC %s: %v", s.Name, logicalID, err)
 		}
 		return aws.ToString(out.Vpcs[0].CidrBlock)
+	case typ == "AWS::ElasticLoadBalancingV2::LoadBalancer" && attr == "DNSName":
+		out, err := elbC.DescribeLoadBalancers(context.Background(), &elbv2.DescribeLoadBalancersInput{LoadBalancerArns: []string{s.phys(t, logicalID)}})
+		if err != nil || len(out.LoadBalancers) != 1 {
+			t.Fatalf("stack %s: load balancer %s: %v", s.Name, logicalID, err)
+		}
+		return aws.ToString(out.LoadBalancers[0].DNSName)
 	}
 	// ARNs and names built from the physical ID, as AWS builds them.
 	account, _ := AccountOfStack(s.ID)

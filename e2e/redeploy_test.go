@@ -18,6 +18,10 @@ import (
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 )
 
 // The day-2 lifecycle on the emulator: pipeline runs that release, fail or
@@ -26,10 +30,12 @@ import (
 // CodePipeline does cannot run on moto (no CodePipeline, no CodeBuild), so
 // each run walks the PipelineStack template's own stages in their order and
 // does each action's writes: the build pushes to the repository its
-// variables name, the ECS action registers a revision and updates the
-// service, and whichever action's buildspec runs put-parameter writes the
+// variables name, the deploy step registers a revision and updates the
+// service, a failing smoke test points the service back at the revision it
+// replaced, and whichever action's buildspec runs put-parameter writes the
 // parameter its variables name. The template decides the order; a template
-// that recorded the image before the deploy would fail these tests.
+// that recorded the image before the deploy or the smoke test would fail
+// these tests.
 
 // outcome is how one simulated pipeline run ends.
 type outcome string
@@ -38,7 +44,8 @@ const (
 	released     outcome = "released"      // every stage succeeds
 	buildFailed  outcome = "build-failed"  // the build (its tests, docker build) fails: nothing is pushed
 	rejected     outcome = "rejected"      // the manual approval is rejected
-	deployFailed outcome = "deploy-failed" // the circuit breaker rolls the deploy back
+	deployFailed outcome = "deploy-failed" // the circuit breaker or a rollback alarm rolls the deploy back
+	smokeFailed  outcome = "smoke-failed"  // the deploy succeeds, the smoke test fails and goes back
 )
 
 // pipelineRun is what one simulated run did.
@@ -140,7 +147,7 @@ func simulate(t *testing.T, d deployment, commit string, end outcome) pipelineRu
 	t.Helper()
 	ctx := context.Background()
 	run := pipelineRun{Deployment: d.Name, Commit: commit, Outcome: end}
-	var imageDefinitions string
+	var imageDefinitions, previous string
 	for _, a := range resolvedPipeline(t, d) {
 		run.Stages = append(run.Stages, a.Stage+"/"+a.Name)
 		switch {
@@ -167,8 +174,21 @@ func simulate(t *testing.T, d deployment, commit string, end outcome) pipelineRu
 			if end == rejected {
 				return run
 			}
-		case a.Provider == "ECS":
-			deployImage(t, a.Env["CLUSTER"], a.Env["SERVICE"], run.Image, end == deployFailed)
+		case a.Provider == "CodeBuild" && a.Env["SMOKE_URL"] != "":
+			// The smoke test requests the service's URL: the load balancer
+			// of this deployment's ServiceStack.
+			if want := "http://" + albDNS(t, d); a.Env["SMOKE_URL"] != want {
+				t.Fatalf("%s requests %s, want the deployed load balancer's %s", a.Name, a.Env["SMOKE_URL"], want)
+			}
+			if end == smokeFailed {
+				if previous == "" {
+					t.Fatalf("%s runs before a deploy: there is no revision to go back to", a.Name)
+				}
+				pointService(t, a.Env["CLUSTER"], a.Env["SERVICE"], previous)
+				return run
+			}
+		case deploys(a):
+			previous = deployImage(t, a.Env["CLUSTER"], a.Env["SERVICE"], run.Image, end == deployFailed)
 			if end == deployFailed {
 				return run
 			}
@@ -239,10 +259,37 @@ func recordImage(t *testing.T, a pipelineAction, run *pipelineRun, imageDefiniti
 	run.Recorded = true
 }
 
-// deployImage is the ECS deploy action: a new revision of the running task
+// deploys reports whether an action is the deploy: CodePipeline's ECS
+// action, or a project that updates the service and is not the smoke test.
+func deploys(a pipelineAction) bool {
+	return a.Provider == "ECS" || a.Provider == "CodeBuild" && a.Env["SERVICE"] != "" && a.Env["SMOKE_URL"] == "" && strings.Contains(a.BuildSpec, "aws ecs update-service")
+}
+
+// albDNS is the DNS name of a deployment's load balancer.
+func albDNS(t *testing.T, d deployment) string {
+	t.Helper()
+	svc := d.deployed(t, "Service")
+	arn := svc.phys(t, svc.one(t, "AWS::ElasticLoadBalancingV2::LoadBalancer"))
+	out, err := elbC.DescribeLoadBalancers(context.Background(), &elbv2.DescribeLoadBalancersInput{LoadBalancerArns: []string{arn}})
+	if err != nil || len(out.LoadBalancers) != 1 {
+		t.Fatalf("load balancer %s: %v", arn, err)
+	}
+	return aws.ToString(out.LoadBalancers[0].DNSName)
+}
+
+// pointService updates the service to a task definition.
+func pointService(t *testing.T, cluster, service, taskDefinition string) {
+	t.Helper()
+	if _, err := ecsC.UpdateService(context.Background(), &ecs.UpdateServiceInput{Cluster: aws.String(cluster), Service: aws.String(service), TaskDefinition: aws.String(taskDefinition)}); err != nil {
+		t.Fatalf("pointing the service at %s: %v", taskDefinition, err)
+	}
+}
+
+// deployImage is the deploy step: a new revision of the running task
 // definition with the image, the service pointed at it. A failed deploy is
-// rolled back by the circuit breaker to the revision it ran before.
-func deployImage(t *testing.T, cluster, service, image string, fail bool) {
+// rolled back (circuit breaker, rollback alarm) to the revision it ran
+// before, which it returns.
+func deployImage(t *testing.T, cluster, service, image string, fail bool) string {
 	t.Helper()
 	ctx := context.Background()
 	svc := describeService(t, cluster, service)
@@ -267,15 +314,11 @@ func deployImage(t *testing.T, cluster, service, image string, fail bool) {
 	if err != nil {
 		t.Fatalf("registering the new revision: %v", err)
 	}
-	revision := aws.ToString(reg.TaskDefinition.TaskDefinitionArn)
-	if _, err := ecsC.UpdateService(ctx, &ecs.UpdateServiceInput{Cluster: aws.String(cluster), Service: aws.String(service), TaskDefinition: aws.String(revision)}); err != nil {
-		t.Fatalf("pointing the service at %s: %v", revision, err)
-	}
+	pointService(t, cluster, service, aws.ToString(reg.TaskDefinition.TaskDefinitionArn))
 	if fail {
-		if _, err := ecsC.UpdateService(ctx, &ecs.UpdateServiceInput{Cluster: aws.String(cluster), Service: aws.String(service), TaskDefinition: aws.String(before)}); err != nil {
-			t.Fatalf("rolling the service back to %s: %v", before, err)
-		}
+		pointService(t, cluster, service, before)
 	}
+	return before
 }
 
 func describeService(t *testing.T, cluster, service string) ecstypes.Service {
@@ -296,14 +339,15 @@ var pipelineRuns = []struct {
 	{"dev", "a11ce5e0000000000000", released},
 	{"dev", "b0b0b0b1111111111111", deployFailed},
 	{"dev", "c0ffee02222222222222", buildFailed},
+	{"dev", "5a0ce0f5555555555555", smokeFailed},
 	{"prod", "d00d1e03333333333333", released},
 	{"prod", "e1e1e1e4444444444444", rejected},
 }
 
 // TestPipelineRuns runs the pipeline on dev and prod: a release, then runs
-// that must not change what a `cdk deploy` ships (a deploy the circuit
-// breaker rolled back, a failed build, a rejected approval). Then, as
-// autoscaling would, it sets dev's task count out of band.
+// that must not change what a `cdk deploy` ships (a deploy rolled back, a
+// failed build, a deploy whose smoke test failed, a rejected approval).
+// Then, as autoscaling would, it sets dev's task count out of band.
 func TestPipelineRuns(t *testing.T) {
 	lc := lifecycle{Released: map[string]string{}, Pushed: map[string][]string{}, Parameter: map[string]string{}, Service: map[string][2]string{}, Desired: map[string]int32{}}
 	byName := map[string]deployment{}
@@ -337,7 +381,7 @@ func TestPipelineRuns(t *testing.T) {
 	}
 	for _, name := range []string{"dev", "prod"} {
 		for _, a := range resolvedPipeline(t, byName[name]) {
-			if a.Provider == "ECS" {
+			if deploys(a) {
 				lc.Service[name] = [2]string{a.Env["CLUSTER"], a.Env["SERVICE"]}
 			}
 		}
@@ -372,6 +416,7 @@ func TestRedeployed(t *testing.T) {
 					t.Errorf("the deployed task definition has cpu %v and memory %v, want 1024 and 2048 from the redeploy", p["Cpu"], p["Memory"])
 				}
 			})
+			t.Run("rolling switched to blue-green on the running environment", func(t *testing.T) { checkSwitchedToBlueGreen(t, svc) })
 		}
 		checkRunsReleased(t, svc, lc, d)
 	})
@@ -391,6 +436,47 @@ func TestRedeployed(t *testing.T) {
 			}
 		}
 	})
+}
+
+// checkSwitchedToBlueGreen checks dev's redeploy with deploymentStrategy
+// blue-green: the deployed template asks ECS for BLUE_GREEN and names an
+// alternate target group, the rules of the production and test listeners
+// and the shift role, and the update created each of them.
+func checkSwitchedToBlueGreen(t *testing.T, svc *stack) {
+	t.Helper()
+	ctx := context.Background()
+	p := svc.Template.Resources[svc.one(t, "AWS::ECS::Service")].Properties
+	if got := p["DeploymentConfiguration"].(map[string]any)["Strategy"]; got != "BLUE_GREEN" {
+		t.Fatalf("the deployed service's strategy is %v, want BLUE_GREEN after the switch", got)
+	}
+	adv := p["LoadBalancers"].([]any)[0].(map[string]any)["AdvancedConfiguration"].(map[string]any)
+	alt := svc.phys(t, refID(adv["AlternateTargetGroupArn"]))
+	if out, err := elbC.DescribeTargetGroups(ctx, &elbv2.DescribeTargetGroupsInput{TargetGroupArns: []string{alt}}); err != nil || len(out.TargetGroups) != 1 {
+		t.Errorf("the alternate target group %s was not created: %v", alt, err)
+	}
+	for _, key := range []string{"ProductionListenerRule", "TestListenerRule"} {
+		arn := svc.phys(t, refID(adv[key]))
+		if out, err := elbC.DescribeRules(ctx, &elbv2.DescribeRulesInput{RuleArns: []string{arn}}); err != nil || len(out.Rules) != 1 {
+			t.Errorf("%s %s was not created: %v", key, arn, err)
+		}
+	}
+	role := svc.phys(t, adv["RoleArn"].(map[string]any)["Fn::GetAtt"].([]any)[0].(string))
+	if _, err := iamC.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(role[strings.LastIndexByte(role, '/')+1:])}); err != nil {
+		t.Errorf("the shift role %s was not created: %v", role, err)
+	}
+	sv := lifecycleService(t, svc)
+	if dc := describeService(t, sv[0], sv[1]).DeploymentConfiguration; dc == nil || dc.Strategy == "" {
+		recordGap(t, "ecs-service-deployment-strategy", fmt.Sprintf("after the switch, DescribeServices shows deploymentConfiguration %+v", dc))
+	} else if dc.Strategy != "BLUE_GREEN" {
+		t.Errorf("ECS deploys %s after the switch, want BLUE_GREEN", dc.Strategy)
+	}
+}
+
+// lifecycleService is a deployed service stack's cluster and service name.
+func lifecycleService(t *testing.T, svc *stack) [2]string {
+	t.Helper()
+	service := svc.phys(t, svc.one(t, "AWS::ECS::Service"))
+	return [2]string{svc.phys(t, svc.one(t, "AWS::ECS::Cluster")), service[strings.LastIndexByte(service, '/')+1:]}
 }
 
 // checkRunsReleased checks a deployed service stack runs the deployment's
@@ -414,7 +500,12 @@ func checkRunsReleased(t *testing.T, svc *stack, lc lifecycle, d deployment) {
 	t.Run("what ECS shows", func(t *testing.T) {
 		sv := lc.Service[d.Name]
 		running := aws.ToString(describeService(t, sv[0], sv[1]).TaskDefinition)
-		image := aws.ToString(container(t, taskDefinition(t, running), "app").Image)
+		td := taskDefinition(t, running)
+		if len(td.ContainerDefinitions) > 0 && !slices.ContainsFunc(td.ContainerDefinitions, func(c ecstypes.ContainerDefinition) bool { return c.Name != nil }) {
+			recordGap(t, "ecs-task-update-keys", fmt.Sprintf("%s: %d container definitions without a name or image", running, len(td.ContainerDefinitions)))
+			return
+		}
+		image := aws.ToString(container(t, td, "app").Image)
 		if image != want {
 			t.Errorf("the service runs %s with image %q, want %s", running, image, want)
 		}

@@ -475,7 +475,10 @@ func (m *Model) buildPlacements() {
 		if err != nil {
 			return
 		}
-		l.TargetGroups = append(l.TargetGroups, m.forwards(st, p["Actions"])...)
+		rule := m.obj(st, id).(*ListenerRule)
+		rule.Listener = l
+		rule.TargetGroups = m.forwards(st, p["Actions"])
+		l.TargetGroups = append(l.TargetGroups, rule.TargetGroups...)
 	})
 	ports := map[string][]int{}
 	m.each("AWS::ECS::TaskDefinition", func(st *Stack, id string, p map[string]any) {
@@ -519,6 +522,25 @@ func (m *Model) buildPlacements() {
 				t.TargetGroup = tg
 			}
 			svc.Targets = append(svc.Targets, t)
+			adv, _ := lp["AdvancedConfiguration"].(map[string]any)
+			if adv == nil {
+				continue
+			}
+			alt := ServiceTarget{ContainerPort: t.ContainerPort, Alternate: true}
+			if tg, err := lookup[*TargetGroup](m, st, adv["AlternateTargetGroupArn"]); err == nil {
+				alt.TargetGroup = tg
+			} else {
+				m.note("ECS service %s: alternate target group %v", id, err)
+			}
+			svc.Targets = append(svc.Targets, alt)
+			if adv["TestListenerRule"] == nil {
+				continue
+			}
+			if rule, err := lookup[*ListenerRule](m, st, adv["TestListenerRule"]); err == nil && rule.Listener != nil {
+				rule.Listener.Test = true
+			} else {
+				m.note("ECS service %s: test listener rule %v", id, err)
+			}
 		}
 		if r, err := m.refOf(st, p["TaskDefinition"]); err == nil {
 			svc.Ports = ports[r.key()]

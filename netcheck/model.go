@@ -220,6 +220,18 @@ type Listener struct {
 	Port         int
 	Protocol     string
 	TargetGroups []*TargetGroup
+	// Test is set when an ECS service's blue/green, canary or linear
+	// deployments send their test traffic through a rule of this listener
+	// (LoadBalancers[].AdvancedConfiguration.TestListenerRule): it is for
+	// pre-traffic checks, not for the internet.
+	Test bool
+}
+
+// ListenerRule is an AWS::ElasticLoadBalancingV2::ListenerRule.
+type ListenerRule struct {
+	Res
+	Listener     *Listener
+	TargetGroups []*TargetGroup
 }
 
 // TargetGroup is an AWS::ElasticLoadBalancingV2::TargetGroup.
@@ -242,10 +254,13 @@ type Service struct {
 	Unknown string
 }
 
-// ServiceTarget is one entry of an ECS service's LoadBalancers.
+// ServiceTarget is one entry of an ECS service's LoadBalancers, or the
+// alternate target group of one (AdvancedConfiguration), which a
+// blue/green, canary or linear deployment registers the new tasks with.
 type ServiceTarget struct {
 	ContainerPort int
 	TargetGroup   *TargetGroup
+	Alternate     bool
 }
 
 // Instance is an AWS::EC2::Instance.
@@ -404,6 +419,7 @@ func (m *Model) build() {
 		"AWS::ElasticLoadBalancingV2::LoadBalancer": func(r Res) any { return &LoadBalancer{Res: r} },
 		"AWS::ElasticLoadBalancingV2::Listener":     func(r Res) any { return &Listener{Res: r} },
 		"AWS::ElasticLoadBalancingV2::TargetGroup":  func(r Res) any { return &TargetGroup{Res: r} },
+		"AWS::ElasticLoadBalancingV2::ListenerRule": func(r Res) any { return &ListenerRule{Res: r} },
 		"AWS::ECS::Service":                         func(r Res) any { return &Service{Res: r} },
 		"AWS::EC2::Instance":                        func(r Res) any { return &Instance{Res: r} },
 		"AWS::Lambda::Function":                     func(r Res) any { return &Function{Res: r} },
@@ -455,6 +471,8 @@ func resOf(o any) *Res {
 	case *Listener:
 		return &x.Res
 	case *TargetGroup:
+		return &x.Res
+	case *ListenerRule:
 		return &x.Res
 	case *Service:
 		return &x.Res

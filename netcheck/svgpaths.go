@@ -193,7 +193,7 @@ func (d *diagram) plan() {
 		switch {
 		case c.Row == "internet" && dst != nil && c.Want == Denied:
 			a.lane = "left"
-			cap(fmt.Sprintf("to %s, %s: %s", dst.role, c.Traffic, status(c)), half)
+			cap(fmt.Sprintf("to %s%s, %s: %s", dst.role, viaText(c), c.Traffic, status(c)), half)
 		case c.Row == "internet" && dst != nil:
 			a.lane = "down"
 			cap(fmt.Sprintf("%s to %s: %s", c.Traffic, dst.role, st), half)

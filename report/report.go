@@ -63,7 +63,7 @@ func FromStacks(assembly string, stacks []Stack, prices Prices) *Report {
 	}
 	r.Monthly = round6(r.Monthly)
 	r.Egress = compareEgress(stacks, r.Stacks, r.Monthly, prices)
-	r.Rollouts = rollouts(stacks)
+	r.Rollouts = rollouts(stacks, prices)
 	return r
 }
 

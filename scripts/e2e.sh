@@ -147,13 +147,14 @@ e2e_test() {
 
 # --- 2. synth, bootstrap, deploy -------------------------------------------------
 # Each deployment: name, app name, environment, the egress mode it must have,
-# extra -c options. dev and prod run on their defaults (nat, nat-per-az); the
-# third proves the endpoints mode, under another app name so it lives beside
-# dev in the same account.
+# extra -c options. dev and prod run on their defaults (nat, nat-per-az;
+# rolling, canary); the third proves the endpoints mode and the linear
+# strategy, under another app name so it lives beside dev in the same
+# account. Step 4 switches dev to blue-green on the running environment.
 deployments=(
 	"dev demo dev nat"
 	"prod demo prod nat-per-az"
-	"endpoints demo-endpoints dev endpoints -c egress=endpoints"
+	"endpoints demo-endpoints dev endpoints -c egress=endpoints -c deploymentStrategy=linear -c deployTimeoutMinutes=35"
 )
 : >"$work/deployments.tsv"
 
@@ -221,7 +222,7 @@ step 3p "preflight on the deployed dev: every check moto can answer passes"
 e2e_test '^TestPreflightDeployed$' || fail "preflight did not pass the deployed dev (above)"
 
 # --- 4. pipeline runs, redeploys, a setting switched on the running environment --------
-step 4a "simulate pipeline runs on dev and prod: a release, a deploy rolled back, a failed build, a rejected approval; scale dev out of band"
+step 4a "simulate pipeline runs on dev and prod: a release, a deploy rolled back, a failed build, a failed smoke test, a rejected approval; scale dev out of band"
 e2e_test '^TestPipelineRuns$' || fail "the simulated pipeline runs failed (above)"
 
 step 4s "cfnsync, as make deploy runs it: dev's Service stack still records the placeholder's task definition; the sync brings it onto the released image, a failed deploy's rollback then returns there, a second sync changes nothing, an unreleased environment is left alone"
@@ -231,8 +232,8 @@ step 4r "deploy dev's registry again with one more stack tag (cdk deploy --tags)
 deploy dev Registry --tags e2e-retagged=1
 e2e_test '^TestRegistryRetagged$' || fail "a stack tag change on the registry lost the released image (above)"
 
-step 4b "deploy dev (cpu 1024, memory 2048) and prod (log retention 400 days) again, unrelated to the image"
-synth dev-cpu -c appName=demo -c env=dev -c cpu=1024 -c memory=2048
+step 4b "deploy dev (cpu 1024, memory 2048, rolling switched to blue-green) and prod (log retention 400 days) again, unrelated to the image"
+synth dev-cpu -c appName=demo -c env=dev -c cpu=1024 -c memory=2048 -c deploymentStrategy=blue-green
 synth prod-logs -c appName=demo -c env=prod -c logRetentionDays=400
 deploy dev-cpu Network Service
 deploy prod-logs Network Service
@@ -241,7 +242,7 @@ step 4c "each redeploy kept the last released image and the task count autoscali
 e2e_test '^TestRedeployed$' || fail "a redeploy lost the released image or the task count (above)"
 
 step 4d "switch dev's egress to endpoints on the running environment"
-synth dev-switch -c appName=demo -c env=dev -c cpu=1024 -c memory=2048 -c egress=endpoints
+synth dev-switch -c appName=demo -c env=dev -c cpu=1024 -c memory=2048 -c deploymentStrategy=blue-green -c egress=endpoints
 deploy dev-switch Network Service
 e2e_test '^TestEgressSwitched$' || fail "switching the egress mode changed the image the service runs (above)"
 
@@ -250,7 +251,7 @@ deploy dev-cpu Network Service
 e2e_test '^TestEgressSwitched$' || fail "switching the egress mode back changed the image the service runs (above)"
 
 step 4f "switch dev's architecture to ARM64 on the released environment: preflight refuses an image that cannot run on both, with the procedure; the procedure as printed (a multi-arch image, recorded), the sync, the deploy"
-synth dev-arm -c appName=demo -c env=dev -c cpu=1024 -c memory=2048 -c architecture=ARM64
+synth dev-arm -c appName=demo -c env=dev -c cpu=1024 -c memory=2048 -c deploymentStrategy=blue-green -c architecture=ARM64
 e2e_test '^TestArchitectureRefused$' || fail "preflight did not refuse the architecture switch, or its procedure did not work (above)"
 deploy dev-arm Network Service
 e2e_test '^TestArchitectureSwitched$' || fail "the ARM64 task definition does not run the multi-arch image (above)"

@@ -60,6 +60,7 @@ func Build(scope constructs.Construct, cfg config.Config) App {
 		StackProps:               props("service", "Fargate service and ALB of "+cfg.ResourcePrefix()),
 		Service:                  cfg.Service,
 		Vpc:                      network.Vpc(),
+		VpcCidr:                  cfg.Network.VpcCidr,
 		Repository:               registry.Repository(),
 		ImageParameterName:       cfg.ImageParameterName(),
 		PlaceholderImage:         network.PlaceholderImage(),
@@ -81,6 +82,8 @@ func Build(scope constructs.Construct, cfg config.Config) App {
 		TaskDef:          service.TaskDefinition(),
 		ContainerName:    service.ContainerName(),
 		FailureTopic:     service.AlarmTopic(),
+		ServiceURL:       service.URL(),
+		HealthCheckPath:  cfg.Service.HealthCheck.Path,
 		ImageParameter:   registry.ImageParameter(),
 	})
 	// The AWS Solutions rules run on every synth, in `cdk synth` and in the

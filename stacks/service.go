@@ -39,6 +39,8 @@ type ServiceStackProps struct {
 	Service config.Service
 	// Vpc is the NetworkStack's VPC, with Public and Private subnet groups.
 	Vpc ec2.IVpc
+	// VpcCidr is the VPC's configured CIDR (config.Network.VpcCidr).
+	VpcCidr string
 	// Repository is the RegistryStack's ECR repository.
 	Repository ecr.IRepository
 	// ImageParameterName is the RegistryStack's SSM parameter that records
@@ -103,7 +105,6 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 	cfg := props.Service
 	public := &ec2.SubnetSelection{SubnetGroupName: jsii.String(PublicSubnets)}
 	private := &ec2.SubnetSelection{SubnetGroupName: jsii.String(PrivateSubnets)}
-	port := jsii.Number(cfg.ContainerPort)
 
 	cluster := ecs.NewCluster(stack, jsii.String("Cluster"), &ecs.ClusterProps{
 		Vpc:                 props.Vpc,
@@ -139,7 +140,7 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 		}
 	}
 
-	s.service = ecs.NewFargateService(stack, jsii.String("Service"), &ecs.FargateServiceProps{
+	serviceProps := &ecs.FargateServiceProps{
 		Cluster:        cluster,
 		TaskDefinition: taskDef,
 		// No DesiredCount: CloudFormation would set it again on every
@@ -151,13 +152,13 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 		AssignPublicIp:         jsii.Bool(false),
 		SecurityGroups:         &[]ec2.ISecurityGroup{serviceSG},
 		HealthCheckGracePeriod: awscdk.Duration_Seconds(jsii.Number(cfg.HealthCheckGracePeriodSeconds)),
-		CircuitBreaker:         &ecs.DeploymentCircuitBreaker{Enable: jsii.Bool(true), Rollback: jsii.Bool(true)},
-		MinHealthyPercent:      jsii.Number(100),
-		MaxHealthyPercent:      jsii.Number(200),
 		EnableExecuteCommand:   jsii.Bool(cfg.EnableExec),
 		PlatformVersion:        ecs.FargatePlatformVersion_LATEST,
 		PropagateTags:          ecs.PropagatedTagSource_SERVICE,
-	})
+	}
+	// The strategy, its knobs, the circuit breaker.
+	appconstructs.DeploymentOptions(serviceProps, cfg.Rollout)
+	s.service = ecs.NewFargateService(stack, jsii.String("Service"), serviceProps)
 
 	// The task definition references the roles, not their policies: without
 	// this, an update that adds a grant (a new secret) can start tasks
@@ -193,8 +194,70 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 		alb.Node().AddDependency(policy)
 	}
 
+	tgProps := targetGroupProps(props)
+	targetGroup := elbv2.NewApplicationTargetGroup(stack, jsii.String("TargetGroup"), tgProps)
+	production, certificate, url := newListeners(stack, alb, cfg)
+	s.url = url
+	// Production traffic through a rule on the production listener; for
+	// blue/green, canary and linear an alternate target group and a test
+	// listener too, and the role ECS shifts traffic between them with.
+	trafficProps := &appconstructs.TrafficProps{
+		VpcCidr: props.VpcCidr, LoadBalancer: alb, Listener: production, TargetGroup: targetGroup,
+		Certificate: certificate, TestListenerCidrs: cfg.Rollout.TestListenerCidrs,
+	}
+	if cfg.Rollout.Strategy.ECS().Shifts() {
+		trafficProps.AlternateTargetGroupProps = tgProps
+	}
+	traffic := appconstructs.NewTraffic(stack, "Traffic", trafficProps)
+	// Registers the tasks by IP and opens ALB -> service on the container
+	// port, in both security groups.
+	traffic.Attach(s.service, ContainerName, float64(cfg.ContainerPort))
+
+	scaling := s.service.AutoScaleTaskCount(&awsapplicationautoscaling.EnableScalingProps{
+		MinCapacity: jsii.Number(cfg.MinCount),
+		MaxCapacity: jsii.Number(cfg.MaxCount),
+	})
+	scaling.ScaleOnCpuUtilization(jsii.String("Cpu"), &ecs.CpuUtilizationScalingProps{
+		TargetUtilizationPercent: jsii.Number(cfg.ScaleCpuPercent),
+	})
+	// One policy per target group: the group production traffic is not
+	// in has no requests, and Application Auto Scaling scales in only when
+	// every policy agrees, so the group with the traffic decides.
+	for i, tg := range traffic.TargetGroups() {
+		id := "Requests"
+		if i > 0 {
+			id = "RequestsAlternate"
+		}
+		scaling.ScaleOnRequestCount(jsii.String(id), &ecs.RequestCountScalingProps{
+			RequestsPerTarget: jsii.Number(cfg.ScaleRequestsPerTarget),
+			TargetGroup:       tg,
+		})
+	}
+
+	s.topic = appconstructs.NewAlarmTopic(stack, "Alarms", &appconstructs.AlarmTopicProps{Email: cfg.AlarmEmail})
+	appconstructs.NewServiceAlarms(stack, "ServiceAlarms", &appconstructs.ServiceAlarmsProps{
+		Topic: s.topic, LoadBalancer: alb, TargetGroups: traffic.TargetGroups(), Service: s.service, Cluster: cluster,
+	})
+	if cfg.Rollout.Alarms {
+		appconstructs.NewRollbackAlarms(stack, "RollbackAlarms", &appconstructs.RollbackAlarmsProps{
+			Service: s.service, Topic: s.topic, TargetGroups: traffic.TargetGroups(), Rollout: cfg.Rollout, NamePrefix: props.Name,
+		})
+	}
+
+	awscdk.NewCfnOutput(stack, jsii.String("ServiceUrl"), &awscdk.CfnOutputProps{
+		Value:       jsii.String(s.url),
+		Description: jsii.String("Where the service answers"),
+	})
+	return s
+}
+
+// targetGroupProps is the service's target group: the primary one, and the
+// alternate copy of the traffic-shifting strategies.
+func targetGroupProps(props *ServiceStackProps) *elbv2.ApplicationTargetGroupProps {
+	cfg := props.Service
+	port := jsii.Number(cfg.ContainerPort)
 	hc := cfg.HealthCheck
-	targetGroup := elbv2.NewApplicationTargetGroup(stack, jsii.String("TargetGroup"), &elbv2.ApplicationTargetGroupProps{
+	return &elbv2.ApplicationTargetGroupProps{
 		Vpc:        props.Vpc,
 		TargetType: elbv2.TargetType_IP, // awsvpc tasks register by IP
 		Port:       port,
@@ -208,8 +271,13 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 			HealthyHttpCodes:        jsii.String(hc.Matcher),
 		},
 		DeregistrationDelay: awscdk.Duration_Seconds(jsii.Number(cfg.DeregistrationDelaySeconds)),
-	})
+	}
+}
 
+// newListeners creates the production listener (80, or 443 with 80
+// redirecting to it and the alias record), answering 404 by default: the
+// traffic rules come from constructs.NewTraffic.
+func newListeners(stack awscdk.Stack, alb elbv2.ApplicationLoadBalancer, cfg config.Service) (production elbv2.ApplicationListener, certificate elbv2.IListenerCertificate, url string) {
 	if cfg.HTTPS() {
 		zone := route53.HostedZone_FromHostedZoneAttributes(stack, jsii.String("Zone"), &route53.HostedZoneAttributes{
 			HostedZoneId: jsii.String(cfg.HostedZoneId),
@@ -219,13 +287,14 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 			DomainName: jsii.String(cfg.DomainName),
 			Validation: acm.CertificateValidation_FromDns(zone),
 		})
-		alb.AddListener(jsii.String("Https"), &elbv2.BaseApplicationListenerProps{
-			Port:                jsii.Number(443),
-			Protocol:            elbv2.ApplicationProtocol_HTTPS,
-			Certificates:        &[]elbv2.IListenerCertificate{elbv2.ListenerCertificate_FromCertificateManager(cert)},
-			SslPolicy:           elbv2.SslPolicy_RECOMMENDED_TLS,
-			Open:                jsii.Bool(false),
-			DefaultTargetGroups: &[]elbv2.IApplicationTargetGroup{targetGroup},
+		certificate = elbv2.ListenerCertificate_FromCertificateManager(cert)
+		production = alb.AddListener(jsii.String("Https"), &elbv2.BaseApplicationListenerProps{
+			Port:          jsii.Number(443),
+			Protocol:      elbv2.ApplicationProtocol_HTTPS,
+			Certificates:  &[]elbv2.IListenerCertificate{certificate},
+			SslPolicy:     elbv2.SslPolicy_RECOMMENDED_TLS,
+			Open:          jsii.Bool(false),
+			DefaultAction: appconstructs.NotFoundAction(),
 		})
 		alb.AddListener(jsii.String("Http"), &elbv2.BaseApplicationListenerProps{
 			Port:     jsii.Number(80),
@@ -243,42 +312,17 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 		// The zone's name is in no CloudFormation property: record it, so
 		// preflight can check that hostedZoneId is that zone.
 		alias.Node().DefaultChild().(awscdk.CfnResource).AddMetadata(jsii.String(zoneNameMetadata), strings.TrimSuffix(cfg.HostedZoneName, "."))
-		s.url = "https://" + cfg.DomainName
+		url = "https://" + cfg.DomainName
 	} else {
-		alb.AddListener(jsii.String("Http"), &elbv2.BaseApplicationListenerProps{
-			Port:                jsii.Number(80),
-			Protocol:            elbv2.ApplicationProtocol_HTTP,
-			Open:                jsii.Bool(false),
-			DefaultTargetGroups: &[]elbv2.IApplicationTargetGroup{targetGroup},
+		production = alb.AddListener(jsii.String("Http"), &elbv2.BaseApplicationListenerProps{
+			Port:          jsii.Number(80),
+			Protocol:      elbv2.ApplicationProtocol_HTTP,
+			Open:          jsii.Bool(false),
+			DefaultAction: appconstructs.NotFoundAction(),
 		})
-		s.url = "http://" + *alb.LoadBalancerDnsName()
+		url = "http://" + *alb.LoadBalancerDnsName()
 	}
-	// Registers the tasks by IP and opens ALB -> service on the container
-	// port, in both security groups.
-	s.service.AttachToApplicationTargetGroup(targetGroup)
-
-	scaling := s.service.AutoScaleTaskCount(&awsapplicationautoscaling.EnableScalingProps{
-		MinCapacity: jsii.Number(cfg.MinCount),
-		MaxCapacity: jsii.Number(cfg.MaxCount),
-	})
-	scaling.ScaleOnCpuUtilization(jsii.String("Cpu"), &ecs.CpuUtilizationScalingProps{
-		TargetUtilizationPercent: jsii.Number(cfg.ScaleCpuPercent),
-	})
-	scaling.ScaleOnRequestCount(jsii.String("Requests"), &ecs.RequestCountScalingProps{
-		RequestsPerTarget: jsii.Number(cfg.ScaleRequestsPerTarget),
-		TargetGroup:       targetGroup,
-	})
-
-	s.topic = appconstructs.NewAlarmTopic(stack, "Alarms", &appconstructs.AlarmTopicProps{Email: cfg.AlarmEmail})
-	appconstructs.NewServiceAlarms(stack, "ServiceAlarms", &appconstructs.ServiceAlarmsProps{
-		Topic: s.topic, LoadBalancer: alb, TargetGroup: targetGroup, Service: s.service, Cluster: cluster,
-	})
-
-	awscdk.NewCfnOutput(stack, jsii.String("ServiceUrl"), &awscdk.CfnOutputProps{
-		Value:       jsii.String(s.url),
-		Description: jsii.String("Where the service answers"),
-	})
-	return s
+	return production, certificate, url
 }
 
 // newTaskDefinition is the Fargate task: one application container whose
