@@ -153,9 +153,12 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 		MaxHealthyPercent:      jsii.Number(200),
 		EnableExecuteCommand:   jsii.Bool(cfg.EnableExec),
 		PlatformVersion:        ecs.FargatePlatformVersion_LATEST,
-		PropagateTags:          ecs.PropagatedTagSource_SERVICE,
+		// On-demand, Spot or both (constructs/capacity.go).
+		CapacityProviderStrategies: appconstructs.CapacityProviderStrategies(cfg.Capacity, cfg.OnDemandBaseCount),
+		PropagateTags:              ecs.PropagatedTagSource_SERVICE,
 	})
 
+	appconstructs.AssociateFargateCapacityProviders(stack, cluster, s.service, cfg.Capacity)
 	if cfg.EnableExec {
 		nag.Suppress(nag.DefaultPolicy(taskDef.TaskRole()), "AwsSolutions-IAM5", "ECS Exec, turned on by enableExec: the ssmmessages actions have no resource types and are authorized only on *", nag.Finding{Exact: "Resource::*"})
 	}
@@ -256,6 +259,7 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 		RequestsPerTarget: jsii.Number(cfg.ScaleRequestsPerTarget),
 		TargetGroup:       targetGroup,
 	})
+	appconstructs.ScaleOnSchedule(scaling, cfg.Schedule, cfg.MinCount, cfg.MaxCount)
 
 	s.topic = appconstructs.NewAlarmTopic(stack, "Alarms", &appconstructs.AlarmTopicProps{Email: cfg.AlarmEmail})
 	appconstructs.NewServiceAlarms(stack, "ServiceAlarms", &appconstructs.ServiceAlarmsProps{
@@ -337,6 +341,7 @@ func newTaskDefinition(stack awscdk.Stack, props *ServiceStackProps) ecs.Fargate
 		// writes only to its scratch volumes.
 		MemoryLimitMiB:         jsii.Number(cfg.MemoryMiB),
 		ReadonlyRootFilesystem: jsii.Bool(true),
+		StopTimeout:            appconstructs.StopTimeout(cfg.Capacity),
 		PortMappings:           &[]*ecs.PortMapping{{ContainerPort: jsii.Number(cfg.ContainerPort), Protocol: ecs.Protocol_TCP, Name: jsii.String("http")}},
 		Environment:            &env,
 		Secrets:                &secrets,
