@@ -25,9 +25,21 @@ type gateVariant struct {
 // gateVariants cover both environments, every egress mode, and every
 // optional feature (each of which adds resources or suppressions).
 var gateVariants = []gateVariant{
+	// cdk.json's dev: a NAT instance, Fargate Spot on ARM64, working hours.
 	{"dev", nil},
 	{"prod", map[string]any{"env": "prod"}},
 	{"dev-endpoints", map[string]any{"egress": "endpoints"}},
+	// One NAT gateway, on-demand, always on: what dev was before.
+	{"dev-nat", map[string]any{"egress": "nat", "capacity": "on-demand", "schedule": "none"}},
+	// A NAT instance that prod allows, on x86, and some tasks on Spot.
+	{"prod-nat-instance", map[string]any{
+		"env":                          "prod",
+		"egress":                       "nat-instance",
+		"allowSingleNatInstanceInProd": "true",
+		"natInstanceType":              "t3.micro",
+		"capacity":                     "mixed",
+		"onDemandBaseCount":            "2",
+	}},
 	{"features", map[string]any{
 		"egress":             "nat-per-az",
 		"enableExec":         "true",

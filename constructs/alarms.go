@@ -6,7 +6,6 @@ import (
 	cwactions "github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
 	ecs "github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
-	iam "github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	sns "github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	subs "github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
@@ -18,26 +17,23 @@ import (
 type AlarmTopicProps struct {
 	// Email is subscribed to the topic when not empty.
 	Email string
+	// Key encrypts the topic (NewEnvironmentKey, whose policy lets
+	// CloudWatch and EventBridge publish to this topic): the AWS-managed
+	// SNS key lets neither.
+	Key kms.IKey
 }
 
 // NewAlarmTopic is the SNS topic every alarm and pipeline failure goes to.
-// It is encrypted with its own KMS key, because CloudWatch and EventBridge
-// cannot publish to a topic under the AWS-managed SNS key, and it accepts
-// only TLS.
+// It is encrypted with the environment's key, because CloudWatch and
+// EventBridge cannot publish to a topic under the AWS-managed SNS key, and
+// it accepts only TLS.
 func NewAlarmTopic(scope constructs.Construct, id string, props *AlarmTopicProps) sns.Topic {
 	c := constructs.NewConstruct(scope, &id)
-	key := kms.NewKey(c, jsii.String("Key"), &kms.KeyProps{
-		Description:       jsii.String("Encrypts the alarm topic; CloudWatch and EventBridge may use it to publish"),
-		EnableKeyRotation: jsii.Bool(true),
-		RemovalPolicy:     awscdk.RemovalPolicy_DESTROY,
-		PendingWindow:     awscdk.Duration_Days(jsii.Number(7)),
-	})
-	key.AddToResourcePolicy(iam.NewPolicyStatement(&iam.PolicyStatementProps{
-		Sid:        jsii.String("AllowAlarmPublishers"),
-		Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey*"),
-		Principals: &[]iam.IPrincipal{iam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil), iam.NewServicePrincipal(jsii.String("events.amazonaws.com"), nil)},
-		Resources:  jsii.Strings("*"), // in a key policy, "*" is this key
-	}), nil)
+	// By ARN: a grant on the topic (the pipeline's EventBridge rule gets
+	// one) would otherwise add kms:Decrypt for its principal, without a
+	// condition, to the key's policy, which lets the publishers use it for
+	// this topic only already.
+	key := kms.Key_FromKeyArn(c, jsii.String("Key"), props.Key.KeyArn())
 	topic := sns.NewTopic(c, jsii.String("Topic"), &sns.TopicProps{
 		MasterKey:  key,
 		EnforceSSL: jsii.Bool(true),

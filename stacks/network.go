@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	ec2 "github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -41,6 +42,8 @@ type NetworkStackProps struct {
 	// Architecture is the task's CPU architecture, "X86_64" or "ARM64": the
 	// cache is filled for its platform.
 	Architecture string
+	// Key encrypts the flow logs (the RegistryStack's environment key).
+	Key kms.IKey
 }
 
 // NetworkStack is the environment's base: the VPC every other stack runs in.
@@ -115,7 +118,7 @@ func NewNetworkStack(scope constructs.Construct, id string, props *NetworkStackP
 		natInstance.Finish(s.vpc, n.PrivateSubnetCidrs)
 	}
 
-	appconstructs.NewFlowLog(stack, "FlowLog", &appconstructs.FlowLogProps{Vpc: s.vpc, RetentionDays: n.FlowLogRetentionDays, Key: appconstructs.NewLogKey(stack, "LogKey")})
+	appconstructs.NewFlowLog(stack, "FlowLog", &appconstructs.FlowLogProps{Vpc: s.vpc, RetentionDays: n.FlowLogRetentionDays, Key: props.Key})
 
 	// The S3 gateway endpoint is free and keeps image layers off the NAT
 	// gateway's per-GB bill, so every mode gets it.

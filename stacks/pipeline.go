@@ -12,6 +12,7 @@ import (
 	events "github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	targets "github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
 	iam "github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	s3 "github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	sns "github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	ssm "github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
@@ -41,8 +42,9 @@ type PipelineStackProps struct {
 	ContainerName string
 	FailureTopic  sns.ITopic
 	// From the RegistryStack: the Release stage records the deployed image
-	// here.
+	// here; Key encrypts the artifacts and the build logs.
 	ImageParameter ssm.IStringParameter
+	Key            kms.IKey
 }
 
 // PipelineStack turns a git push into a running image: Source (CodeConnections)
@@ -88,9 +90,10 @@ func NewPipelineStack(scope constructs.Construct, id string, props *PipelineStac
 	artifacts := appconstructs.NewArtifactStore(stack, "Artifacts", &appconstructs.ArtifactStoreProps{
 		Retain:           !cfg.AutoDeleteArtifacts,
 		LogRetentionDays: props.LogRetentionDays,
+		Key:              props.Key,
 	}).Bucket()
 
-	logKey := appconstructs.NewLogKey(stack, "LogKey")
+	logKey := props.Key
 	build := appconstructs.NewImageBuild(stack, "ImageBuild", &appconstructs.ImageBuildProps{
 		Repository:         props.Repository,
 		ContainerName:      props.ContainerName,

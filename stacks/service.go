@@ -15,6 +15,7 @@ import (
 	ecs "github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	iam "github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	route53 "github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	r53targets "github.com/aws/aws-cdk-go/awscdk/v2/awsroute53targets"
 	secretsmanager "github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
@@ -53,6 +54,9 @@ type ServiceStackProps struct {
 	// family, e.g. "demo-dev". Environments in one account then keep their
 	// revisions apart.
 	Name string
+	// Key encrypts the container's logs and the alarm topic (the
+	// RegistryStack's environment key).
+	Key kms.IKey
 }
 
 // ServiceStack runs the application: a Fargate service in the private
@@ -261,7 +265,7 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 	})
 	appconstructs.ScaleOnSchedule(scaling, cfg.Schedule, cfg.MinCount, cfg.MaxCount)
 
-	s.topic = appconstructs.NewAlarmTopic(stack, "Alarms", &appconstructs.AlarmTopicProps{Email: cfg.AlarmEmail})
+	s.topic = appconstructs.NewAlarmTopic(stack, "Alarms", &appconstructs.AlarmTopicProps{Email: cfg.AlarmEmail, Key: props.Key})
 	appconstructs.NewServiceAlarms(stack, "ServiceAlarms", &appconstructs.ServiceAlarmsProps{
 		Topic: s.topic, LoadBalancer: alb, TargetGroup: targetGroup, Service: s.service, Cluster: cluster,
 	})
@@ -348,7 +352,7 @@ func newTaskDefinition(stack awscdk.Stack, props *ServiceStackProps) ecs.Fargate
 		SystemControls:         sysctls,
 		Logging: ecs.LogDriver_AwsLogs(&ecs.AwsLogDriverProps{
 			StreamPrefix: jsii.String(ContainerName),
-			LogGroup:     appconstructs.NewLogGroup(stack, "Logs", cfg.LogRetentionDays, appconstructs.NewLogKey(stack, "LogKey")),
+			LogGroup:     appconstructs.NewLogGroup(stack, "Logs", cfg.LogRetentionDays, props.Key),
 		}),
 	})
 	// With ECS Exec, the exec agent's directories are among them.
