@@ -6,6 +6,7 @@ package main
 
 import (
 	"encoding/base64"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -84,27 +85,29 @@ func TestNatInstance(t *testing.T) {
 			t.Errorf("depends on %v: it fetches packages over the internet, after its subnet's route to the internet gateway", res["DependsOn"])
 		}
 	})
-	t.Run("its security group admits the private subnets only, all of their traffic", func(t *testing.T) {
+	t.Run("its security group admits the private subnets only: TCP, UDP and ICMP", func(t *testing.T) {
 		groups := refs(p["NetworkInterfaces"].([]any)[0].(map[string]any)["GroupSet"])
 		if len(groups) != 1 {
 			t.Fatalf("security groups %v", groups)
 		}
 		sg := net.Props(groups[0])
-		var from []string
+		var got, want []string
 		for _, r := range sg["SecurityGroupIngress"].([]any) {
 			rule := r.(map[string]any)
-			if rule["IpProtocol"] != "-1" {
-				t.Errorf("ingress %s: want all traffic of the subnet", jsonOf(rule))
-			}
-			from = append(from, rule["CidrIp"].(string))
+			got = append(got, fmt.Sprintf("%v %v %v-%v", rule["CidrIp"], rule["IpProtocol"], rule["FromPort"], rule["ToPort"]))
 		}
 		for _, r := range net.Resources("AWS::EC2::SecurityGroupIngress") {
 			if ref(r["Properties"].(map[string]any)["GroupId"]) == groups[0] {
-				from = append(from, jsonOf(r["Properties"]))
+				got = append(got, jsonOf(r["Properties"]))
 			}
 		}
-		if !sameSet(from, s.cfg.Network.PrivateSubnetCidrs) {
-			t.Errorf("the NAT instance admits %v, want exactly the private subnets %v", from, s.cfg.Network.PrivateSubnetCidrs)
+		// Inline rules of an explicit protocol each: moto rejects an inline
+		// all-traffic rule without ports (and AWS takes either).
+		for _, cidr := range s.cfg.Network.PrivateSubnetCidrs {
+			want = append(want, cidr+" tcp 0-65535", cidr+" udp 0-65535", cidr+" icmp -1--1")
+		}
+		if !sameSet(got, want) {
+			t.Errorf("the NAT instance admits %v, want exactly %v", got, want)
 		}
 		if ref(sg["VpcId"]) != vpcID || jsonOf(sg["SecurityGroupEgress"]) != `[{"CidrIp":"0.0.0.0/0","Description":"Allow all outbound traffic by default","IpProtocol":"-1"}]` {
 			t.Errorf("egress %s: the tasks may talk to anything outside", jsonOf(sg["SecurityGroupEgress"]))

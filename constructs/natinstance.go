@@ -39,8 +39,8 @@ type NatInstance struct {
 //     gateway carries none of its traffic;
 //   - has its source/destination check off, so it forwards traffic that is
 //     not its own (the provider sets it);
-//   - has no key pair and admits no SSH: its security group admits the
-//     private subnets and nothing else (Finish);
+//   - has no key pair and admits no SSH: its security group admits TCP,
+//     UDP and ICMP from the private subnets and nothing else (Finish);
 //   - has standard CPU credits: an idle NAT never bills surplus credits;
 //   - runs user data of our own instead of the CDK's default, which fails
 //     on Amazon Linux 2023 when dnf races the image's own first-boot jobs
@@ -71,8 +71,15 @@ func (n *NatInstance) Provider() ec2.NatProvider { return n.provider }
 // waits until the instance signals that it forwards (a replacement then
 // takes over the routes only once it works).
 func (n *NatInstance) Finish(vpc ec2.Vpc, privateCidrs []string) {
+	// What NAT forwards: TCP, UDP and ICMP (path MTU discovery, ping),
+	// each on all ports, from the private subnets and nowhere else.
 	for _, cidr := range privateCidrs {
-		n.provider.Connections().AllowFrom(ec2.Peer_Ipv4(jsii.String(cidr)), ec2.Port_AllTraffic(), jsii.String("NAT for the private subnet "+cidr))
+		for _, p := range []struct {
+			port ec2.Port
+			name string
+		}{{ec2.Port_AllTcp(), "TCP"}, {ec2.Port_AllUdp(), "UDP"}, {ec2.Port_AllIcmp(), "ICMP"}} {
+			n.provider.Connections().AllowFrom(ec2.Peer_Ipv4(jsii.String(cidr)), p.port, jsii.String("NAT of "+p.name+" for the private subnet "+cidr))
+		}
 	}
 	instances := n.provider.GatewayInstances()
 	if instances == nil || len(*instances) != 1 {

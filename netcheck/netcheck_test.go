@@ -163,11 +163,11 @@ func TestRequiredPaths(t *testing.T) {
 		// must not reach it.
 		{dir: "nat-instance", checks: 9, holds: map[[2]string][]string{
 			{svc, "ecr.api"}: {"subnet VpcPrivateSubnet1Subnet536B997A " + natInstRoute, natInst + " forwards: source/destination check off",
-				"VpcNatSecurityGroup8DA26EDC ingress from 10.0.3.0/24 all traffic (inline)", "VpcNatSecurityGroup8DA26EDC ingress from 10.0.4.0/24 all traffic (inline)",
+				"VpcNatSecurityGroup8DA26EDC ingress from 10.0.3.0/24 tcp (inline)", "VpcNatSecurityGroup8DA26EDC ingress from 10.0.4.0/24 tcp (inline)",
 				"VpcNatSecurityGroup8DA26EDC egress to 0.0.0.0/0 all traffic (inline)", natInst + " has a public IP (AssociatePublicIpAddress)", "on from " + natInst + " -> VpcIGWD7BA715C"},
 			{svc, inet}:     {natInstRoute, "on from " + natInst + " -> VpcIGWD7BA715C"},
 			{svc, "s3"}:     {"route prefix list of s3 -> EndpointsS332DF97CF (gateway endpoint)"},
-			{inet, natInst}: {"VpcNatSecurityGroup8DA26EDC admits nothing from the internet (ingress: VpcNatSecurityGroup8DA26EDC from 10.0.3.0/24 all traffic (inline), VpcNatSecurityGroup8DA26EDC from 10.0.4.0/24 all traffic (inline))"},
+			{inet, natInst}: {"VpcNatSecurityGroup8DA26EDC admits nothing from the internet (ingress: VpcNatSecurityGroup8DA26EDC from 10.0.3.0/24 tcp (inline), VpcNatSecurityGroup8DA26EDC from 10.0.3.0/24 udp (inline), VpcNatSecurityGroup8DA26EDC from 10.0.3.0/24 icmp (inline), VpcNatSecurityGroup8DA26EDC from 10.0.4.0/24 tcp (inline)"},
 		}},
 		{dir: "nat-instance-eni", checks: 9, holds: map[[2]string][]string{
 			{svc, "ecr.dkr"}: {"route 0.0.0.0/0 -> NatEni in VpcPublicSubnet1Subnet5C2D37C4", "NatEni forwards: source/destination check off", "NatEni has a public IP (Elastic IP NatEipAssociation)", "on from NatEni -> VpcIGWD7BA715C"},
@@ -185,7 +185,7 @@ func TestRequiredPaths(t *testing.T) {
 			{svc, inet, Denied, []string{"source/destination check on"}},
 		}},
 		{dir: "nat-instance-sg-one-subnet", checks: 9, broken: []broken{
-			{svc, "ecr.api", Partial, []string{"VpcNatSecurityGroup8DA26EDC ingress: no rule admits tcp 443 from ServiceD69D759B (ServiceSecurityGroup61DE1A49 in 10.0.4.0/24) (its rules: from 10.0.3.0/24 all traffic (inline))", "denied for VpcPrivateSubnet2Subnet3788AAA1 -> ecr.api", "allowed for VpcPrivateSubnet1Subnet536B997A -> ecr.api"}},
+			{svc, "ecr.api", Partial, []string{"VpcNatSecurityGroup8DA26EDC ingress: no rule admits tcp 443 from ServiceD69D759B (ServiceSecurityGroup61DE1A49 in 10.0.4.0/24) (its rules: from 10.0.3.0/24 tcp (inline), from 10.0.3.0/24 udp (inline), from 10.0.3.0/24 icmp (inline))", "denied for VpcPrivateSubnet2Subnet3788AAA1 -> ecr.api", "allowed for VpcPrivateSubnet1Subnet536B997A -> ecr.api"}},
 			{svc, "ecr.dkr", Partial, []string{"no rule admits tcp 443 from ServiceD69D759B (ServiceSecurityGroup61DE1A49 in 10.0.4.0/24)"}},
 			{svc, "logs", Partial, []string{"denied for VpcPrivateSubnet2Subnet3788AAA1 -> logs"}},
 			{svc, inet, Partial, []string{"denied for VpcPrivateSubnet2Subnet3788AAA1 -> the internet"}},
@@ -331,7 +331,7 @@ func TestQuery(t *testing.T) {
 		{"endpoints", Query{From: svc, To: "sts", Port: 443}, Denied, []string{"has no route to sts: no interface endpoint for sts and no NAT"}},
 		{"igw-detached", Query{From: "internet", To: alb, Port: 80}, Denied, []string{"blackhole"}},
 		{"nat-instance", Query{From: "internet", To: "VpcPublicSubnet1NatInstance57B636B8", Port: 22}, Denied, []string{"VpcNatSecurityGroup8DA26EDC ingress: no rule admits tcp 22 from the internet"}},
-		{"nat-instance", Query{From: svc, To: "VpcPublicSubnet1NatInstance57B636B8", Port: 443}, Allowed, []string{"VpcNatSecurityGroup8DA26EDC ingress from 10.0.3.0/24 all traffic (inline)", "VpcNatSecurityGroup8DA26EDC ingress from 10.0.4.0/24 all traffic (inline)"}},
+		{"nat-instance", Query{From: svc, To: "VpcPublicSubnet1NatInstance57B636B8", Port: 443}, Allowed, []string{"VpcNatSecurityGroup8DA26EDC ingress from 10.0.3.0/24 tcp (inline)", "VpcNatSecurityGroup8DA26EDC ingress from 10.0.4.0/24 tcp (inline)"}},
 		{"nat-instance", Query{From: svc, To: "internet", Proto: "udp", Port: 123}, Allowed, []string{"VpcPublicSubnet1NatInstance57B636B8 forwards: source/destination check off", "(udp 123)"}},
 		{"nat-instance-eni", Query{From: svc, To: "internet", Port: 80}, Allowed, []string{"route 0.0.0.0/0 -> NatEni in VpcPublicSubnet1Subnet5C2D37C4", "NatEni has a public IP (Elastic IP NatEipAssociation)"}},
 	}
