@@ -116,14 +116,36 @@ func TestPrepareDestroy(t *testing.T) {
 				t.Errorf("deleting the leftover VPC endpoint %s: %v", aws.ToString(ep.VpcEndpointId), err)
 			}
 		}
-		// And a security group no live stack holds any more (the endpoints'
-		// group, after the switch back to nat).
+		// And an instance no live stack holds any more (a NAT instance an
+		// update removed), with what it holds in the VPC.
 		held := map[string]bool{}
 		for _, id := range []string{"Network", "Service"} {
 			for _, p := range d.deployed(t, id).physical {
 				held[p] = true
 			}
 		}
+		insts, err := ec2C.DescribeInstances(ctx, &ec2.DescribeInstancesInput{Filters: []ec2types.Filter{ec2Filter("vpc-id", vpc)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var leftovers []string
+		for _, r := range insts.Reservations {
+			for _, in := range r.Instances {
+				id := aws.ToString(in.InstanceId)
+				if held[id] || in.State == nil || in.State.Name == ec2types.InstanceStateNameTerminated || in.State.Name == ec2types.InstanceStateNameShuttingDown {
+					continue
+				}
+				recordGap(t, "cfn-update-leftovers", "instance "+id)
+				leftovers = append(leftovers, id)
+			}
+		}
+		if len(leftovers) > 0 {
+			if _, err := ec2C.TerminateInstances(ctx, &ec2.TerminateInstancesInput{InstanceIds: leftovers}); err != nil {
+				t.Errorf("terminating the leftover instances %v: %v", leftovers, err)
+			}
+		}
+		// And a security group no live stack holds any more (the endpoints'
+		// group, after the switch back to the NAT instance).
 		sgs, err := ec2C.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: []ec2types.Filter{ec2Filter("vpc-id", vpc)}})
 		if err != nil {
 			t.Fatal(err)

@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
@@ -391,8 +393,10 @@ func checkRunsReleased(t *testing.T, svc *stack, lc lifecycle, d deployment) {
 }
 
 // TestEgressSwitched runs after dev's egress mode was switched (to
-// endpoints, and later back to nat) on the running environment: the
-// network has the new mode, and the service still runs the released image.
+// endpoints, and later back to its NAT instance) on the running
+// environment: the network has the new mode, the NAT instance runs when the
+// mode has one (a new one after the switch back), and the service still
+// runs the released image.
 func TestEgressSwitched(t *testing.T) {
 	var lc lifecycle
 	readJSON(t, "lifecycle.json", &lc)
@@ -400,10 +404,16 @@ func TestEgressSwitched(t *testing.T) {
 		net := describeStack(t, d.stackName("network"))
 		net.Template = deployedTemplate(t, net.Name)
 		endpoints := len(net.Template.OfType("AWS::EC2::VPCEndpoint")) > 1
-		nats := len(net.Template.OfType("AWS::EC2::NatGateway"))
-		t.Logf("%s now has %d NAT gateways, interface endpoints: %v", net.Name, nats, endpoints)
+		nats := len(net.Template.OfType("AWS::EC2::NatGateway")) + len(net.Template.OfType("AWS::EC2::Instance"))
+		t.Logf("%s now has %d NAT gateways or instances, interface endpoints: %v", net.Name, nats, endpoints)
 		if endpoints == (nats > 0) {
-			t.Errorf("the deployed network has %d NAT gateways and interface endpoints %v: want one egress mode", nats, endpoints)
+			t.Errorf("the deployed network has %d NAT gateways or instances and interface endpoints %v: want one egress mode", nats, endpoints)
+		}
+		for _, id := range net.Template.OfType("AWS::EC2::Instance") {
+			out, err := ec2C.DescribeInstances(context.Background(), &ec2.DescribeInstancesInput{InstanceIds: []string{net.phys(t, id)}})
+			if err != nil || len(out.Reservations) != 1 || out.Reservations[0].Instances[0].State.Name != ec2types.InstanceStateNameRunning {
+				t.Errorf("the NAT instance %s (%s) after the switch: %+v, %v; want it running", id, net.phys(t, id), out, err)
+			}
 		}
 		svc := describeStack(t, d.stackName("service"))
 		svc.Template = deployedTemplate(t, svc.Name)

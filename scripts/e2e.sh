@@ -139,11 +139,12 @@ e2e_test() {
 
 # --- 2. synth, bootstrap, deploy -------------------------------------------------
 # Each deployment: name, app name, environment, the egress mode it must have,
-# extra -c options. dev and prod run on their defaults (nat, nat-per-az); the
-# third proves the endpoints mode, under another app name so it lives beside
-# dev in the same account.
+# extra -c options. dev and prod run on cdk.json's settings (dev's lean
+# choices: a NAT instance, Fargate Spot, working hours; prod's nat-per-az);
+# the third proves the endpoints mode, under another app name so it lives
+# beside dev in the same account.
 deployments=(
-	"dev demo dev nat"
+	"dev demo dev nat-instance"
 	"prod demo prod nat-per-az"
 	"endpoints demo-endpoints dev endpoints -c egress=endpoints"
 )
@@ -230,7 +231,7 @@ synth dev-switch -c appName=demo -c env=dev -c cpu=1024 -c memory=2048 -c egress
 deploy dev-switch Network Service
 e2e_test '^TestEgressSwitched$' || fail "switching the egress mode changed the image the service runs (above)"
 
-step 4e "switch dev's egress back to nat"
+step 4e "switch dev's egress back to nat-instance (cdk.json's dev)"
 deploy dev-cpu Network Service
 e2e_test '^TestEgressSwitched$' || fail "switching the egress mode back changed the image the service runs (above)"
 
