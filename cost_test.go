@@ -279,13 +279,14 @@ func TestEnvironmentKey(t *testing.T) {
 			}
 
 			// The policy: the account (so IAM decides), Logs for this
-			// account's log groups, and the alarm publishers for this
-			// environment's topic only. No service principal without a
-			// condition.
+			// account's log groups, and the alarm topic's publishers for
+			// this environment's topic only (CloudWatch for this account's
+			// alarms). No service principal without a condition.
 			stmts := key["KeyPolicy"].(map[string]any)["Statement"].([]any)
-			if len(stmts) != 3 {
-				t.Fatalf("key policy has %d statements, want 3: %s", len(stmts), jsonOf(stmts))
+			if len(stmts) != 4 {
+				t.Fatalf("key policy has %d statements, want 4: %s", len(stmts), jsonOf(stmts))
 			}
+			topics := ":" + s.cfg.StackName("service") + "-*"
 			for _, st := range stmts {
 				m := st.(map[string]any)
 				principal := m["Principal"].(map[string]any)
@@ -298,10 +299,16 @@ func TestEnvironmentKey(t *testing.T) {
 					if !strings.Contains(jsonOf(m["Condition"]), `{"ArnLike":{"kms:EncryptionContext:aws:logs:arn":`) || !strings.Contains(jsonOf(m["Condition"]), `":log-group:*"`) {
 						t.Errorf("logs statement %s", jsonOf(m))
 					}
-				case m["Sid"] == "AllowAlarmPublishers":
-					topics := ":" + s.cfg.StackName("service") + "-*"
-					if jsonOf(principal["Service"]) != `["cloudwatch.amazonaws.com","events.amazonaws.com"]` || !strings.Contains(jsonOf(m["Condition"]), `{"ArnLike":{"kms:EncryptionContext:aws:sns:topicArn":`) || !strings.Contains(jsonOf(m["Condition"]), topics) || jsonOf(m["Action"]) != `["kms:Decrypt","kms:GenerateDataKey*"]` {
-						t.Errorf("publishers statement %s, want Decrypt and GenerateDataKey* for topics %s", jsonOf(m), topics)
+				case m["Sid"] == "AllowCloudWatchAlarms":
+					cond := jsonOf(m["Condition"])
+					if jsonOf(principal["Service"]) != `"cloudwatch.amazonaws.com"` || !strings.Contains(cond, `"StringLike":{"kms:EncryptionContext:aws:sns:topicArn":`) || !strings.Contains(cond, topics+`"]]}}`) ||
+						!strings.Contains(cond, `"StringEquals":{"aws:SourceAccount":{"Ref":"AWS::AccountId"}}`) || !strings.Contains(cond, `":alarm:*"`) || jsonOf(m["Action"]) != `["kms:Decrypt","kms:GenerateDataKey*"]` {
+						t.Errorf("CloudWatch statement %s, want Decrypt and GenerateDataKey* for this account's alarms and topics %s", jsonOf(m), topics)
+					}
+				case m["Sid"] == "AllowEventBridgeRules":
+					cond := jsonOf(m["Condition"])
+					if jsonOf(principal["Service"]) != `"events.amazonaws.com"` || !strings.HasPrefix(cond, `{"StringLike":{"kms:EncryptionContext:aws:sns:topicArn":`) || !strings.Contains(cond, topics+`"]]}}`) || jsonOf(m["Action"]) != `["kms:Decrypt","kms:GenerateDataKey*"]` {
+						t.Errorf("EventBridge statement %s, want Decrypt and GenerateDataKey* for topics %s", jsonOf(m), topics)
 					}
 				default:
 					t.Errorf("a statement no single-purpose key had: %s", jsonOf(m))

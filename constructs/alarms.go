@@ -6,9 +6,12 @@ import (
 	cwactions "github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
 	ecs "github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
+	events "github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
+	iam "github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	sns "github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	subs "github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
+	ievents "github.com/aws/aws-cdk-go/awscdk/v2/interfaces/interfacesawsevents"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 )
@@ -18,8 +21,8 @@ type AlarmTopicProps struct {
 	// Email is subscribed to the topic when not empty.
 	Email string
 	// Key encrypts the topic (NewEnvironmentKey, whose policy lets
-	// CloudWatch and EventBridge publish to this topic): the AWS-managed
-	// SNS key lets neither.
+	// CloudWatch alarms and EventBridge rules use it for this topic): the
+	// AWS-managed SNS key lets neither.
 	Key kms.IKey
 }
 
@@ -27,21 +30,74 @@ type AlarmTopicProps struct {
 // It is encrypted with the environment's key, because CloudWatch and
 // EventBridge cannot publish to a topic under the AWS-managed SNS key, and
 // it accepts only TLS.
+//
+// The topic's policy replaces SNS's default one, so it names both
+// publishers, each held to this account and region by aws:SourceAccount
+// and aws:SourceArn (the confused-deputy conditions of AWS's examples:
+// https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-use-cases.html):
+// CloudWatch for the alarms, EventBridge for rules such as the pipeline's
+// failure rule (which publishes through TopicTarget, so that it adds no
+// unconditioned grant of its own). The key's policy lets both use the key
+// for this topic only (NewEnvironmentKey).
 func NewAlarmTopic(scope constructs.Construct, id string, props *AlarmTopicProps) sns.Topic {
 	c := constructs.NewConstruct(scope, &id)
-	// By ARN: a grant on the topic (the pipeline's EventBridge rule gets
-	// one) would otherwise add kms:Decrypt for its principal, without a
-	// condition, to the key's policy, which lets the publishers use it for
-	// this topic only already.
+	stack := awscdk.Stack_Of(c)
+	arn := func(service, resource string) *string {
+		return awscdk.Fn_Join(jsii.String(""), &[]*string{
+			jsii.String("arn:"), stack.Partition(), jsii.String(":" + service + ":"), stack.Region(), jsii.String(":"), stack.Account(), jsii.String(":" + resource),
+		})
+	}
+	alarms, rules := arn("cloudwatch", "alarm:*"), arn("events", "rule/*")
+	source := func(of *string) *map[string]any {
+		return &map[string]any{
+			"StringEquals": map[string]any{"aws:SourceAccount": stack.Account()},
+			"ArnLike":      map[string]any{"aws:SourceArn": of},
+		}
+	}
+	// By ARN: a grant on the topic would otherwise add kms:Decrypt for its
+	// principal, without a condition, to the environment key's policy.
 	key := kms.Key_FromKeyArn(c, jsii.String("Key"), props.Key.KeyArn())
+
 	topic := sns.NewTopic(c, jsii.String("Topic"), &sns.TopicProps{
 		MasterKey:  key,
 		EnforceSSL: jsii.Bool(true),
 	})
+	topic.AddToResourcePolicy(iam.NewPolicyStatement(&iam.PolicyStatementProps{
+		Sid:        jsii.String("AllowCloudWatchAlarms"),
+		Actions:    jsii.Strings("sns:Publish"),
+		Principals: &[]iam.IPrincipal{iam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)},
+		Resources:  &[]*string{topic.TopicArn()},
+		Conditions: source(alarms),
+	}))
+	topic.AddToResourcePolicy(iam.NewPolicyStatement(&iam.PolicyStatementProps{
+		Sid:        jsii.String("AllowEventBridgeRules"),
+		Actions:    jsii.Strings("sns:Publish"),
+		Principals: &[]iam.IPrincipal{iam.NewServicePrincipal(jsii.String("events.amazonaws.com"), nil)},
+		Resources:  &[]*string{topic.TopicArn()},
+		Conditions: source(rules),
+	}))
 	if props.Email != "" {
 		topic.AddSubscription(subs.NewEmailSubscription(jsii.String(props.Email), nil))
 	}
 	return topic
+}
+
+// TopicTarget is an EventBridge rule target that publishes message to a
+// topic of NewAlarmTopic. Unlike the CDK's SnsTopic target it adds no
+// grant: the topic's own policy and key policy admit EventBridge, with
+// their conditions, where SnsTopic would add an unconditioned statement to
+// both.
+func TopicTarget(topic sns.ITopic, message events.RuleTargetInput) events.IRuleTarget {
+	return &topicTarget{topic: topic, message: message}
+}
+
+type topicTarget struct {
+	topic   sns.ITopic
+	message events.RuleTargetInput
+}
+
+func (t *topicTarget) Bind(_ ievents.IRuleRef, _ *string) *events.RuleTargetConfig {
+	return &events.RuleTargetConfig{Arn: t.topic.TopicArn(), Input: t.message}
 }
 
 // ServiceAlarmsProps configures NewServiceAlarms.

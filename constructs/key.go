@@ -30,9 +30,10 @@ type EnvironmentKeyProps struct {
 //   - CloudWatch Logs of this region, only for this account's log groups
 //     (the encryption context Logs sends names the group), as AWS's key
 //     policy for Logs prescribes;
-//   - CloudWatch alarms and EventBridge, to publish to the alarm topic:
-//     only for this environment's topic (SNS sends its topic's ARN as the
-//     encryption context), where the topic's own key allowed them any use.
+//   - CloudWatch alarms (of this account) and EventBridge rules, to
+//     publish to the alarm topic: only for this environment's topic (SNS
+//     sends its topic's ARN as the encryption context), where the topic's
+//     own key allowed them every topic of the account and region.
 //
 // It belongs to the RegistryStack: deployed before every stack that uses
 // it, and kept by `make destroy`, so a destroy and a deploy again neither
@@ -61,14 +62,30 @@ func NewEnvironmentKey(scope constructs.Construct, id string, props *Environment
 			"kms:EncryptionContext:aws:logs:arn": arn("logs", "log-group:*"),
 		}},
 	}), nil)
+	// The alarm topic's publishers, for that topic only: CloudFormation
+	// names it "<stack>-<logical ID>-<suffix>", and SNS sends its ARN as
+	// the encryption context. CloudWatch is held to this account's alarms
+	// too; EventBridge cannot be: AWS does not support aws:SourceAccount and
+	// aws:SourceArn in a key policy for EventBridge publishing to an
+	// encrypted topic (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html).
+	topic := map[string]any{"kms:EncryptionContext:aws:sns:topicArn": arn("sns", props.AlarmTopicStack+"-*")}
 	key.AddToResourcePolicy(iam.NewPolicyStatement(&iam.PolicyStatementProps{
-		Sid:        jsii.String("AllowAlarmPublishers"),
+		Sid:        jsii.String("AllowCloudWatchAlarms"),
 		Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey*"),
-		Principals: &[]iam.IPrincipal{iam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil), iam.NewServicePrincipal(jsii.String("events.amazonaws.com"), nil)},
+		Principals: &[]iam.IPrincipal{iam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)},
 		Resources:  jsii.Strings("*"),
-		Conditions: &map[string]interface{}{"ArnLike": map[string]interface{}{
-			"kms:EncryptionContext:aws:sns:topicArn": arn("sns", props.AlarmTopicStack+"-*"),
-		}},
+		Conditions: &map[string]any{
+			"StringEquals": map[string]any{"aws:SourceAccount": stack.Account()},
+			"ArnLike":      map[string]any{"aws:SourceArn": arn("cloudwatch", "alarm:*")},
+			"StringLike":   topic,
+		},
+	}), nil)
+	key.AddToResourcePolicy(iam.NewPolicyStatement(&iam.PolicyStatementProps{
+		Sid:        jsii.String("AllowEventBridgeRules"),
+		Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey*"),
+		Principals: &[]iam.IPrincipal{iam.NewServicePrincipal(jsii.String("events.amazonaws.com"), nil)},
+		Resources:  jsii.Strings("*"),
+		Conditions: &map[string]any{"StringLike": topic},
 	}), nil)
 	return key
 }

@@ -275,7 +275,7 @@ func TestPreflightDeployed(t *testing.T) {
 	}
 	wantLine(t, "identity", r.only(t, "identity")[0], "ok", "in account "+r.Account+", region us-east-1")
 	wantLine(t, "bootstrap", r.only(t, "bootstrap")[0], "ok", "bootstrapped with version", "CDKToolkit")
-	wantLine(t, "exports", r.only(t, "exports")[0], "ok", "6 export(s) of demo-dev-registry, demo-dev-network are imported by demo-dev-service;", "unchanged")
+	wantLine(t, "exports", r.only(t, "exports")[0], "ok", "6 export(s) of demo-dev-network, demo-dev-registry are imported by demo-dev-service;", "unchanged")
 	lo := r.only(t, "leftovers")
 	wantLine(t, "repository", lo[0], "ok", "ECR repository demo-dev", "belongs to the deployed stack demo-dev-registry")
 	wantLine(t, "buckets", lo[1], "ok", "no retained bucket of an earlier deploy of demo-dev-service is left")

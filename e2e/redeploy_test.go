@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
@@ -153,7 +154,9 @@ func simulate(t *testing.T, d deployment, commit string, end outcome) pipelineRu
 			tag := commit[:7]
 			run.Image = a.Env["REPOSITORY_URI"] + ":" + tag
 			manifest := fmt.Sprintf(`{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json","config":{"mediaType":"application/vnd.docker.container.image.v1+json","size":2,"digest":"sha256:%064x"},"layers":[]}`, []byte(commit))
-			if _, err := ecrC.PutImage(ctx, &ecr.PutImageInput{RepositoryName: aws.String(a.Env["REPOSITORY_NAME"]), ImageManifest: aws.String(manifest), ImageTag: aws.String(tag)}); err != nil {
+			// ImageAlreadyExists on the same manifest is a retried request
+			// whose first attempt went through (moto under load): pushed.
+			if _, err := ecrC.PutImage(ctx, &ecr.PutImageInput{RepositoryName: aws.String(a.Env["REPOSITORY_NAME"]), ImageManifest: aws.String(manifest), ImageTag: aws.String(tag)}); err != nil && !pushedBefore(ctx, a.Env["REPOSITORY_NAME"], tag, manifest, err) {
 				t.Fatalf("%s: pushing %s: %v", a.Name, run.Image, err)
 			}
 			defs, _ := json.Marshal([]map[string]string{{"name": "app", "imageUri": run.Image}})
@@ -180,6 +183,16 @@ func simulate(t *testing.T, d deployment, commit string, end outcome) pipelineRu
 		t.Fatalf("the pipeline has no step where a run can end %s: %v", end, run.Stages)
 	}
 	return run
+}
+
+// pushedBefore tells a PutImage that failed because this very manifest
+// already carries the tag (a retry of a request that went through).
+func pushedBefore(ctx context.Context, repo, tag, manifest string, err error) bool {
+	if apiCode(err) != "ImageAlreadyExistsException" {
+		return false
+	}
+	out, gerr := ecrC.BatchGetImage(ctx, &ecr.BatchGetImageInput{RepositoryName: aws.String(repo), ImageIds: []ecrtypes.ImageIdentifier{{ImageTag: aws.String(tag)}}})
+	return gerr == nil && len(out.Images) == 1 && aws.ToString(out.Images[0].ImageManifest) == manifest
 }
 
 // recordImage is an action whose buildspec writes the image parameter: it

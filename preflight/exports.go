@@ -100,6 +100,7 @@ func checkExports(e *env) []Result {
 	}
 	if len(conflicts) == 0 && !hasCheck(results, "exports") {
 		slices.Sort(importerNames)
+		slices.Sort(exporterNames)
 		results = append(results, exportsOKResult(deployedNames, exporterNames, inUse, importerNames))
 	}
 	return results

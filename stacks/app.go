@@ -53,7 +53,7 @@ func Build(scope constructs.Construct, cfg config.Config) App {
 		Network:            cfg.Network,
 		InterfaceEndpoints: cfg.InterfaceEndpoints(),
 		PlaceholderImage:   cfg.Service.PlaceholderImage,
-		PullThroughPrefix:  cfg.ResourcePrefix() + "-ecr-public",
+		PullThroughPrefix:  cfg.PullThroughPrefix(),
 		Key:                registry.Key(),
 		Architecture:       cfg.Service.Architecture,
 	})
@@ -76,7 +76,7 @@ func Build(scope constructs.Construct, cfg config.Config) App {
 		Pipeline:         cfg.Pipeline,
 		Arm64:            cfg.Service.Architecture == "ARM64",
 		LogRetentionDays: cfg.Service.LogRetentionDays,
-		ConnectionName:   cfg.ResourcePrefix(),
+		ConnectionName:   cfg.ConnectionName(),
 		Repository:       registry.Repository(),
 		Service:          service.Service(),
 		TaskDef:          service.TaskDefinition(),
