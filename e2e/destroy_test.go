@@ -276,6 +276,21 @@ var exists = map[string]existence{
 		out, err := ec2C.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{GroupIds: []string{id}})
 		return found(err, "InvalidGroup.NotFound", out != nil && len(out.SecurityGroups) > 0)
 	},
+	"AWS::EC2::Instance": func(ctx context.Context, id string) (bool, error) {
+		// A terminated instance stays visible for a while: it is gone.
+		out, err := ec2C.DescribeInstances(ctx, &ec2.DescribeInstancesInput{InstanceIds: []string{id}})
+		if err != nil {
+			return found(err, "InvalidInstanceID.NotFound", false)
+		}
+		for _, r := range out.Reservations {
+			for _, in := range r.Instances {
+				if in.State == nil || in.State.Name != ec2types.InstanceStateNameTerminated {
+					return true, nil
+				}
+			}
+		}
+		return false, nil
+	},
 	"AWS::EC2::FlowLog": func(ctx context.Context, id string) (bool, error) {
 		out, err := ec2C.DescribeFlowLogs(ctx, &ec2.DescribeFlowLogsInput{FlowLogIds: []string{id}})
 		return found(err, "InvalidFlowLogId.NotFound", out != nil && len(out.FlowLogs) > 0)
@@ -313,6 +328,10 @@ var exists = map[string]existence{
 	"AWS::ElasticLoadBalancingV2::TargetGroup": func(ctx context.Context, arn string) (bool, error) {
 		_, err := elbC.DescribeTargetGroups(ctx, &elbv2.DescribeTargetGroupsInput{TargetGroupArns: []string{arn}})
 		return found(err, "TargetGroupNotFound", err == nil)
+	},
+	"AWS::IAM::InstanceProfile": func(ctx context.Context, name string) (bool, error) {
+		_, err := iamC.GetInstanceProfile(ctx, &iam.GetInstanceProfileInput{InstanceProfileName: aws.String(name)})
+		return found(err, "NoSuchEntity", err == nil)
 	},
 	"AWS::IAM::Role": func(ctx context.Context, name string) (bool, error) {
 		_, err := iamC.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})

@@ -36,9 +36,9 @@ var gaps = map[string]gap{
 		CoveredBy: "TestDestroyed checks that the templates do not retain them; every other type is checked gone",
 	},
 	"cfn-update-leftovers": {
-		What:      "a stack update that removes NAT gateways, a NAT instance, VPC endpoints or their security group from the template, or replaces a subnet (switching the egress mode retags the private subnets), deletes what it removed",
+		What:      "a stack update that removes NAT gateways, a NAT instance, the routes to them, VPC endpoints or their security group from the template, or replaces a subnet (switching the egress mode retags the private subnets), deletes what it removed",
 		Moto:      "leaves them in the VPC after the update",
-		CoveredBy: "the deployed templates (TestEgressSwitched reads the network's egress from them) and netcheck on every egress mode's templates; TestPrepareDestroy deletes the leftovers before cdk destroy",
+		CoveredBy: "the deployed templates (TestEgressSwitched reads the network's egress from them) and netcheck on every egress mode's templates; TestEgressSwitched deletes the leftover routes (the switch back adds its own), TestPrepareDestroy the other leftovers before cdk destroy",
 	},
 	"ecs-service-desired-count": {
 		What:      "a service created without DesiredCount starts one task, and registering its scalable target raises it to the target's minimum",

@@ -421,6 +421,8 @@ func checkNatInstance(t *testing.T, s *stack, n *network, id string) {
 	}
 	in := out.Reservations[0].Instances[0]
 	p := s.Template.Resources[s.one(t, "AWS::EC2::Instance")].Properties
+	// TestEgressSwitched tells a new instance from this one.
+	writeJSON(t, "nat-instance-"+s.Name+".json", id)
 	if in.State == nil || (in.State.Name != ec2types.InstanceStateNameRunning && in.State.Name != ec2types.InstanceStateNamePending) {
 		t.Errorf("NAT instance %s is %v", id, in.State)
 	}

@@ -275,7 +275,7 @@ func TestPreflightDeployed(t *testing.T) {
 	}
 	wantLine(t, "identity", r.only(t, "identity")[0], "ok", "in account "+r.Account+", region us-east-1")
 	wantLine(t, "bootstrap", r.only(t, "bootstrap")[0], "ok", "bootstrapped with version", "CDKToolkit")
-	wantLine(t, "exports", r.only(t, "exports")[0], "ok", "6 export(s) of demo-dev-network, demo-dev-registry are imported by demo-dev-service;", "unchanged")
+	wantLine(t, "exports", r.only(t, "exports")[0], "ok", "7 export(s) of demo-dev-network, demo-dev-registry are imported by demo-dev-network, demo-dev-service;", "unchanged")
 	lo := r.only(t, "leftovers")
 	wantLine(t, "repository", lo[0], "ok", "ECR repository demo-dev", "belongs to the deployed stack demo-dev-registry")
 	wantLine(t, "buckets", lo[1], "ok", "no retained bucket of an earlier deploy of demo-dev-service is left")
@@ -374,7 +374,17 @@ func TestPreflightChangedDev(t *testing.T) {
 	}
 	wantLine(t, "secret", secrets[0], "ok", "secret "+aws.ToString(secret.ARN)+" (for DB_PASSWORD (demo-dev-service)) exists in us-east-1")
 	wantLine(t, "parameter", secrets[1], "fail", "SSM parameter arn:aws:ssm:us-east-1:123456789012:parameter/e2e/missing (for API_KEY (demo-dev-service)) does not exist in us-east-1")
-	wantLine(t, "VPCs", r.only(t, "quotas")[1], "ok", "+ 1 new for the app's VPC")
+	// The quotas are the Elastic IPs' (with NAT gateways only) and the VPCs'.
+	var vpcs []struct{ Check, Status, Found, Fix string }
+	for _, q := range r.only(t, "quotas") {
+		if strings.HasPrefix(q.Found, "VPCs") {
+			vpcs = append(vpcs, q)
+		}
+	}
+	if len(vpcs) != 1 {
+		t.Fatalf("quotas: %+v, want one line on VPCs", r.only(t, "quotas"))
+	}
+	wantLine(t, "VPCs", vpcs[0], "ok", "+ 1 new for the app's VPC")
 }
 
 // TestPreflightAfterDestroy (step 5p): after `cdk destroy`, the retained

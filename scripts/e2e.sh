@@ -99,13 +99,32 @@ step 1 "start moto_server on localhost (a free port)"
 # stack's resources lazily, and a request that reads the stack while
 # CreateStack runs (cfn-responder's polling) creates some twice (seen:
 # InvalidSubnet.Conflict on the second copy of a subnet).
+#
+# And one fix to moto's CloudFormation: a stack update that removes a
+# resource deletes it but keeps it under its logical ID, so a later update
+# that adds it back creates nothing and points at the deleted one (moto
+# 5.2.1; its code of 2021, getmoto/moto#4200, still dropped it). dev's
+# egress switch to endpoints and back removes and adds back its NAT
+# instance, role, instance profile and security group; the deleted role
+# and group then also fail cdk destroy. The fix forgets what an update
+# removed, as CloudFormation does (docs/testing.md, "The harness's fix to
+# moto").
+#
 # The log exists before moto starts: the loop below reads it at once, and
 # under load the background shell may not have opened it yet.
 : >"$work/moto.log"
 python3 -c '
 import sys, moto.server
+import moto.cloudformation.parsing as parsing
 run_simple = moto.server.run_simple
 moto.server.run_simple = lambda *a, **kw: run_simple(*a, **dict(kw, threaded=False))
+update = parsing.ResourceMap.update
+def forget_removed(self, template, parameters=None):
+    removed = [name for name in self._resource_json_map if name not in template.get("Resources", {})]
+    update(self, template, parameters)
+    for name in removed:
+        self._parsed_resources.pop(name, None)
+parsing.ResourceMap.update = forget_removed
 sys.argv[0] = "moto_server"
 moto.server.main()
 ' -H localhost -p 0 >"$work/moto.log" 2>&1 &
