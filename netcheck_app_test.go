@@ -77,7 +77,12 @@ func TestNetcheck(t *testing.T) {
 			if shifts {
 				testChecks, groups = 1+len(cfg.Service.Rollout.TestListenerCidrs), 2
 			}
-			if want := listeners + testChecks + groups + 1 + len(netcheck.RequiredServices) + 1; len(rep.Checks) != want {
+			// A NAT instance adds internet -> instance, which must be denied.
+			natInstances := 0
+			if cfg.Network.Egress == config.EgressNatInstance {
+				natInstances = 1
+			}
+			if want := listeners + testChecks + groups + 1 + len(netcheck.RequiredServices) + 1 + natInstances; len(rep.Checks) != want {
 				t.Errorf("%d required checks, want %d", len(rep.Checks), want)
 			}
 			// Without being told, netcheck infers the same egress mode.

@@ -436,7 +436,7 @@ func TestNetworkEndpointsPlaceholderIsCachedFirst(t *testing.T) {
 		overrides map[string]any
 		platform  string
 	}{
-		{"X86_64", map[string]any{"egress": "endpoints"}, "linux/amd64"},
+		{"X86_64", map[string]any{"egress": "endpoints", "architecture": "X86_64"}, "linux/amd64"},
 		{"ARM64", map[string]any{"egress": "endpoints", "architecture": "ARM64"}, "linux/arm64"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -144,7 +144,7 @@ func TestServiceStack(t *testing.T) {
 		}
 	})
 	t.Run("task size and platform", func(t *testing.T) {
-		if taskDef["Cpu"] != "512" || taskDef["Memory"] != "1024" || jsonOf(taskDef["RuntimePlatform"]) != `{"CpuArchitecture":"X86_64","OperatingSystemFamily":"LINUX"}` || jsonOf(taskDef["RequiresCompatibilities"]) != `["FARGATE"]` || taskDef["NetworkMode"] != "awsvpc" {
+		if taskDef["Cpu"] != "512" || taskDef["Memory"] != "1024" || jsonOf(taskDef["RuntimePlatform"]) != `{"CpuArchitecture":"ARM64","OperatingSystemFamily":"LINUX"}` || jsonOf(taskDef["RequiresCompatibilities"]) != `["FARGATE"]` || taskDef["NetworkMode"] != "awsvpc" {
 			t.Errorf("task definition %s", jsonOf(taskDef))
 		}
 	})
@@ -180,16 +180,26 @@ func TestServiceStack(t *testing.T) {
 			t.Errorf("scratch mounts %v, want %v; volumes %s", mounted, cfg.WritablePaths, jsonOf(taskDef["Volumes"]))
 		}
 	})
-	t.Run("log groups encrypted with their stack's log key", func(t *testing.T) {
-		for _, tmName := range []string{"Network", "Service", "Pipeline"} {
+	t.Run("log groups encrypted with the environment's key", func(t *testing.T) {
+		reg := s.templates["Registry"]
+		groups := 0
+		for _, tmName := range []string{"Registry", "Network", "Service", "Pipeline"} {
 			tm := s.templates[tmName]
 			for id, lg := range tm.Resources("AWS::Logs::LogGroup") {
-				keyID := ref(lg["Properties"].(map[string]any)["KmsKeyId"])
-				key := tm.Props(keyID)
+				groups++
+				kmsKeyID := lg["Properties"].(map[string]any)["KmsKeyId"]
+				keyID := s.imported(kmsKeyID)
+				if tmName == "Registry" {
+					keyID = ref(kmsKeyID) // the key's own stack
+				}
+				key := reg.Props(keyID)
 				if key == nil || !strings.Contains(jsonOf(key["KeyPolicy"]), `"kms:EncryptionContext:aws:logs:arn"`) || key["EnableKeyRotation"] != true {
 					t.Errorf("%s/%s encrypted with %q: %s", tmName, id, keyID, jsonOf(key))
 				}
 			}
+		}
+		if groups != 7 {
+			t.Errorf("%d log groups, want 7 (the image parameter's provider, flow logs, container, build, deploy step, smoke test, release)", groups)
 		}
 	})
 	t.Run("image: the released one from the SSM parameter, the placeholder only before the first release", func(t *testing.T) {
@@ -249,7 +259,9 @@ func TestServiceStack(t *testing.T) {
 		}
 	})
 	t.Run("service: no desired count of its own, private subnets, no public IP, grace, deployment", func(t *testing.T) {
-		if _, set := service["DesiredCount"]; set || service["HealthCheckGracePeriodSeconds"] != 30.0 || service["LaunchType"] != "FARGATE" || service["EnableExecuteCommand"] != false {
+		// dev runs on Fargate Spot (cdk.json): a capacity provider strategy,
+		// no launch type (capacity_test.go checks each capacity mode).
+		if _, set := service["DesiredCount"]; set || service["HealthCheckGracePeriodSeconds"] != 30.0 || service["LaunchType"] != nil || service["CapacityProviderStrategy"] == nil || service["EnableExecuteCommand"] != false {
 			t.Errorf("service %s", jsonOf(service))
 		}
 		if vpc["AssignPublicIp"] != "DISABLED" {

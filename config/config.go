@@ -24,12 +24,61 @@ const (
 	EgressNat Egress = "nat"
 	// EgressNatPerAz is one NAT gateway per AZ: no single point of failure.
 	EgressNatPerAz Egress = "nat-per-az"
+	// EgressNatInstance is one EC2 instance doing NAT instead of a NAT
+	// gateway: a few dollars a month instead of $36, and a single instance
+	// without failover. prod may use it only when explicitly allowed.
+	EgressNatInstance Egress = "nat-instance"
 	// EgressEndpoints is no NAT at all: VPC endpoints for ECR, S3 and Logs only.
 	EgressEndpoints Egress = "endpoints"
 )
 
 // EgressModes lists the egress modes in the order the docs present them.
-var EgressModes = []Egress{EgressNat, EgressNatPerAz, EgressEndpoints}
+var EgressModes = []Egress{EgressNat, EgressNatPerAz, EgressNatInstance, EgressEndpoints}
+
+// Capacity is where the service's tasks run: on-demand Fargate, Fargate
+// Spot, or a base of on-demand tasks with the rest on Spot.
+type Capacity string
+
+const (
+	// CapacityOnDemand is Fargate at the on-demand price: no interruptions.
+	CapacityOnDemand Capacity = "on-demand"
+	// CapacitySpot is Fargate Spot: spare capacity at a discount, which AWS
+	// may take back with a two-minute warning, and no fallback to
+	// on-demand when there is none.
+	CapacitySpot Capacity = "spot"
+	// CapacityMixed runs OnDemandBaseCount tasks on-demand and the rest on
+	// Spot.
+	CapacityMixed Capacity = "mixed"
+)
+
+// CapacityModes lists the capacity modes in the order the docs present them.
+var CapacityModes = []Capacity{CapacityOnDemand, CapacitySpot, CapacityMixed}
+
+// UsesSpot reports whether any task may run on Fargate Spot.
+func (c Capacity) UsesSpot() bool { return c == CapacitySpot || c == CapacityMixed }
+
+// SpotStopTimeoutSeconds is the container's stop timeout with Fargate Spot:
+// the most Fargate allows, which is the two minutes' warning AWS gives
+// before it takes a Spot task back.
+const SpotStopTimeoutSeconds = 120
+
+// Schedule is the service's working hours: on Days, from Start to End in
+// TimeZone, it runs minCount to maxCount tasks; the rest of the week it
+// runs none.
+type Schedule struct {
+	// Days is a cron day-of-week field: "MON-FRI", "MON,WED,FRI".
+	Days string `json:"days"`
+	// Start and End are 24-hour times, "08:00" and "20:00".
+	Start string `json:"start"`
+	End   string `json:"end"`
+	// TimeZone is an IANA time zone name such as "Europe/Berlin" or "UTC".
+	TimeZone string `json:"timeZone"`
+}
+
+// String shows a schedule as people write it: "MON-FRI 08:00-20:00 Europe/Berlin".
+func (s Schedule) String() string {
+	return s.Days + " " + s.Start + "-" + s.End + " " + s.TimeZone
+}
 
 // Config is one environment of the app, fully resolved: every field holds the
 // value the stacks will use.
@@ -67,6 +116,12 @@ type Network struct {
 	// PrivateNaclRules, when not empty, puts a custom network ACL with these
 	// rules on the private subnets instead of the VPC's default NACL.
 	PrivateNaclRules []NaclRule
+	// NatInstanceType is the EC2 instance type of the NAT instance
+	// (egress nat-instance).
+	NatInstanceType string
+	// AllowSingleNatInstanceInProd lets the production environment use a
+	// NAT instance, accepting a single instance without failover.
+	AllowSingleNatInstanceInProd bool
 }
 
 // NaclRule is one numbered rule of a network ACL.
@@ -99,6 +154,12 @@ type Service struct {
 	MaxCount               int
 	ScaleCpuPercent        int
 	ScaleRequestsPerTarget int
+	// Capacity is on-demand Fargate, Fargate Spot, or both; with mixed,
+	// OnDemandBaseCount tasks run on-demand.
+	Capacity          Capacity
+	OnDemandBaseCount int
+	// Schedule, when set, scales the service to zero outside its hours.
+	Schedule *Schedule
 
 	HealthCheckGracePeriodSeconds int
 	EnableExec                    bool

@@ -57,7 +57,14 @@ func TestDefaults(t *testing.T) {
 		{"no custom NACL", len(dev.Network.PrivateNaclRules), 0},
 		{"cpu", dev.Service.Cpu, 512},
 		{"memory", dev.Service.MemoryMiB, 1024},
-		{"architecture", dev.Service.Architecture, "X86_64"},
+		{"dev architecture: Graviton", dev.Service.Architecture, "ARM64"},
+		{"prod architecture: as its images so far", prod.Service.Architecture, "X86_64"},
+		{"NAT instance type", dev.Network.NatInstanceType, "t4g.nano"},
+		{"no NAT instance in prod unless allowed", prod.Network.AllowSingleNatInstanceInProd, false},
+		{"capacity", dev.Service.Capacity, CapacityOnDemand},
+		{"prod capacity", prod.Service.Capacity, CapacityOnDemand},
+		{"on-demand base", dev.Service.OnDemandBaseCount, 1},
+		{"no schedule", dev.Service.Schedule, (*Schedule)(nil)},
 		{"port", dev.Service.ContainerPort, 80},
 		{"log retention", dev.Service.LogRetentionDays, 30},
 		{"min", dev.Service.MinCount, 2},
@@ -195,7 +202,46 @@ func TestInvalid(t *testing.T) {
 		{"endpoints in an isolated region", map[string]any{"egress": "endpoints", "region": "us-isob-east-1"}, nil,
 			[]string{`environments.dev.egress: "endpoints" works in the aws partition only, and region "us-isob-east-1" is in aws-iso-b`}},
 		{"bad egress", map[string]any{"egress": "nat-gateway"}, nil,
-			[]string{`environments.dev.egress: "nat-gateway" is not one of "nat", "nat-per-az", "endpoints"`}},
+			[]string{`environments.dev.egress: "nat-gateway" is not one of "nat", "nat-per-az", "nat-instance", "endpoints"`}},
+		{"NAT instance in prod", nil, map[string]any{"env": "prod", "egress": "nat-instance"},
+			[]string{`egress: "nat-instance" is a single EC2 instance without failover`, `set allowSingleNatInstanceInProd to true to accept that`}},
+		{"NAT instance in prod from cdk.json", nil, map[string]any{"env": "prod", "environments": map[string]any{
+			"dev":  map[string]any{"sourceRepository": "o/r"},
+			"prod": map[string]any{"sourceRepository": "o/r", "egress": "nat-instance"},
+		}}, []string{`environments.prod.egress: "nat-instance" is a single EC2 instance without failover`}},
+		{"NAT instance type", map[string]any{"egress": "nat-instance", "natInstanceType": "nano"}, nil,
+			[]string{`environments.dev.natInstanceType: "nano" is not an EC2 instance type such as "t4g.nano" or "t3.micro"`}},
+		{"NAT instance type, not a string", nil, map[string]any{"natInstanceType": 3.0},
+			[]string{`natInstanceType: 3 is not a string`}},
+		{"allow a NAT instance in prod: a boolean", nil, map[string]any{"allowSingleNatInstanceInProd": "yes"},
+			[]string{`allowSingleNatInstanceInProd: "yes" is not true or false`}},
+		{"capacity", map[string]any{"capacity": "spot-only"}, nil,
+			[]string{`environments.dev.capacity: "spot-only" is not one of "on-demand", "spot", "mixed"`}},
+		{"mixed without an on-demand base", map[string]any{"capacity": "mixed", "onDemandBaseCount": 0}, nil,
+			[]string{`environments.dev.onDemandBaseCount: 0 is not an on-demand base for capacity "mixed": 1 to maxCount 4 (0 is capacity "spot", maxCount or more is "on-demand")`}},
+		{"mixed with a base above maxCount", nil, map[string]any{"capacity": "mixed", "onDemandBaseCount": "5"},
+			[]string{`onDemandBaseCount: 5 is not an on-demand base for capacity "mixed": 1 to maxCount 4`}},
+		{"schedule: not an object", map[string]any{"schedule": 8.0}, nil,
+			[]string{`environments.dev.schedule: 8 is not a schedule object such as {"days": "MON-FRI", "start": "08:00", "end": "20:00", "timeZone": "Europe/Berlin"}, or "none"`}},
+		{"schedule: unknown key", map[string]any{"schedule": map[string]any{"days": "MON-FRI", "from": "08:00"}}, nil,
+			[]string{`environments.dev.schedule: from: unknown key; a schedule has days, start, end and timeZone`}},
+		{"schedule: missing keys", map[string]any{"schedule": map[string]any{"days": "MON-FRI"}}, nil,
+			[]string{`environments.dev.schedule: start is missing; a schedule is {"days": "MON-FRI", "start": "08:00", "end": "20:00", "timeZone": "Europe/Berlin"}`, `environments.dev.schedule: timeZone is missing`}},
+		{"schedule: bad values", map[string]any{"schedule": map[string]any{"days": "MON-FRY", "start": "8am", "end": "24:00", "timeZone": "Berlin"}}, nil,
+			[]string{`environments.dev.schedule: days "MON-FRY" is not a list of weekdays such as "MON-FRI" or "MON,WED,FRI": "MON-FRY" is not a day or a range of days from SUN to SAT`,
+				`environments.dev.schedule: start "8am" is not a 24-hour time such as "08:00" (00:00 to 23:59)`,
+				`environments.dev.schedule: end "24:00" is not a 24-hour time`,
+				`environments.dev.schedule: timeZone "Berlin" is not an IANA time zone name such as "Europe/Berlin", "America/New_York" or "UTC"`}},
+		{"schedule: a range backwards", map[string]any{"schedule": map[string]any{"days": "FRI-MON", "start": "08:00", "end": "20:00", "timeZone": "UTC"}}, nil,
+			[]string{`environments.dev.schedule: days "FRI-MON" is not a list of weekdays`}},
+		{"schedule: past midnight", nil, map[string]any{"schedule": `{"days":"MON-FRI","start":"20:00","end":"08:00","timeZone":"Europe/Berlin"}`},
+			[]string{`schedule: end "08:00" is not after start "20:00": the service runs from start to end of each day listed; a window past midnight is not supported`}},
+		{"schedule: a path is no time zone", map[string]any{"schedule": map[string]any{"days": "MON", "start": "08:00", "end": "09:00", "timeZone": "../etc/passwd"}}, nil,
+			[]string{`timeZone "../etc/passwd" is not an IANA time zone name`}},
+		{"schedule: Local is no time zone", map[string]any{"schedule": map[string]any{"days": "MON", "start": "08:00", "end": "09:00", "timeZone": "Local"}}, nil,
+			[]string{`timeZone "Local" is not an IANA time zone name`}},
+		{"schedule: a value not a string", map[string]any{"schedule": map[string]any{"days": "MON", "start": 8.0}}, nil,
+			[]string{`environments.dev.schedule: start: 8 is not a string`}},
 		{"two problems at once", map[string]any{"vpcCidr": "300.0.0.0/16", "egress": "none"}, nil,
 			[]string{`environments.dev.vpcCidr: "300.0.0.0/16" is not an IPv4 CIDR`, `environments.dev.egress: "none" is not one of`}},
 		{"a typo in prod fails dev too", nil, map[string]any{"environments": map[string]any{
@@ -495,6 +541,16 @@ func TestValidConfigurations(t *testing.T) {
 		{"no rollback alarms", map[string]any{"rollbackAlarms": false}},
 		{"a closed ALB without the smoke test", map[string]any{"allowedCidrs": []any{"198.51.100.0/24"}, "smokeTest": false}},
 		{"smoke paths", map[string]any{"smokeTestPaths": []any{"/smoke", "/api/health?deep=1"}}},
+		{"NAT instance", map[string]any{"egress": "nat-instance"}},
+		{"NAT instance, x86", map[string]any{"egress": "nat-instance", "natInstanceType": "t3.micro"}},
+		{"NAT instance, a large type", map[string]any{"egress": "nat-instance", "natInstanceType": "c7gn.16xlarge"}},
+		{"Spot", map[string]any{"capacity": "spot"}},
+		{"mixed, base 1", map[string]any{"capacity": "mixed", "onDemandBaseCount": 1}},
+		{"mixed, base maxCount", map[string]any{"capacity": "mixed", "onDemandBaseCount": 4}},
+		{"schedule", map[string]any{"schedule": map[string]any{"days": "MON-FRI", "start": "08:00", "end": "20:00", "timeZone": "Europe/Berlin"}}},
+		{"schedule, days listed", map[string]any{"schedule": map[string]any{"days": "MON,WED-THU,SAT", "start": "00:00", "end": "23:59", "timeZone": "America/Argentina/Buenos_Aires"}}},
+		{"schedule in UTC", map[string]any{"schedule": map[string]any{"days": "SUN-SAT", "start": "06:30", "end": "18:45", "timeZone": "UTC"}}},
+		{"schedule off", map[string]any{"schedule": "none"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -508,6 +564,94 @@ func TestValidConfigurations(t *testing.T) {
 			if _, err := Load(ctx(map[string]any{"cpu": cpu, "memory": mem}, nil)); err != nil {
 				t.Errorf("cpu %d memory %d: %v", cpu, mem, err)
 			}
+		}
+	}
+}
+
+// TestNatInstanceInProd: prod takes a NAT instance only when told to,
+// and still warns about it.
+func TestNatInstanceInProd(t *testing.T) {
+	c, err := Load(ctx(nil, map[string]any{"env": "prod", "egress": "nat-instance", "allowSingleNatInstanceInProd": "true"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Network.Egress != EgressNatInstance || len(c.Warnings()) != 1 || !strings.HasPrefix(c.Warnings()[0], `egress: "nat-instance" is a single EC2 instance without failover`) {
+		t.Errorf("egress %s, warnings %q", c.Network.Egress, c.Warnings())
+	}
+}
+
+// TestWarnings: what trades robustness for cost, and settings that do
+// nothing, are said, with the key path; nothing else is.
+func TestWarnings(t *testing.T) {
+	tests := []struct {
+		name string
+		dev  map[string]any
+		top  map[string]any
+		want []string
+	}{
+		{"defaults: none", nil, nil, nil},
+		{"prod defaults: none", nil, map[string]any{"env": "prod"}, nil},
+		{"a NAT instance", map[string]any{"egress": "nat-instance"}, nil, []string{
+			`environments.dev.egress: "nat-instance" is a single EC2 instance without failover: when it stops, is replaced (a deploy after AWS publishes a new Amazon Linux image) or its AZ fails, the tasks lose ECR, CloudWatch Logs and the internet until it is back; use "nat" or "nat-per-az" where that matters (docs/network.md)`}},
+		{"a NAT instance type without one", map[string]any{"natInstanceType": "t4g.micro"}, nil, []string{
+			`environments.dev.natInstanceType: "t4g.micro" has no effect: egress is "nat", not "nat-instance"`}},
+		{"allowed in dev", nil, map[string]any{"allowSingleNatInstanceInProd": "true"}, []string{
+			`allowSingleNatInstanceInProd: has no effect outside the "prod" environment`}},
+		{"a base without mixed", map[string]any{"capacity": "spot", "onDemandBaseCount": 2}, nil, []string{
+			`environments.dev.onDemandBaseCount: 2 has no effect: capacity is "spot", not "mixed"`}},
+		{"Spot in dev: documented, not warned", map[string]any{"capacity": "spot"}, nil, nil},
+		{"all of prod on Spot", nil, map[string]any{"env": "prod", "capacity": "spot"}, []string{
+			`capacity: "spot" puts every production task on Fargate Spot: AWS may take them back at the same time, and there is no fallback to on-demand while Spot has no capacity; "mixed" keeps onDemandBaseCount tasks on-demand (docs/service.md)`}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Load(ctx(tc.dev, tc.top))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := c.Warnings(); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("warnings:\n%q\nwant:\n%q", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestSchedule reads a schedule from cdk.json and from -c, and turns it
+// off with "none".
+func TestSchedule(t *testing.T) {
+	want := &Schedule{Days: "MON-FRI", Start: "08:00", End: "20:00", TimeZone: "Europe/Berlin"}
+	for _, tc := range []struct {
+		name string
+		dev  map[string]any
+		top  map[string]any
+		want *Schedule
+	}{
+		{"from cdk.json", map[string]any{"schedule": map[string]any{"days": "MON-FRI", "start": "08:00", "end": "20:00", "timeZone": "Europe/Berlin"}}, nil, want},
+		{"from -c", nil, map[string]any{"schedule": `{"days":"MON-FRI","start":"08:00","end":"20:00","timeZone":"Europe/Berlin"}`}, want},
+		{"-c schedule=none turns cdk.json's off", map[string]any{"schedule": map[string]any{"days": "MON-FRI", "start": "08:00", "end": "20:00", "timeZone": "Europe/Berlin"}}, map[string]any{"schedule": "none"}, nil},
+		{"empty: off", map[string]any{"schedule": ""}, nil, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Load(ctx(tc.dev, tc.top))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(c.Service.Schedule, tc.want) {
+				t.Errorf("schedule %+v, want %+v", c.Service.Schedule, tc.want)
+			}
+		})
+	}
+	if got := want.String(); got != "MON-FRI 08:00-20:00 Europe/Berlin" {
+		t.Errorf("String() = %q", got)
+	}
+	for field, days := range map[string][]int{"MON-FRI": {1, 2, 3, 4, 5}, "SUN": {0}, "MON,WED,FRI": {1, 3, 5}, "SAT,MON-TUE,MON": {1, 2, 6}, "SUN-SAT": {0, 1, 2, 3, 4, 5, 6}} {
+		if got, err := Days(field); err != nil || !reflect.DeepEqual(got, days) {
+			t.Errorf("Days(%q) = %v, %v; want %v", field, got, err, days)
+		}
+	}
+	for _, bad := range []string{"", "mon", "MON-", "MON-FRI-SAT", "SAT-SUN", "1-5", "MON FRI"} {
+		if _, err := Days(bad); err == nil {
+			t.Errorf("Days(%q): no error", bad)
 		}
 	}
 }

@@ -39,6 +39,9 @@ func (c Config) RolloutParams() rollout.Params {
 		Drain: rollout.Term{Name: rollout.TermDrain, Seconds: s.DeregistrationDelaySeconds, From: "deregistrationDelaySeconds"},
 		Stop:  rollout.Term{Name: rollout.TermStop, Seconds: StopTimeoutSeconds, From: "ECS default"},
 	}
+	if s.Capacity.UsesSpot() {
+		p.Stop = rollout.Term{Name: rollout.TermStop, Seconds: SpotStopTimeoutSeconds, From: "the container's stop timeout with Fargate Spot"}
+	}
 	if r.Strategy != StrategyRolling {
 		p.BakeMinutes = r.BakeMinutes
 	}

@@ -31,7 +31,9 @@ var settings = []setting{
 	integer("subnetMask", "Prefix length of each of the 4 subnets. They are laid out like the hand-built original: block 1 and 2 public, block 3 and 4 private.", func(c *Config) *int { return &c.Network.SubnetMask }),
 	strList("publicSubnetCidrs", "Two CIDRs (AZ a, AZ b) for the public subnets, instead of the layout from `subnetMask`. Set with `privateSubnetCidrs`.", func(c *Config) *[]string { return &c.Network.PublicSubnetCidrs }),
 	strList("privateSubnetCidrs", "Two CIDRs (AZ a, AZ b) for the private subnets, instead of the layout from `subnetMask`. Set with `publicSubnetCidrs`.", func(c *Config) *[]string { return &c.Network.PrivateSubnetCidrs }),
-	enum("egress", "How tasks in the private subnets reach ECR, S3 and CloudWatch Logs: `nat` (one shared NAT gateway, cheap), `nat-per-az` (a NAT gateway per AZ, no single point of failure), `endpoints` (no NAT: VPC endpoints only, no internet; the `aws` partition only, [network](network.md)).", func(c *Config) *Egress { return &c.Network.Egress }, EgressModes...),
+	enum("egress", "How tasks in the private subnets reach ECR, S3 and CloudWatch Logs: `nat` (one shared NAT gateway, cheap), `nat-per-az` (a NAT gateway per AZ, no single point of failure), `nat-instance` (one EC2 NAT instance: cheapest, but a single instance without failover; prod only with `allowSingleNatInstanceInProd`), `endpoints` (no NAT: VPC endpoints only, no internet; the `aws` partition only, [network](network.md)).", func(c *Config) *Egress { return &c.Network.Egress }, EgressModes...),
+	str("natInstanceType", "EC2 instance type of the NAT instance (egress `nat-instance`), e.g. `t4g.micro`. Graviton (`…g.…`) types run the arm64 Amazon Linux 2023 image, the others x86_64.", func(c *Config) *string { return &c.Network.NatInstanceType }),
+	boolean("allowSingleNatInstanceInProd", "Let the production environment use egress `nat-instance`: one instance, no failover; when it stops, the tasks lose ECR, CloudWatch Logs and the internet until it is back.", func(c *Config) *bool { return &c.Network.AllowSingleNatInstanceInProd }),
 	integer("flowLogRetentionDays", "Days CloudWatch Logs keeps the VPC flow logs.", func(c *Config) *int { return &c.Network.FlowLogRetentionDays }),
 	naclRules("privateNaclRules", "Numbered rules of a custom network ACL on the private subnets (empty: the VPC's default NACL, which allows all). Each rule: `{\"rule\":100,\"action\":\"allow\",\"direction\":\"ingress\",\"protocol\":\"tcp\",\"fromPort\":80,\"toPort\":80,\"cidr\":\"10.0.0.0/16\"}`.", func(c *Config) *[]NaclRule { return &c.Network.PrivateNaclRules }),
 
@@ -46,6 +48,9 @@ var settings = []setting{
 	integer("maxCount", "Most tasks autoscaling starts.", func(c *Config) *int { return &c.Service.MaxCount }),
 	integer("scaleCpuPercent", "Average CPU utilization autoscaling tracks.", func(c *Config) *int { return &c.Service.ScaleCpuPercent }),
 	integer("scaleRequestsPerTarget", "ALB requests per task per minute autoscaling tracks.", func(c *Config) *int { return &c.Service.ScaleRequestsPerTarget }),
+	enum("capacity", "Where the tasks run: `on-demand` Fargate, `spot` (Fargate Spot: about 70 % cheaper, taken back with a two-minute warning, and no fallback to on-demand when Spot has no capacity), or `mixed` (`onDemandBaseCount` tasks on-demand, the rest on Spot). With Spot the container's stop timeout is 120 s.", func(c *Config) *Capacity { return &c.Service.Capacity }, CapacityModes...),
+	integer("onDemandBaseCount", "With capacity `mixed`: how many tasks always run on-demand (1 to maxCount); the rest run on Spot.", func(c *Config) *int { return &c.Service.OnDemandBaseCount }),
+	schedule("schedule", "Working hours, as `{\"days\": \"MON-FRI\", \"start\": \"08:00\", \"end\": \"20:00\", \"timeZone\": \"Europe/Berlin\"}`: outside them the service scales to zero tasks, inside them back to `minCount`. Days as in cron (`MON-FRI`, `MON,WED,FRI`), times 24-hour, an IANA time zone. Empty or `none`: always on.", func(c *Config) **Schedule { return &c.Service.Schedule }),
 	integer("healthCheckGracePeriodSeconds", "Seconds ECS ignores failing ALB health checks of a new task.", func(c *Config) *int { return &c.Service.HealthCheckGracePeriodSeconds }),
 	boolean("enableExec", "Turn on ECS Exec (`aws ecs execute-command`) for the tasks. The exec agent gets writable scratch volumes at `/managed-agents`, `/var/lib/amazon/ssm` and `/var/log/amazon/ssm`, since the root filesystem is read-only.", func(c *Config) *bool { return &c.Service.EnableExec }),
 	strList("allowedCidrs", "IPv4 CIDRs the ALB admits on its listener ports.", func(c *Config) *[]string { return &c.Service.AllowedCidrs }),
@@ -301,6 +306,45 @@ func naclRules(key, doc string, field func(*Config) *[]NaclRule) setting {
 				out = append(out, r)
 			}
 			*field(c) = out
+			return nil
+		}}
+}
+
+func schedule(key, doc string, field func(*Config) **Schedule) setting {
+	return setting{key: key, typ: "schedule object", doc: doc,
+		get: func(c *Config) any { return *field(c) },
+		set: func(c *Config, v any) error {
+			if s, ok := v.(string); ok { // -c 'schedule={"days":…}' or -c schedule=none
+				if t := strings.TrimSpace(s); t == "" || t == "none" {
+					*field(c) = nil
+					return nil
+				}
+				v = fromCommandLine(s, false)
+			}
+			obj, ok := v.(map[string]any)
+			if !ok {
+				return typeError{`a schedule object such as {"days": "MON-FRI", "start": "08:00", "end": "20:00", "timeZone": "Europe/Berlin"}, or "none"`, v}
+			}
+			sch := &Schedule{}
+			for _, k := range sortedKeys(obj) {
+				val, ok := obj[k].(string)
+				if !ok {
+					return fmt.Errorf("%s: %w", k, typeError{"a string", obj[k]})
+				}
+				switch k {
+				case "days":
+					sch.Days = val
+				case "start":
+					sch.Start = val
+				case "end":
+					sch.End = val
+				case "timeZone":
+					sch.TimeZone = val
+				default:
+					return fmt.Errorf("%s: unknown key; a schedule has days, start, end and timeZone", k)
+				}
+			}
+			*field(c) = sch
 			return nil
 		}}
 }

@@ -10,6 +10,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
+	// Time zones are checked against the IANA database: the machine's, or
+	// the copy built into the binary where the machine has none.
+	_ "time/tzdata"
 
 	"github.com/cdkdemo/fargate/rollout"
 )
@@ -53,6 +57,12 @@ var (
 	repositoryRe = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$`)
 	matcherRe    = regexp.MustCompile(`^[0-9]{3}(-[0-9]{3})?(,[0-9]{3}(-[0-9]{3})?)*$`)
 	branchBadRe  = regexp.MustCompile(`[\s~^:?*\[\\]|\.\.|@\{|^[-/]|/$|\.lock$|^$`)
+	// instanceTypeRe is an EC2 instance type: family, generation and
+	// options, then a size, e.g. t4g.nano, c7gn.xlarge, m5.metal.
+	instanceTypeRe = regexp.MustCompile(`^[a-z]+[0-9][a-z0-9-]*\.([0-9]*(nano|micro|small|medium|large|xlarge)|metal(-[0-9]+xl)?)$`)
+	clockRe        = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
+	// tzNameRe keeps out what LoadLocation reads besides zone names: paths.
+	tzNameRe = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$`)
 )
 
 // reservedEnv are the container's environment variables the app sets
@@ -166,7 +176,13 @@ func (v *validator) network() {
 		}
 	}
 	if !slices.Contains(EgressModes, n.Egress) {
-		v.bad("egress", string(n.Egress), "is not one of \"nat\", \"nat-per-az\", \"endpoints\"")
+		v.bad("egress", string(n.Egress), "is not one of \"nat\", \"nat-per-az\", \"nat-instance\", \"endpoints\"")
+	}
+	if n.Egress == EgressNatInstance && v.c.Environment == ProductionEnvironment && !n.AllowSingleNatInstanceInProd {
+		v.bad("egress", string(n.Egress), "is a single EC2 instance without failover: when it stops, or its AZ fails, production loses ECR, CloudWatch Logs and the internet until it is replaced; use \"nat-per-az\" (or \"nat\"), or set allowSingleNatInstanceInProd to true to accept that")
+	}
+	if !instanceTypeRe.MatchString(n.NatInstanceType) {
+		v.bad("natInstanceType", n.NatInstanceType, "is not an EC2 instance type such as \"t4g.nano\" or \"t3.micro\"")
 	}
 	if p := Partition(v.c.Region); n.Egress == EgressEndpoints && regionRe.MatchString(v.c.Region) && p != "aws" {
 		v.bad("egress", string(n.Egress), "works in the aws partition only, and region %s is in %s: its interface endpoint service names (com.amazonaws.REGION.…, aws/aws-cdk#16139) and the ECR Public pull-through cache that brings the placeholder in are the aws partition's; use egress \"nat\" or \"nat-per-az\" there", show(v.c.Region), p)
@@ -270,6 +286,12 @@ func (v *validator) service() {
 	if s.ScaleRequestsPerTarget < 1 {
 		v.bad("scaleRequestsPerTarget", s.ScaleRequestsPerTarget, "is not a request count: at least 1")
 	}
+	if s.Capacity == CapacityMixed && (s.OnDemandBaseCount < 1 || s.OnDemandBaseCount > s.MaxCount) {
+		v.bad("onDemandBaseCount", s.OnDemandBaseCount, "is not an on-demand base for capacity \"mixed\": 1 to maxCount %d (0 is capacity \"spot\", maxCount or more is \"on-demand\")", s.MaxCount)
+	}
+	if s.Schedule != nil {
+		v.schedule(*s.Schedule)
+	}
 	if s.HealthCheckGracePeriodSeconds < 0 || s.HealthCheckGracePeriodSeconds > 3600 {
 		v.bad("healthCheckGracePeriodSeconds", s.HealthCheckGracePeriodSeconds, "is not a grace period: 0 to 3600 seconds")
 	}
@@ -315,6 +337,76 @@ func (v *validator) service() {
 		// service starts (constructs.PlaceholderCache), by tag: a first pull
 		// by digest does not fill a pull-through cache.
 		v.bad("placeholderImage", s.PlaceholderImage, "names a digest: with egress \"endpoints\" it comes through this account's pull-through cache, which fills on a pull by tag only; name it by tag, such as %q", DefaultPlaceholderImage)
+	}
+}
+
+// weekdays are the day names of Application Auto Scaling's cron
+// expressions, Sunday first.
+var weekdays = []string{"SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"}
+
+// Days lists the weekdays (0 Sunday … 6 Saturday) of a cron day-of-week
+// field: names, ranges of names, separated by commas.
+func Days(field string) ([]int, error) {
+	var out []int
+	for _, part := range strings.Split(field, ",") {
+		from, to, isRange := strings.Cut(strings.TrimSpace(part), "-")
+		a, b := slices.Index(weekdays, from), slices.Index(weekdays, to)
+		if !isRange {
+			b = a
+		}
+		if a < 0 || b < 0 || b < a {
+			return nil, fmt.Errorf("%q is not a day or a range of days from SUN to SAT", part)
+		}
+		for d := a; d <= b; d++ {
+			if !slices.Contains(out, d) {
+				out = append(out, d)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// ClockTime reads a 24-hour time "HH:MM".
+func ClockTime(s string) (hour, minute int, ok bool) {
+	if !clockRe.MatchString(s) {
+		return 0, 0, false
+	}
+	hour, _ = strconv.Atoi(s[:2])
+	minute, _ = strconv.Atoi(s[3:])
+	return hour, minute, true
+}
+
+func (v *validator) schedule(sch Schedule) {
+	const key = "schedule"
+	const shape = `a schedule is {"days": "MON-FRI", "start": "08:00", "end": "20:00", "timeZone": "Europe/Berlin"}`
+	for _, f := range []struct{ name, val string }{{"days", sch.Days}, {"start", sch.Start}, {"end", sch.End}, {"timeZone", sch.TimeZone}} {
+		if f.val == "" {
+			v.errs = append(v.errs, fmt.Errorf("%s: %s is missing; %s", v.c.path(key), f.name, shape))
+		}
+	}
+	if sch.Days != "" {
+		if _, err := Days(sch.Days); err != nil {
+			v.errs = append(v.errs, fmt.Errorf("%s: days %s is not a list of weekdays such as \"MON-FRI\" or \"MON,WED,FRI\": %v", v.c.path(key), show(sch.Days), err))
+		}
+	}
+	sh, sm, startOK := ClockTime(sch.Start)
+	eh, em, endOK := ClockTime(sch.End)
+	for _, f := range []struct {
+		name, val string
+		ok        bool
+	}{{"start", sch.Start, startOK}, {"end", sch.End, endOK}} {
+		if f.val != "" && !f.ok {
+			v.errs = append(v.errs, fmt.Errorf("%s: %s %s is not a 24-hour time such as \"08:00\" (00:00 to 23:59)", v.c.path(key), f.name, show(f.val)))
+		}
+	}
+	if startOK && endOK && eh*60+em <= sh*60+sm {
+		v.errs = append(v.errs, fmt.Errorf("%s: end %s is not after start %s: the service runs from start to end of each day listed; a window past midnight is not supported", v.c.path(key), show(sch.End), show(sch.Start)))
+	}
+	if sch.TimeZone != "" {
+		if _, err := time.LoadLocation(sch.TimeZone); err != nil || sch.TimeZone == "Local" || !tzNameRe.MatchString(sch.TimeZone) {
+			v.errs = append(v.errs, fmt.Errorf("%s: timeZone %s is not an IANA time zone name such as \"Europe/Berlin\", \"America/New_York\" or \"UTC\"", v.c.path(key), show(sch.TimeZone)))
+		}
 	}
 }
 

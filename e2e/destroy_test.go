@@ -119,14 +119,36 @@ func TestPrepareDestroy(t *testing.T) {
 				t.Errorf("deleting the leftover VPC endpoint %s: %v", aws.ToString(ep.VpcEndpointId), err)
 			}
 		}
-		// And a security group no live stack holds any more (the endpoints'
-		// group, after the switch back to nat).
+		// And an instance no live stack holds any more (a NAT instance an
+		// update removed), with what it holds in the VPC.
 		held := map[string]bool{}
 		for _, id := range []string{"Network", "Service"} {
 			for _, p := range d.deployed(t, id).physical {
 				held[p] = true
 			}
 		}
+		insts, err := ec2C.DescribeInstances(ctx, &ec2.DescribeInstancesInput{Filters: []ec2types.Filter{ec2Filter("vpc-id", vpc)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var leftovers []string
+		for _, r := range insts.Reservations {
+			for _, in := range r.Instances {
+				id := aws.ToString(in.InstanceId)
+				if held[id] || in.State == nil || in.State.Name == ec2types.InstanceStateNameTerminated || in.State.Name == ec2types.InstanceStateNameShuttingDown {
+					continue
+				}
+				recordGap(t, "cfn-update-leftovers", "instance "+id)
+				leftovers = append(leftovers, id)
+			}
+		}
+		if len(leftovers) > 0 {
+			if _, err := ec2C.TerminateInstances(ctx, &ec2.TerminateInstancesInput{InstanceIds: leftovers}); err != nil {
+				t.Errorf("terminating the leftover instances %v: %v", leftovers, err)
+			}
+		}
+		// And a security group no live stack holds any more (the endpoints'
+		// group, after the switch back to the NAT instance).
 		sgs, err := ec2C.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: []ec2types.Filter{ec2Filter("vpc-id", vpc)}})
 		if err != nil {
 			t.Fatal(err)
@@ -257,6 +279,21 @@ var exists = map[string]existence{
 		out, err := ec2C.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{GroupIds: []string{id}})
 		return found(err, "InvalidGroup.NotFound", out != nil && len(out.SecurityGroups) > 0)
 	},
+	"AWS::EC2::Instance": func(ctx context.Context, id string) (bool, error) {
+		// A terminated instance stays visible for a while: it is gone.
+		out, err := ec2C.DescribeInstances(ctx, &ec2.DescribeInstancesInput{InstanceIds: []string{id}})
+		if err != nil {
+			return found(err, "InvalidInstanceID.NotFound", false)
+		}
+		for _, r := range out.Reservations {
+			for _, in := range r.Instances {
+				if in.State == nil || in.State.Name != ec2types.InstanceStateNameTerminated {
+					return true, nil
+				}
+			}
+		}
+		return false, nil
+	},
 	"AWS::EC2::FlowLog": func(ctx context.Context, id string) (bool, error) {
 		out, err := ec2C.DescribeFlowLogs(ctx, &ec2.DescribeFlowLogsInput{FlowLogIds: []string{id}})
 		return found(err, "InvalidFlowLogId.NotFound", out != nil && len(out.FlowLogs) > 0)
@@ -294,6 +331,10 @@ var exists = map[string]existence{
 	"AWS::ElasticLoadBalancingV2::TargetGroup": func(ctx context.Context, arn string) (bool, error) {
 		_, err := elbC.DescribeTargetGroups(ctx, &elbv2.DescribeTargetGroupsInput{TargetGroupArns: []string{arn}})
 		return found(err, "TargetGroupNotFound", err == nil)
+	},
+	"AWS::IAM::InstanceProfile": func(ctx context.Context, name string) (bool, error) {
+		_, err := iamC.GetInstanceProfile(ctx, &iam.GetInstanceProfileInput{InstanceProfileName: aws.String(name)})
+		return found(err, "NoSuchEntity", err == nil)
 	},
 	"AWS::IAM::Role": func(ctx context.Context, name string) (bool, error) {
 		_, err := iamC.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})

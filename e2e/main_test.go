@@ -466,6 +466,8 @@ func (s *stack) getAtt(t *testing.T, logicalID, attr string) string {
 		return fmt.Sprintf("arn:aws:iam::%s:role/%s", account, physical)
 	case typ == "AWS::ECS::Cluster" && attr == "Arn":
 		return fmt.Sprintf("arn:aws:ecs:%s:%s:cluster/%s", Region, account, physical)
+	case typ == "AWS::KMS::Key" && attr == "Arn":
+		return fmt.Sprintf("arn:aws:kms:%s:%s:key/%s", Region, account, physical)
 	case typ == "AWS::ECS::Service" && attr == "Name":
 		return physical[strings.LastIndexByte(physical, '/')+1:]
 	}

@@ -14,14 +14,14 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
-	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 )
 
 // The day-2 lifecycle on the emulator: pipeline runs that release, fail or
@@ -521,8 +521,10 @@ func checkRunsReleased(t *testing.T, svc *stack, lc lifecycle, d deployment) {
 }
 
 // TestEgressSwitched runs after dev's egress mode was switched (to
-// endpoints, and later back to nat) on the running environment: the
-// network has the new mode, and the service still runs the released image.
+// endpoints, and later back to its NAT instance) on the running
+// environment: the network has the new mode, the NAT instance runs when the
+// mode has one (a new one after the switch back), and the service still
+// runs the released image.
 func TestEgressSwitched(t *testing.T) {
 	var lc lifecycle
 	readJSON(t, "lifecycle.json", &lc)
@@ -530,10 +532,31 @@ func TestEgressSwitched(t *testing.T) {
 		net := describeStack(t, d.stackName("network"))
 		net.Template = deployedTemplate(t, net.Name)
 		endpoints := len(net.Template.OfType("AWS::EC2::VPCEndpoint")) > 1
-		nats := len(net.Template.OfType("AWS::EC2::NatGateway"))
-		t.Logf("%s now has %d NAT gateways, interface endpoints: %v", net.Name, nats, endpoints)
+		nats := len(net.Template.OfType("AWS::EC2::NatGateway")) + len(net.Template.OfType("AWS::EC2::Instance"))
+		t.Logf("%s now has %d NAT gateways or instances, interface endpoints: %v", net.Name, nats, endpoints)
 		if endpoints == (nats > 0) {
-			t.Errorf("the deployed network has %d NAT gateways and interface endpoints %v: want one egress mode", nats, endpoints)
+			t.Errorf("the deployed network has %d NAT gateways or instances and interface endpoints %v: want one egress mode", nats, endpoints)
+		}
+		// moto leaves the routes an update removed (cfn-update-leftovers):
+		// the switch back would fail to add its own (RouteAlreadyExists).
+		// They go, as CloudFormation would have deleted them.
+		sweepRoutes(t, net)
+		for _, id := range net.Template.OfType("AWS::EC2::Instance") {
+			phys := net.phys(t, id)
+			out, err := ec2C.DescribeInstances(context.Background(), &ec2.DescribeInstancesInput{InstanceIds: []string{phys}})
+			if err != nil || len(out.Reservations) != 1 || len(out.Reservations[0].Instances) != 1 {
+				t.Fatalf("the NAT instance %s (%s) after the switch: %+v, %v", id, phys, out, err)
+			}
+			if state := out.Reservations[0].Instances[0].State.Name; state != ec2types.InstanceStateNameRunning && state != ec2types.InstanceStateNamePending {
+				t.Errorf("the NAT instance %s (%s) after the switch is %s; want it running", id, phys, state)
+			}
+			// The switch to endpoints deleted the first deploy's
+			// instance: the switch back creates another.
+			var first string
+			readJSON(t, "nat-instance-"+net.Name+".json", &first)
+			if phys == first {
+				t.Errorf("the NAT instance %s after the switch back is the first deploy's %s: the update created none", id, phys)
+			}
 		}
 		svc := describeStack(t, d.stackName("service"))
 		svc.Template = deployedTemplate(t, svc.Name)
@@ -648,4 +671,33 @@ func TestRedeployedAfterDestroy(t *testing.T) {
 		lc.Service[d.Name] = [2]string{cluster, service[strings.LastIndexByte(service, '/')+1:]}
 		checkRunsReleased(t, svc, lc, d)
 	})
+}
+
+// sweepRoutes deletes the routes of the network's route tables whose target
+// (an instance, a NAT gateway) the deployed stack no longer holds: moto
+// leaves them after the update that removed them from the template.
+func sweepRoutes(t *testing.T, s *stack) {
+	t.Helper()
+	ctx := context.Background()
+	held := map[string]bool{}
+	for _, p := range s.physical {
+		held[p] = true
+	}
+	vpc := s.phys(t, s.one(t, "AWS::EC2::VPC"))
+	tables, err := ec2C.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{Filters: []ec2types.Filter{ec2Filter("vpc-id", vpc)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rt := range tables.RouteTables {
+		for _, r := range rt.Routes {
+			target := aws.ToString(r.InstanceId) + aws.ToString(r.NatGatewayId)
+			if target == "" || held[target] || r.DestinationCidrBlock == nil {
+				continue
+			}
+			recordGap(t, "cfn-update-leftovers", fmt.Sprintf("route %s -> %s in %s", aws.ToString(r.DestinationCidrBlock), target, aws.ToString(rt.RouteTableId)))
+			if _, err := ec2C.DeleteRoute(ctx, &ec2.DeleteRouteInput{RouteTableId: rt.RouteTableId, DestinationCidrBlock: r.DestinationCidrBlock}); err != nil {
+				t.Errorf("deleting the leftover route %s -> %s in %s: %v", aws.ToString(r.DestinationCidrBlock), target, aws.ToString(rt.RouteTableId), err)
+			}
+		}
+	}
 }

@@ -130,14 +130,18 @@ func TestDeployedService(t *testing.T) {
 			}
 		})
 
-		t.Run("launch type and count", func(t *testing.T) {
-			if p["LaunchType"] != "FARGATE" {
-				t.Fatalf("the template's launch type is %v, want FARGATE", p["LaunchType"])
-			}
-			if sv.ECS.LaunchType == ecstypes.LaunchTypeEc2 {
-				recordGap(t, "ecs-service-launch-type", "launchType EC2")
-			} else if sv.ECS.LaunchType != ecstypes.LaunchTypeFargate {
-				t.Errorf("launch type %s, want FARGATE", sv.ECS.LaunchType)
+		t.Run("launch type or capacity providers, and count", func(t *testing.T) {
+			if p["CapacityProviderStrategy"] != nil {
+				checkCapacityProviders(t, s, sv, p)
+			} else {
+				if p["LaunchType"] != "FARGATE" {
+					t.Fatalf("the template's launch type is %v, want FARGATE", p["LaunchType"])
+				}
+				if sv.ECS.LaunchType == ecstypes.LaunchTypeEc2 {
+					recordGap(t, "ecs-service-launch-type", "launchType EC2")
+				} else if sv.ECS.LaunchType != ecstypes.LaunchTypeFargate {
+					t.Errorf("launch type %s, want FARGATE", sv.ECS.LaunchType)
+				}
 			}
 			// Autoscaling owns the count: the template sets none. AWS
 			// creates such a service with one task, and registering its
@@ -146,6 +150,15 @@ func TestDeployedService(t *testing.T) {
 				t.Errorf("the template sets DesiredCount %v: every deploy would reset what autoscaling chose", want)
 			}
 			min := scalableTargetMin(t, s)
+			// Working hours: the scalable target's scheduled actions.
+			targetID := s.one(t, "AWS::ApplicationAutoScaling::ScalableTarget")
+			if actions, _ := s.Template.Resources[targetID].Properties["ScheduledActions"].([]any); len(actions) > 0 {
+				if _, deployed := s.physical[targetID]; !deployed {
+					recordGap(t, "appscaling-scheduled-actions", fmt.Sprintf("%d scheduled actions of a scalable target moto skipped", len(actions)))
+				} else {
+					t.Errorf("moto deploys the scalable target %s now: read its %d scheduled actions with the Application Auto Scaling API and compare them", targetID, len(actions))
+				}
+			}
 			switch got := sv.ECS.DesiredCount; {
 			case got == 0:
 				recordGap(t, "ecs-service-desired-count", fmt.Sprintf("desiredCount 0, scalable target minimum %d", min))
@@ -247,6 +260,49 @@ func noRelease(t *testing.T, d deployment) string {
 	t.Helper()
 	_, _, value := imageParameterCreate(t, d.template(t, "Registry"))
 	return value
+}
+
+// checkCapacityProviders compares a service on Fargate Spot with its
+// template: the cluster offers FARGATE and FARGATE_SPOT, the service has
+// the template's strategy and no launch type.
+func checkCapacityProviders(t *testing.T, s *stack, sv *service, p map[string]any) {
+	t.Helper()
+	if _, set := p["LaunchType"]; set {
+		t.Errorf("the template has both a capacity provider strategy and launch type %v", p["LaunchType"])
+	}
+	var want []string
+	for _, it := range p["CapacityProviderStrategy"].([]any) {
+		m := it.(map[string]any)
+		want = append(want, fmt.Sprintf("%v base %v weight %v", m["CapacityProvider"], numOr0(m["Base"]), numOr0(m["Weight"])))
+	}
+	var got []string
+	for _, it := range sv.ECS.CapacityProviderStrategy {
+		got = append(got, fmt.Sprintf("%s base %d weight %d", aws.ToString(it.CapacityProvider), it.Base, it.Weight))
+	}
+	switch {
+	case len(got) == 0:
+		recordGap(t, "ecs-capacity-providers", fmt.Sprintf("service capacityProviderStrategy empty, launch type %q", sv.ECS.LaunchType))
+	case !slices.Equal(got, want):
+		t.Errorf("capacity provider strategy %v, template %v", got, want)
+	}
+	cluster := s.phys(t, s.one(t, "AWS::ECS::Cluster"))
+	out, err := ecsC.DescribeClusters(context.Background(), &ecs.DescribeClustersInput{Clusters: []string{cluster}})
+	if err != nil || len(out.Clusters) != 1 {
+		t.Fatalf("cluster %s: %v", cluster, err)
+	}
+	switch providers := out.Clusters[0].CapacityProviders; {
+	case len(providers) == 0:
+		recordGap(t, "ecs-capacity-providers", "the cluster lists no capacity providers")
+	case !sameSet(providers, []string{"FARGATE", "FARGATE_SPOT"}):
+		t.Errorf("the cluster's capacity providers %v, want FARGATE and FARGATE_SPOT", providers)
+	}
+}
+
+func numOr0(v any) any {
+	if v == nil {
+		return 0.0
+	}
+	return v
 }
 
 // scalableTargetMin is the MinCapacity of the scalable target of the

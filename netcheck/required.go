@@ -94,7 +94,7 @@ func (m *Model) Required(opts Options) Report {
 		if t.svc == nil {
 			continue
 		}
-		rep.Checks = append(rep.Checks, m.internetToTasks(t.place))
+		rep.Checks = append(rep.Checks, m.internetToTasks(t.place, "Let only the load balancer's security group in"))
 		rep.Checks = append(rep.Checks, m.lbToTasks(t.svc, t.place, lbs)...)
 	}
 	for _, t := range tasks {
@@ -108,6 +108,12 @@ func (m *Model) Required(opts Options) Report {
 			w = Denied
 		}
 		rep.Checks = append(rep.Checks, want(res, w, t.place.name, "internet"))
+	}
+	// A NAT instance has a public IP in a public subnet: its security
+	// groups alone keep the internet from its own ports (sshd listens on
+	// Amazon Linux). The CDK's default admits all of the internet.
+	for _, in := range m.natInstances() {
+		rep.Checks = append(rep.Checks, m.internetToTasks(placeOfInstance(in), "Admit only the private subnets' CIDRs"))
 	}
 	rep.OK = true
 	for _, c := range rep.Checks {
@@ -126,7 +132,7 @@ func want(res Result, w Verdict, row, col string) Check {
 
 func (m *Model) egressMode(given string) (mode, why string) {
 	switch given {
-	case "nat", "nat-per-az":
+	case "nat", "nat-per-az", "nat-instance":
 		return "nat", "given: " + given
 	case "endpoints":
 		return "endpoints", "given: endpoints"
@@ -142,9 +148,22 @@ func (m *Model) egressMode(given string) (mode, why string) {
 			ifaces = append(ifaces, ep.Name())
 		}
 	}
+	var instances []string
+	for _, in := range m.natInstances() {
+		instances = append(instances, in.Name())
+	}
+	for _, rt := range m.RouteTables {
+		for _, r := range rt.Routes {
+			if r.ENI != nil && r.ENI.Instance == nil && !slices.Contains(instances, r.ENI.Name()+" (a network interface attached to no instance)") {
+				instances = append(instances, r.ENI.Name()+" (a network interface attached to no instance)")
+			}
+		}
+	}
 	switch {
 	case len(nats) > 0:
 		return "nat", "inferred: NAT gateway " + strings.Join(nats, ", ")
+	case len(instances) > 0:
+		return "nat", "inferred: NAT instance " + strings.Join(instances, ", ")
 	case len(ifaces) > 0:
 		return "endpoints", "inferred: no NAT gateway, interface endpoints " + strings.Join(ifaces, ", ")
 	}
@@ -333,7 +352,7 @@ func (m *Model) lbSources(lb *LoadBalancer, f flow, given []string) (spans, stri
 // on any port, and that the tasks' security group is one of the reasons:
 // a group open to the world, with only the missing public IP in the way,
 // is one routing change from exposure.
-func (m *Model) internetToTasks(p *place) Check {
+func (m *Model) internetToTasks(p *place, advice string) Check {
 	inet := m.internet()
 	var legs []Leg
 	sgOpen := false
@@ -398,6 +417,9 @@ func (m *Model) internetToTasks(p *place) Check {
 	res := combine("the internet", p.name, flow{proto: -1}, legs)
 	res.Traffic = "any port"
 	c := want(res, Denied, "internet", p.name)
+	if !c.OK && sgOpen {
+		c.Why += ". " + advice
+	}
 	if c.OK && sgOpen {
 		c.OK = false
 		var blockers, opens []string
@@ -411,7 +433,7 @@ func (m *Model) internetToTasks(p *place) Check {
 				}
 			}
 		}
-		c.Why = fmt.Sprintf("the internet -> %s any port must be denied by its security group too: %s; it is kept out only by: %s. Let only the load balancer's security group in", p.name, strings.Join(opens, "; "), strings.Join(blockers, "; "))
+		c.Why = fmt.Sprintf("the internet -> %s any port must be denied by its security group too: %s; it is kept out only by: %s. %s", p.name, strings.Join(opens, "; "), strings.Join(blockers, "; "), advice)
 	}
 	return c
 }
@@ -498,6 +520,24 @@ func (m *Model) lbToTargetGroups(svc *Service, p *place, lb *LoadBalancer) []Che
 		c := want(res, Allowed, lb.Name(), svc.Name())
 		c.Via = kind + " " + t.TargetGroup.Name()
 		out = append(out, c)
+	}
+	return out
+}
+
+// natInstances are the instances a route hands traffic to, directly or
+// through one of their network interfaces: NAT instances, or meant to be.
+func (m *Model) natInstances() []*Instance {
+	var out []*Instance
+	for _, rt := range m.RouteTables {
+		for _, r := range rt.Routes {
+			in := r.Instance
+			if r.ENI != nil {
+				in = r.ENI.Instance
+			}
+			if in != nil && !slices.Contains(out, in) {
+				out = append(out, in)
+			}
+		}
 	}
 	return out
 }

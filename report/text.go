@@ -36,6 +36,15 @@ func WriteText(w io.Writer, r *Report) error {
 		writeStack(&b, sc)
 	}
 	fmt.Fprintf(&b, "\nTotal at idle: %s a month, usage-based charges on top.\n", money(r.Monthly))
+	for _, sc := range r.Stacks {
+		for _, sch := range sc.Schedules {
+			fmt.Fprintf(&b, "Working hours of %s: tasks run %s h of the month's %s (%s); their cost %s, always on %s.\n",
+				sch.Service, num(round2(sch.RunningHoursPerMonth)), num(r.Prices.HoursPerMonth), strings.Join(sch.Actions, "; "), money(sch.Monthly), money(sch.AlwaysOnMonthly))
+		}
+	}
+	if r.AlwaysOnMonthly != r.Monthly {
+		fmt.Fprintf(&b, "Total at idle without the working hours (always on): %s a month.\n", money(r.AlwaysOnMonthly))
+	}
 	writeDeployCosts(&b, r.Rollouts)
 	if r.NotPriced > 0 {
 		fmt.Fprintf(&b, "%d resource(s) not priced (listed above): the estimate may be low.\n", r.NotPriced)
@@ -46,6 +55,9 @@ func WriteText(w io.Writer, r *Report) error {
 
 	b.WriteString("\n3. ROLLOUT-TIME BOUND\n")
 	writeRollouts(&b, r.Rollouts)
+
+	b.WriteString("\n4. WHAT DEV COULD COST\n")
+	writeLean(&b, r.Lean)
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -60,7 +72,7 @@ func writeStack(b *strings.Builder, sc StackCost) {
 	for _, it := range sc.Items {
 		hours := "-"
 		if it.Hours > 0 {
-			hours = num(it.Hours)
+			hours = num(round2(it.Hours))
 		}
 		rows = append(rows, []string{it.Resource, num(it.Count), dollars(it.UnitPrice) + "/" + it.Unit, hours, money(it.Monthly), it.Detail})
 	}
@@ -108,8 +120,8 @@ func writeEgress(b *strings.Builder, e *Egress) {
 		b.WriteString("No VPC in the templates: there is no egress to compare.\n")
 		return
 	}
-	fmt.Fprintf(b, "The same app with each egress mode; only the NAT gateways, their public IPv4 addresses and the interface endpoints change. Now: %s.\n", e.Current)
-	head := []string{"MODE", "NAT", "ENDPOINT-AZS", "IPV4", "EGRESS/MONTH", "PER GB"}
+	fmt.Fprintf(b, "The same app with each egress mode; only the NAT gateways or NAT instance, their public IPv4 addresses and the interface endpoints change. Now: %s.\n", e.Current)
+	head := []string{"MODE", "NAT", "NAT-INSTANCE", "ENDPOINT-AZS", "IPV4", "EGRESS/MONTH", "PER GB"}
 	for _, t := range e.Modes[0].AtTraffic {
 		head = append(head, "APP AT "+num(t.GB)+" GB")
 	}
@@ -119,13 +131,13 @@ func writeEgress(b *strings.Builder, e *Egress) {
 		if m.Mode == e.Current {
 			name += " (now)"
 		}
-		row := []string{name, strconv.Itoa(m.NATGateways), strconv.Itoa(m.EndpointAZs), strconv.Itoa(m.PublicIPv4), money(m.Fixed), dollars(m.PerGB)}
+		row := []string{name, strconv.Itoa(m.NATGateways), strconv.Itoa(m.NATInstances), strconv.Itoa(m.EndpointAZs), strconv.Itoa(m.PublicIPv4), money(m.Fixed), dollars(m.PerGB)}
 		for _, t := range m.AtTraffic {
 			row = append(row, money(t.Monthly))
 		}
 		rows = append(rows, row)
 	}
-	align := []bool{false, true, true, true, true, true}
+	align := []bool{false, true, true, true, true, true, true}
 	for range e.Modes[0].AtTraffic {
 		align = append(align, true)
 	}
@@ -297,3 +309,6 @@ func duration(s int) string {
 	}
 	return fmt.Sprintf("%d s (%d min %d s)", s, m, sec)
 }
+
+// round2 keeps two decimals, for hours shown: 260.71.
+func round2(x float64) float64 { return math.Round(x*100) / 100 }

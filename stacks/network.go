@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	ec2 "github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	ssm "github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -45,6 +46,8 @@ type NetworkStackProps struct {
 	// PlaceholderParameterName is the SSM parameter that hands the cached
 	// placeholder, by digest, to the ServiceStack in the endpoints mode.
 	PlaceholderParameterName string
+	// Key encrypts the flow logs (the RegistryStack's environment key).
+	Key kms.IKey
 }
 
 // NetworkStack is the environment's base: the VPC every other stack runs in.
@@ -94,9 +97,15 @@ func NewNetworkStack(scope constructs.Construct, id string, props *NetworkStackP
 
 	privateType := ec2.SubnetType_PRIVATE_WITH_EGRESS
 	natGateways := 1
+	var natInstance *appconstructs.NatInstance
+	var natProvider ec2.NatProvider
 	switch n.Egress {
 	case config.EgressNatPerAz:
 		natGateways = 2
+	case config.EgressNatInstance:
+		// One instance for both private subnets, like one NAT gateway.
+		natInstance = appconstructs.NewNatInstance(appconstructs.NatInstanceProps{InstanceType: n.NatInstanceType})
+		natProvider = natInstance.Provider()
 	case config.EgressEndpoints:
 		privateType, natGateways = ec2.SubnetType_PRIVATE_ISOLATED, 0
 	}
@@ -107,6 +116,7 @@ func NewNetworkStack(scope constructs.Construct, id string, props *NetworkStackP
 		EnableDnsSupport:   jsii.Bool(true),
 		EnableDnsHostnames: jsii.Bool(true),
 		NatGateways:        jsii.Number(natGateways),
+		NatGatewayProvider: natProvider,
 		NatGatewaySubnets:  &ec2.SubnetSelection{SubnetGroupName: jsii.String(PublicSubnets)},
 		SubnetConfiguration: &[]*ec2.SubnetConfiguration{
 			// Public by their route to the IGW. Nothing launched there needs a
@@ -119,8 +129,11 @@ func NewNetworkStack(scope constructs.Construct, id string, props *NetworkStackP
 		RestrictDefaultSecurityGroup: jsii.Bool(true),
 	})
 	private := &ec2.SubnetSelection{SubnetGroupName: jsii.String(PrivateSubnets)}
+	if natInstance != nil {
+		natInstance.Finish(s.vpc, n.PrivateSubnetCidrs)
+	}
 
-	appconstructs.NewFlowLog(stack, "FlowLog", &appconstructs.FlowLogProps{Vpc: s.vpc, RetentionDays: n.FlowLogRetentionDays, Key: appconstructs.NewLogKey(stack, "LogKey")})
+	appconstructs.NewFlowLog(stack, "FlowLog", &appconstructs.FlowLogProps{Vpc: s.vpc, RetentionDays: n.FlowLogRetentionDays, Key: props.Key})
 
 	// The S3 gateway endpoint is free and keeps image layers off the NAT
 	// gateway's per-GB bill, so every mode gets it.
@@ -221,7 +234,7 @@ func (g *egressGuard) Validate() *[]*string {
 			continue
 		}
 		problems = append(problems, jsii.String(fmt.Sprintf(
-			"private subnet %s has no path to ECR, S3 and CloudWatch Logs: no 0.0.0.0/0 route to a NAT gateway, and no VPC endpoint for %s; tasks there could never pull their image. Use egress \"nat\", \"nat-per-az\", or \"endpoints\" with all of %s",
+			"private subnet %s has no path to ECR, S3 and CloudWatch Logs: no 0.0.0.0/0 route to a NAT gateway or NAT instance, and no VPC endpoint for %s; tasks there could never pull their image. Use egress \"nat\", \"nat-per-az\", \"nat-instance\", or \"endpoints\" with all of %s",
 			*sn.Node().Path(), strings.Join(missing, ", "), strings.Join(RequiredEndpoints, ", "))))
 	}
 	return &problems

@@ -12,6 +12,7 @@ import (
 	ecs "github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	events "github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	iam "github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	sns "github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	ssm "github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -43,8 +44,9 @@ type PipelineStackProps struct {
 	ServiceURL      string
 	HealthCheckPath string
 	// From the RegistryStack: the Release stage records the deployed image
-	// here.
+	// here; Key encrypts the artifacts and the build logs.
 	ImageParameter ssm.IStringParameter
+	Key            kms.IKey
 }
 
 // PipelineStack turns a git push into a running image: Source (CodeConnections)
@@ -91,9 +93,10 @@ func NewPipelineStack(scope constructs.Construct, id string, props *PipelineStac
 	artifacts := appconstructs.NewArtifactStore(stack, "Artifacts", &appconstructs.ArtifactStoreProps{
 		Retain:           !cfg.AutoDeleteArtifacts,
 		LogRetentionDays: props.LogRetentionDays,
+		Key:              props.Key,
 	}).Bucket()
 
-	logKey := appconstructs.NewLogKey(stack, "LogKey")
+	logKey := props.Key
 	build := appconstructs.NewImageBuild(stack, "ImageBuild", &appconstructs.ImageBuildProps{
 		Repository:         props.Repository,
 		ContainerName:      props.ContainerName,

@@ -5,6 +5,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	ecr "github.com/aws/aws-cdk-go/awscdk/v2/awsecr"
+	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	ssm "github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -27,11 +28,17 @@ type RegistryStackProps struct {
 	RepositoryName string
 	// ImageParameterName is the SSM parameter that records the released image.
 	ImageParameterName string
+	// RetainKey keeps the environment's key on `make destroy-all`: the
+	// pipeline's kept artifacts need it.
+	RetainKey bool
+	// AlarmTopicStack is the ServiceStack's name, whose alarm topic the
+	// key lets CloudWatch and EventBridge publish to.
+	AlarmTopicStack string
 }
 
 // RegistryStack holds what outlives the app's other stacks: the ECR
-// repository with the images, and the parameter naming the image the
-// pipeline last released. `make destroy` deletes the Network, Service and
+// repository with the images, the parameter naming the image the pipeline
+// last released, and the environment's KMS key. `make destroy` deletes the Network, Service and
 // Pipeline stacks and keeps this one, so the next `make deploy` finds both
 // in place instead of colliding with a retained repository of the same
 // name, and the service comes back on the image it ran.
@@ -43,16 +50,21 @@ type RegistryStack interface {
 	// Release stage writes it, after the ECS deploy succeeded; the
 	// ServiceStack resolves it at every deploy.
 	ImageParameter() ssm.IStringParameter
+	// Key is the environment's one KMS key: log groups, the alarm topic,
+	// the pipeline's artifacts (constructs.NewEnvironmentKey).
+	Key() kms.IKey
 }
 
 type registryStack struct {
 	awscdk.Stack
 	repo  ecr.Repository
 	image ssm.IStringParameter
+	key   kms.Key
 }
 
 func (s *registryStack) Repository() ecr.IRepository          { return s.repo }
 func (s *registryStack) ImageParameter() ssm.IStringParameter { return s.image }
+func (s *registryStack) Key() kms.IKey                        { return s.key }
 
 // NewRegistryStack builds the repository and the image parameter.
 func NewRegistryStack(scope constructs.Construct, id string, props *RegistryStackProps) RegistryStack {
@@ -63,6 +75,9 @@ func NewRegistryStack(scope constructs.Construct, id string, props *RegistryStac
 		Value:       s.repo.RepositoryUri(),
 		Description: jsii.String("ECR repository the pipeline pushes to"),
 	})
+	// The key every other stack of the environment uses: here, because
+	// this stack is deployed before them and outlives `make destroy`.
+	s.key = appconstructs.NewEnvironmentKey(s.Stack, "Key", &appconstructs.EnvironmentKeyProps{Retain: props.RetainKey, AlarmTopicStack: props.AlarmTopicStack})
 	// Created once, never written by CloudFormation again: a tag or
 	// description change of an AWS::SSM::Parameter would put NoRelease
 	// over the released image.
@@ -71,7 +86,7 @@ func NewRegistryStack(scope constructs.Construct, id string, props *RegistryStac
 		Initial:       NoRelease,
 		Description:   "Image the service runs: written by the pipeline's Release stage after a successful ECS deploy, read by the ServiceStack at every deploy; " + NoRelease + " until the first release.",
 		RetentionDays: props.Service.LogRetentionDays,
-		LogKey:        appconstructs.NewLogKey(s.Stack, "LogKey"),
+		LogKey:        s.key,
 	}).Parameter()
 	return s
 }

@@ -15,6 +15,7 @@ import (
 	ecs "github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	iam "github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	route53 "github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	r53targets "github.com/aws/aws-cdk-go/awscdk/v2/awsroute53targets"
 	secretsmanager "github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
@@ -58,6 +59,9 @@ type ServiceStackProps struct {
 	// family, e.g. "demo-dev". Environments in one account then keep their
 	// revisions apart.
 	Name string
+	// Key encrypts the container's logs and the alarm topic (the
+	// RegistryStack's environment key).
+	Key kms.IKey
 }
 
 // ServiceStack runs the application: a Fargate service in the private
@@ -154,7 +158,9 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 		HealthCheckGracePeriod: awscdk.Duration_Seconds(jsii.Number(cfg.HealthCheckGracePeriodSeconds)),
 		EnableExecuteCommand:   jsii.Bool(cfg.EnableExec),
 		PlatformVersion:        ecs.FargatePlatformVersion_LATEST,
-		PropagateTags:          ecs.PropagatedTagSource_SERVICE,
+		// On-demand, Spot or both (constructs/capacity.go).
+		CapacityProviderStrategies: appconstructs.CapacityProviderStrategies(cfg.Capacity, cfg.OnDemandBaseCount),
+		PropagateTags:              ecs.PropagatedTagSource_SERVICE,
 	}
 	// The strategy, its knobs, the circuit breaker.
 	appconstructs.DeploymentOptions(serviceProps, cfg.Rollout)
@@ -169,6 +175,7 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 		}
 	}
 
+	appconstructs.AssociateFargateCapacityProviders(stack, cluster, s.service, cfg.Capacity)
 	if cfg.EnableExec {
 		nag.Suppress(nag.DefaultPolicy(taskDef.TaskRole()), "AwsSolutions-IAM5", "ECS Exec, turned on by enableExec: the ssmmessages actions have no resource types and are authorized only on *", nag.Finding{Exact: "Resource::*"})
 	}
@@ -233,8 +240,9 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 			TargetGroup:       tg,
 		})
 	}
+	appconstructs.ScaleOnSchedule(scaling, cfg.Schedule, cfg.MinCount, cfg.MaxCount)
 
-	s.topic = appconstructs.NewAlarmTopic(stack, "Alarms", &appconstructs.AlarmTopicProps{Email: cfg.AlarmEmail})
+	s.topic = appconstructs.NewAlarmTopic(stack, "Alarms", &appconstructs.AlarmTopicProps{Email: cfg.AlarmEmail, Key: props.Key})
 	appconstructs.NewServiceAlarms(stack, "ServiceAlarms", &appconstructs.ServiceAlarmsProps{
 		Topic: s.topic, LoadBalancer: alb, TargetGroups: traffic.TargetGroups(), Service: s.service, Cluster: cluster,
 	})
@@ -394,13 +402,14 @@ func newTaskDefinition(stack awscdk.Stack, props *ServiceStackProps) ecs.Fargate
 		// writes only to its scratch volumes.
 		MemoryLimitMiB:         jsii.Number(cfg.MemoryMiB),
 		ReadonlyRootFilesystem: jsii.Bool(true),
+		StopTimeout:            appconstructs.StopTimeout(cfg.Capacity),
 		PortMappings:           &[]*ecs.PortMapping{{ContainerPort: jsii.Number(cfg.ContainerPort), Protocol: ecs.Protocol_TCP, Name: jsii.String("http")}},
 		Environment:            &env,
 		Secrets:                &secrets,
 		SystemControls:         sysctls,
 		Logging: ecs.LogDriver_AwsLogs(&ecs.AwsLogDriverProps{
 			StreamPrefix: jsii.String(ContainerName),
-			LogGroup:     appconstructs.NewLogGroup(stack, "Logs", cfg.LogRetentionDays, appconstructs.NewLogKey(stack, "LogKey")),
+			LogGroup:     appconstructs.NewLogGroup(stack, "Logs", cfg.LogRetentionDays, props.Key),
 		}),
 	})
 	// With ECS Exec, the exec agent's directories are among them.
