@@ -6,12 +6,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
@@ -154,6 +156,7 @@ func simulate(t *testing.T, d deployment, commit string, end outcome) pipelineRu
 			if _, err := ecrC.PutImage(ctx, &ecr.PutImageInput{RepositoryName: aws.String(a.Env["REPOSITORY_NAME"]), ImageManifest: aws.String(manifest), ImageTag: aws.String(tag)}); err != nil {
 				t.Fatalf("%s: pushing %s: %v", a.Name, run.Image, err)
 			}
+			pushCache(t, a, commit)
 			defs, _ := json.Marshal([]map[string]string{{"name": "app", "imageUri": run.Image}})
 			imageDefinitions = string(defs)
 			if strings.Contains(a.BuildSpec, "put-parameter") {
@@ -178,6 +181,47 @@ func simulate(t *testing.T, d deployment, commit string, end outcome) pipelineRu
 		t.Fatalf("the pipeline has no step where a run can end %s: %v", end, run.Stages)
 	}
 	return run
+}
+
+// cacheRef is how the buildspec names its registry cache.
+var cacheRef = regexp.MustCompile(`CACHE_REF="\$CACHE_REPOSITORY_URI:([^"$]+)"`)
+
+// pushCache is the build's cache export, when its buildspec has one: a
+// cache manifest pushed over the tag the buildspec names, in the
+// repository its variables name. Each build overwrites the tag, which the
+// cache's repository must allow.
+func pushCache(t *testing.T, a pipelineAction, commit string) {
+	t.Helper()
+	var spec struct {
+		Phases map[string]struct{ Commands []string }
+	}
+	if err := json.Unmarshal([]byte(a.BuildSpec), &spec); err != nil {
+		t.Fatalf("%s: the buildspec is not JSON: %v", a.Name, err)
+	}
+	var commands []string
+	for _, ph := range spec.Phases {
+		commands = append(commands, ph.Commands...)
+	}
+	all := strings.Join(commands, "\n")
+	if !strings.Contains(all, "--cache-to") {
+		return
+	}
+	m := cacheRef.FindStringSubmatch(all)
+	uri := a.Env["CACHE_REPOSITORY_URI"]
+	_, repo, ok := strings.Cut(uri, "/")
+	if m == nil || !ok {
+		t.Fatalf("%s exports a cache, but the simulation cannot tell where: CACHE_REF %v, CACHE_REPOSITORY_URI %q", a.Name, m, uri)
+	}
+	ctx := context.Background()
+	manifest := fmt.Sprintf(`{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.buildkit.cacheconfig.v0","size":2,"digest":"sha256:%064x"},"layers":[]}`, []byte("cache "+commit))
+	put, err := ecrC.PutImage(ctx, &ecr.PutImageInput{RepositoryName: aws.String(repo), ImageManifest: aws.String(manifest), ImageTag: aws.String(m[1])})
+	if err != nil || put.Image == nil || put.Image.ImageId == nil {
+		t.Fatalf("%s: exporting the cache to %s:%s: %v", a.Name, uri, m[1], err)
+	}
+	got, err := ecrC.DescribeImages(ctx, &ecr.DescribeImagesInput{RepositoryName: aws.String(repo), ImageIds: []ecrtypes.ImageIdentifier{{ImageTag: aws.String(m[1])}}})
+	if err != nil || len(got.ImageDetails) != 1 || aws.ToString(got.ImageDetails[0].ImageDigest) != aws.ToString(put.Image.ImageId.ImageDigest) {
+		t.Errorf("%s:%s does not name the cache just exported: %v", uri, m[1], err)
+	}
 }
 
 // recordImage is an action whose buildspec writes the image parameter: it
@@ -433,7 +477,7 @@ func TestRegistryKept(t *testing.T) {
 // checkImages checks the registry's repository holds every pushed image.
 func checkImages(t *testing.T, reg *stack, pushed []string) {
 	t.Helper()
-	name := reg.phys(t, reg.one(t, "AWS::ECR::Repository"))
+	name := reg.phys(t, reg.at(t, "Registry/Repository/Resource"))
 	out, err := ecrC.DescribeImages(context.Background(), &ecr.DescribeImagesInput{RepositoryName: aws.String(name)})
 	if err != nil {
 		t.Fatalf("images of %s: %v", name, err)
