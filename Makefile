@@ -9,6 +9,8 @@ SHELL   := /bin/bash
 ENV     ?= dev
 PROFILE ?= cdkdemo
 PYTHON  ?= python3
+# PREFLIGHT=0 makes `make deploy` skip the preflight check of the account.
+PREFLIGHT ?= 1
 
 CFN_LINT_VERSION := 1.51.0
 MOTO_VERSION     := 5.2.1
@@ -27,7 +29,7 @@ MOTO_STAMP  := .build/moto-$(MOTO_VERSION)
 CFN_LINT    := $(PYTHON) -c 'import sys; from cfnlint.runner import main; sys.argv[0] = "cfn-lint"; sys.exit(main())'
 
 .PHONY: all deps tools synth test unit lint-templates guard-templates netcheck-templates \
-        netcheck diagram report bench e2e deploy diff destroy destroy-all clean
+        netcheck diagram report preflight bench e2e deploy diff destroy destroy-all clean
 
 all: synth
 
@@ -114,6 +116,11 @@ report: synth
 	@go build -o .build/report ./cmd/report
 	.build/report $(if $(BUDGET),--budget $(BUDGET)) cdk.out
 
+## preflight: synthesize ENV into cdk.out/, then check the AWS account of PROFILE against it, read-only (exit 1 when a check fails)
+preflight: synth
+	@go build -o .build/preflight ./cmd/preflight
+	.build/preflight $(ARGS) $(if $(PROFILE),--profile $(PROFILE)) cdk.out
+
 ## bench: warm timings of cdk synth, make test and each gate (median of several runs)
 bench: deps tools
 	./scripts/bench.sh
@@ -122,9 +129,15 @@ bench: deps tools
 e2e: deps $(MOTO_STAMP)
 	./scripts/e2e.sh
 
-## deploy, diff, destroy: against the AWS profile PROFILE (default cdkdemo)
+## deploy, diff, destroy: against the AWS profile PROFILE (default cdkdemo);
+## deploy runs preflight first and deploys the assembly it checked (PREFLIGHT=0 skips it)
 deploy: deps
+ifeq ($(PREFLIGHT),0)
 	cdk deploy --all $(CDK_CONTEXT) --profile $(PROFILE)
+else
+	@$(MAKE) --no-print-directory preflight
+	cdk deploy --all --app cdk.out --profile $(PROFILE)
+endif
 
 diff: deps
 	cdk diff --all $(CDK_CONTEXT) --profile $(PROFILE)

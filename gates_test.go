@@ -8,6 +8,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -22,30 +23,75 @@ type gateVariant struct {
 	overrides map[string]any
 }
 
+// optionalFeatures are the options that add resources or suppressions and
+// go together with every egress mode.
+var optionalFeatures = map[string]any{
+	"enableExec":         "true",
+	"architecture":       "ARM64",
+	"domainName":         "app.example.com",
+	"hostedZoneId":       "Z0123456789ABCDEFGHIJ",
+	"hostedZoneName":     "example.com",
+	"alarmEmail":         "ops@example.com",
+	"dockerHubSecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:dockerhub",
+	"buildTestCommand":   "docker build --target test -f app/Dockerfile app",
+	"secrets":            `{"DB_PASSWORD":"arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf","API_KEY":"arn:aws:ssm:us-east-1:123456789012:parameter/app/api-key"}`,
+	"environment":        `{"MODE":"fast"}`,
+}
+
+// naclRules is a custom NACL the tasks work through: the ALB's port in,
+// HTTPS out, and the return traffic. Through VPC endpoints, which live in
+// the private subnets too, HTTPS must also come in from the VPC.
+func naclRules(endpoints bool) string {
+	in443 := ""
+	if endpoints {
+		in443 = `{"rule":120,"action":"allow","direction":"ingress","protocol":"tcp","fromPort":443,"toPort":443,"cidr":"10.0.0.0/16"},
+			`
+	}
+	return `[{"rule":100,"action":"allow","direction":"ingress","protocol":"tcp","fromPort":80,"toPort":80,"cidr":"10.0.0.0/16"},
+			{"rule":110,"action":"allow","direction":"ingress","protocol":"tcp","fromPort":1024,"toPort":65535,"cidr":"0.0.0.0/0"},
+			` + in443 + `{"rule":100,"action":"allow","direction":"egress","protocol":"tcp","fromPort":443,"toPort":443,"cidr":"0.0.0.0/0"},
+			{"rule":110,"action":"allow","direction":"egress","protocol":"tcp","fromPort":1024,"toPort":65535,"cidr":"10.0.0.0/16"}]`
+}
+
+// with returns the optional features plus more settings.
+func with(more map[string]any) map[string]any {
+	out := maps.Clone(optionalFeatures)
+	maps.Copy(out, more)
+	return out
+}
+
 // gateVariants cover both environments, every egress mode, and every
 // optional feature (each of which adds resources or suppressions).
 var gateVariants = []gateVariant{
 	{"dev", nil},
 	{"prod", map[string]any{"env": "prod"}},
 	{"dev-endpoints", map[string]any{"egress": "endpoints"}},
-	{"features", map[string]any{
-		"egress":             "nat-per-az",
-		"enableExec":         "true",
-		"architecture":       "ARM64",
-		"accessLogs":         "false",
-		"domainName":         "app.example.com",
-		"hostedZoneId":       "Z0123456789ABCDEFGHIJ",
-		"hostedZoneName":     "example.com",
-		"alarmEmail":         "ops@example.com",
-		"dockerHubSecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:dockerhub",
-		"buildTestCommand":   "docker build --target test -f app/Dockerfile app",
-		"secrets":            `{"DB_PASSWORD":"arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf","API_KEY":"arn:aws:ssm:us-east-1:123456789012:parameter/app/api-key"}`,
-		"environment":        `{"MODE":"fast"}`,
-		"privateNaclRules": `[{"rule":100,"action":"allow","direction":"ingress","protocol":"tcp","fromPort":80,"toPort":80,"cidr":"10.0.0.0/16"},
-			{"rule":110,"action":"allow","direction":"ingress","protocol":"tcp","fromPort":1024,"toPort":65535,"cidr":"0.0.0.0/0"},
-			{"rule":100,"action":"allow","direction":"egress","protocol":"tcp","fromPort":443,"toPort":443,"cidr":"0.0.0.0/0"},
-			{"rule":110,"action":"allow","direction":"egress","protocol":"tcp","fromPort":1024,"toPort":65535,"cidr":"10.0.0.0/16"}]`,
-	}},
+	{"features", with(map[string]any{
+		"egress":           "nat-per-az",
+		"accessLogs":       "false",
+		"privateNaclRules": naclRules(false),
+	})},
+	// The longest names validation accepts (appName of 20 characters, an
+	// environment of 12) with every option that adds a resource on: every
+	// name AWS limits must fit. Endpoints egress adds the pull-through cache
+	// rule and its repository prefix; the NAT modes add no named resource.
+	{"longest-names", with(map[string]any{
+		"appName": "abcdefghij-klmnopq-z",
+		"env":     "abcdefghijkl",
+		"environments": map[string]any{
+			"dev":          map[string]any{"sourceRepository": "example-org/fargate-demo"},
+			"prod":         map[string]any{"sourceRepository": "example-org/fargate-demo"},
+			"abcdefghijkl": map[string]any{"sourceRepository": "example-org-with-a-long-name/fargate-demo-with-a-long-name"},
+		},
+		"egress":                    "endpoints",
+		"manualApproval":            "true",
+		"deletionProtection":        "true",
+		"deleteRepositoryOnDestroy": "true",
+		"autoDeleteArtifacts":       "false",
+		"logRetentionDays":          "365",
+		"flowLogRetentionDays":      "365",
+		"privateNaclRules":          naclRules(true),
+	})},
 	{"endpoints-secrets", map[string]any{
 		"egress":     "endpoints",
 		"enableExec": "true",

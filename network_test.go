@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -23,10 +25,17 @@ type subnetInfo struct {
 }
 
 // network reads the subnets of a NetworkStack template, public ones first,
-// each with its AZ and the route table associated with it.
+// each with its AZ and the route table associated with it. A subnet is
+// public when its route table sends 0.0.0.0/0 to the internet gateway, as
+// AWS defines it; whether it maps public IPs on launch says nothing about
+// that, and no subnet may: nothing launched in them needs an address on
+// launch (the ALB and the NAT gateways get their own), and Control Tower's
+// CT.EC2.PR.11 rejects it.
 func network(t *testing.T, tm template) (vpcID string, subnets []subnetInfo) {
 	t.Helper()
 	vpcID, _ = tm.Only(t, "AWS::EC2::VPC")
+	igwID, _ := tm.Only(t, "AWS::EC2::InternetGateway")
+	routes := defaultRoutes(tm)
 	assoc := map[string]string{}
 	for _, a := range tm.Resources("AWS::EC2::SubnetRouteTableAssociation") {
 		p := a["Properties"].(map[string]any)
@@ -41,11 +50,15 @@ func network(t *testing.T, tm template) (vpcID string, subnets []subnetInfo) {
 		if ref(p["VpcId"]) != vpcID {
 			t.Errorf("subnet %s is not in the VPC %s", id, vpcID)
 		}
-		pub, _ := p["MapPublicIpOnLaunch"].(bool)
-		subnets = append(subnets, subnetInfo{id: id, cidr: p["CidrBlock"].(string), az: sel[0].(float64), public: strings.Contains(id, "Public"), routeTable: assoc[id]})
-		if strings.Contains(id, "Public") != pub {
-			t.Errorf("subnet %s: MapPublicIpOnLaunch = %v", id, pub)
+		if v, set := p["MapPublicIpOnLaunch"]; set && v != false {
+			t.Errorf("subnet %s: MapPublicIpOnLaunch %v, want false: nothing launched there needs a public IP on launch (CT.EC2.PR.11)", id, jsonOf(v))
 		}
+		r := routes[assoc[id]]
+		public := r != nil && ref(r["GatewayId"]) == igwID
+		if strings.Contains(id, "Public") != public {
+			t.Errorf("subnet %s: its route table %s sends 0.0.0.0/0 to %s, so it is public=%v, but its name says otherwise", id, assoc[id], jsonOf(r), public)
+		}
+		subnets = append(subnets, subnetInfo{id: id, cidr: p["CidrBlock"].(string), az: sel[0].(float64), public: public, routeTable: assoc[id]})
 	}
 	slices.SortStableFunc(subnets, func(a, b subnetInfo) int {
 		if a.public != b.public {
@@ -334,7 +347,146 @@ func TestNetworkAssertions(t *testing.T) {
 			"MapPublicIpOnLaunch": false,
 		})
 	})
+	must(t, func() {
+		at.AllResourcesProperties(jsii.String("AWS::EC2::Subnet"), map[string]any{"MapPublicIpOnLaunch": false})
+	})
 	if got := *s.app.Network.Vpc().VpcCidrBlock(); !strings.HasPrefix(got, "${Token[") {
 		t.Errorf("the typed VPC's CIDR should be a token referring to the VPC resource, got %q", got)
+	}
+}
+
+// flat renders a template string value with its references as ${Name}:
+// {"Fn::Join":["",["a",{"Ref":"B"}]]} is "a${B}".
+func flat(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case map[string]any:
+		if r, ok := x["Ref"].(string); ok {
+			return "${" + r + "}"
+		}
+		if j, ok := x["Fn::Join"].([]any); ok && len(j) == 2 {
+			var parts []string
+			for _, p := range j[1].([]any) {
+				parts = append(parts, flat(p))
+			}
+			return strings.Join(parts, j[0].(string))
+		}
+	}
+	return jsonOf(v)
+}
+
+// TestNetworkEndpointsPlaceholderIsCachedFirst checks, from the templates,
+// that the endpoints mode's first deploy does not depend on a first pull
+// through the pull-through cache from the tasks. On a cache miss ECR may
+// send the tasks to the upstream registry's CDN for the layers, which they
+// cannot reach without internet (aws/containers-roadmap#939; the ECR user
+// guide asks for a NAT gateway for the first pull of an image through a
+// cache used over PrivateLink). So the NetworkStack, which the ServiceStack
+// deploys after, pulls the placeholder through the cache itself, from a
+// function outside the VPC, for the task's platform, and waits until ECR
+// holds it; the tasks then pull a cached image, with its layers from S3
+// through the gateway endpoint.
+func TestNetworkEndpointsPlaceholderIsCachedFirst(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		overrides map[string]any
+		platform  string
+	}{
+		{"X86_64", map[string]any{"egress": "endpoints"}, "linux/amd64"},
+		{"ARM64", map[string]any{"egress": "endpoints", "architecture": "ARM64"}, "linux/arm64"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := synth(t, tc.overrides)
+			net, svc := s.templates["Network"], s.templates["Service"]
+			ruleID, rule := net.Only(t, "AWS::ECR::PullThroughCacheRule")
+			prefix, _ := rule["EcrRepositoryPrefix"].(string)
+			// The image the service starts from, before the first release:
+			// {"Fn::If": [NoReleaseYet, placeholder, released]}.
+			_, td := svc.Only(t, "AWS::ECS::TaskDefinition")
+			branches, _ := td["ContainerDefinitions"].([]any)[0].(map[string]any)["Image"].(map[string]any)["Fn::If"].([]any)
+			if len(branches) != 3 {
+				t.Fatalf("container image %s, want Fn::If on the release with the placeholder first", jsonOf(td["ContainerDefinitions"]))
+			}
+			image := flat(branches[1])
+			registry := "${AWS::AccountId}.dkr.ecr.${AWS::Region}.${AWS::URLSuffix}/"
+			repo, tag, ok := strings.Cut(strings.TrimPrefix(image, registry), ":")
+			if !strings.HasPrefix(image, registry) || !ok || !strings.HasPrefix(repo, prefix+"/") {
+				t.Fatalf("placeholder %s: not an image of this account's ECR under the cache's prefix %s", image, prefix)
+			}
+			caches := net.Resources("Custom::PlaceholderImageCache")
+			if len(caches) != 1 {
+				t.Fatalf("%d Custom::PlaceholderImageCache resources, want 1 that pulls %s through the cache before the service starts", len(caches), image)
+			}
+			for id, c := range caches {
+				p := c["Properties"].(map[string]any)
+				if p["RepositoryName"] != repo || !slices.Contains(strs(c["DependsOn"]), ruleID) {
+					t.Errorf("%s pulls repository %s (after %v), want %s after the rule %s", id, jsonOf(p["RepositoryName"]), c["DependsOn"], repo, ruleID)
+				}
+				if p["Tag"] != tag || p["Platform"] != tc.platform {
+					t.Errorf("%s pulls tag %v for %v, want %s for %s", id, p["Tag"], p["Platform"], tag, tc.platform)
+				}
+				if arch := jsonOf(td["RuntimePlatform"]); !strings.Contains(arch, map[string]string{"linux/amd64": "X86_64", "linux/arm64": "ARM64"}[tc.platform]) {
+					t.Errorf("the task runs on %s, the cache is filled for %s", arch, tc.platform)
+				}
+				fn := ref(p["ServiceToken"])
+				fp := net.Props(fn)
+				if net.Resources("AWS::Lambda::Function")[fn] == nil || fp["VpcConfig"] != nil {
+					t.Fatalf("%s is served by %s, want a Lambda function outside the VPC, which reaches the upstream registry", id, fn)
+				}
+				granted := map[string]bool{}
+				for _, st := range policyStatements(net, ref(fp["Role"])) {
+					for _, r := range strs(st["Resource"]) {
+						for _, a := range strs(st["Action"]) {
+							switch {
+							case r == "*" && a == "ecr:GetAuthorizationToken":
+								granted[a] = true
+							case strings.Contains(r, ":repository/"+prefix+"/*"):
+								granted[a] = true
+							case r == "*" || strings.HasPrefix(a, "ecr:"):
+								t.Errorf("%s's role: %s on %s, want ECR actions on the cache's repositories only", id, a, r)
+							}
+						}
+					}
+				}
+				for _, a := range []string{"ecr:GetAuthorizationToken", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchImportUpstreamImage", "ecr:CreateRepository", "ecr:DescribeImages", "ecr:BatchCheckLayerAvailability"} {
+					if !granted[a] {
+						t.Errorf("%s's role may not %s", id, a)
+					}
+				}
+			}
+			found := false
+			for _, d := range *s.app.Service.Dependencies() {
+				found = found || *d.StackName() == *s.app.Network.StackName()
+			}
+			if !found {
+				t.Errorf("the ServiceStack does not deploy after the NetworkStack, which fills the cache")
+			}
+		})
+	}
+	t.Run("no cache with NAT", func(t *testing.T) {
+		if n := len(synth(t, nil).templates["Network"].Resources("Custom::PlaceholderImageCache")); n != 0 {
+			t.Errorf("%d cache fills with NAT, where tasks reach ECR Public themselves", n)
+		}
+	})
+}
+
+// TestPlaceholderCacheHandler runs the cache fill's own tests (node:test,
+// against a fake registry that redirects layers to another origin as a
+// cache miss does): the function runs only on AWS, so this is where its
+// pull, its redirects and its wait are proven.
+func TestPlaceholderCacheHandler(t *testing.T) {
+	node, err := exec.LookPath(filepath.Join("node_modules", ".bin", "node"))
+	if err != nil {
+		if node, err = exec.LookPath("node"); err != nil {
+			t.Fatalf("node not found (run make deps): the cache fill's handler tests need it: %v", err)
+		}
+	}
+	out, err := exec.Command(node, "--test", "constructs/placeholdercache/index.test.js").CombinedOutput()
+	if err != nil {
+		t.Fatalf("node --test constructs/placeholdercache/index.test.js: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "pass 6") {
+		t.Errorf("want 6 passing handler tests:\n%s", out)
 	}
 }

@@ -370,7 +370,8 @@ func TestServiceStack(t *testing.T) {
 			}
 		}
 		doc := jsonOf(policy)
-		for _, want := range []string{`"aws:SecureTransport":"false"`, `"Service":"logdelivery.elasticloadbalancing.amazonaws.com"`, `"Fn::FindInMap":["Elbv2AccountMap",{"Ref":"AWS::Region"},"value"]`} {
+		// Who may write in which region: TestAccessLogDeliveryInEveryRegion.
+		for _, want := range []string{`"aws:SecureTransport":"false"`, `"Service":"logdelivery.elasticloadbalancing.amazonaws.com"`, `"Sid":"AlbLogDeliveryRegionalAccount"`} {
 			if !strings.Contains(doc, want) {
 				t.Errorf("bucket policy lacks %s: %s", want, doc)
 			}

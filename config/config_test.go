@@ -240,6 +240,8 @@ func TestInvalid(t *testing.T) {
 			[]string{`environments.dev.writablePaths: "tmp" is not a directory path`, `environments.dev.writablePaths: "/data/../x" is not a directory path`, `environments.dev.writablePaths: "/" is not a directory path`, `environments.dev.writablePaths: "/tmp" is listed twice`}},
 		{"placeholder unreachable without internet", map[string]any{"egress": "endpoints", "placeholderImage": "docker.io/library/nginx:stable"}, nil,
 			[]string{`environments.dev.placeholderImage: "docker.io/library/nginx:stable" cannot be pulled with egress "endpoints"`}},
+		{"placeholder by digest through the cache", map[string]any{"egress": "endpoints", "placeholderImage": "public.ecr.aws/nginx/nginx@sha256:" + strings.Repeat("a", 64)}, nil,
+			[]string{`environments.dev.placeholderImage: "public.ecr.aws/nginx/nginx@sha256:aaaa`, `names a digest: with egress "endpoints" it comes through this account's pull-through cache, which fills on a pull by tag only; name it by tag, such as "public.ecr.aws/nginx/nginx:stable-alpine"`}},
 		{"keep images", map[string]any{"keepImages": 0}, nil,
 			[]string{`environments.dev.keepImages: 0 is not a number of images to keep`}},
 
@@ -414,6 +416,8 @@ func TestValidConfigurations(t *testing.T) {
 		{"own placeholder on another port", map[string]any{"containerPort": 8080, "healthCheckPath": "/healthz", "placeholderImage": "public.ecr.aws/my/app:placeholder"}},
 		{"pinned environment", map[string]any{"account": "123456789012", "region": "eu-central-1"}},
 		{"placeholder in this account's ECR, endpoints", map[string]any{"egress": "endpoints", "placeholderImage": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/base/web:1"}},
+		{"placeholder on ECR Public by tag, endpoints", map[string]any{"egress": "endpoints", "placeholderImage": "public.ecr.aws/my/app:placeholder"}},
+		{"placeholder on ECR Public by digest, nat", map[string]any{"placeholderImage": "public.ecr.aws/nginx/nginx@sha256:" + strings.Repeat("a", 64)}},
 		{"NACL", map[string]any{"privateNaclRules": []any{map[string]any{"rule": 100.0, "action": "allow", "direction": "ingress", "protocol": "all", "cidr": "10.0.0.0/16"}}}},
 	}
 	for _, tc := range tests {

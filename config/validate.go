@@ -303,6 +303,11 @@ func (v *validator) service() {
 		v.bad("placeholderImage", s.PlaceholderImage, "answers only \"/\", but healthCheckPath is %q: the first deploy would never turn healthy; name an image that answers %q on port %d", s.HealthCheck.Path, s.HealthCheck.Path, s.ContainerPort)
 	case v.c.Network.Egress == EgressEndpoints && !strings.HasPrefix(s.PlaceholderImage, "public.ecr.aws/") && !privateEcrRe.MatchString(s.PlaceholderImage):
 		v.bad("placeholderImage", s.PlaceholderImage, "cannot be pulled with egress \"endpoints\", where tasks reach only ECR: use an image on ECR Public (pulled through this account's cache) or in this account's ECR")
+	case v.c.Network.Egress == EgressEndpoints && strings.HasPrefix(s.PlaceholderImage, "public.ecr.aws/") && strings.Contains(s.PlaceholderImage, "@"):
+		// The NetworkStack fills the cache with the placeholder before the
+		// service starts (constructs.PlaceholderCache), by tag: a first pull
+		// by digest does not fill a pull-through cache.
+		v.bad("placeholderImage", s.PlaceholderImage, "names a digest: with egress \"endpoints\" it comes through this account's pull-through cache, which fills on a pull by tag only; name it by tag, such as %q", DefaultPlaceholderImage)
 	}
 }
 

@@ -6,10 +6,12 @@ import (
 	cwactions "github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
 	ecs "github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
+	events "github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	iam "github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	sns "github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	subs "github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
+	ievents "github.com/aws/aws-cdk-go/awscdk/v2/interfaces/interfacesawsevents"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 )
@@ -24,28 +26,99 @@ type AlarmTopicProps struct {
 // It is encrypted with its own KMS key, because CloudWatch and EventBridge
 // cannot publish to a topic under the AWS-managed SNS key, and it accepts
 // only TLS.
+//
+// The topic's policy replaces SNS's default one, so it names both
+// publishers, each held to this account and region by aws:SourceAccount
+// and aws:SourceArn (the confused-deputy conditions of AWS's examples:
+// https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-use-cases.html):
+// CloudWatch for the alarms, EventBridge for rules such as the pipeline's
+// failure rule (which publishes through TopicTarget, so that it adds no
+// unconditioned grant of its own). The key lets both use it for topics of
+// this account and region only (kms:EncryptionContext:aws:sns:topicArn);
+// CloudWatch is also held to its alarms here, EventBridge cannot be: AWS
+// does not support aws:SourceAccount and aws:SourceArn in a key policy for
+// EventBridge publishing to an encrypted topic
+// (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html).
 func NewAlarmTopic(scope constructs.Construct, id string, props *AlarmTopicProps) sns.Topic {
 	c := constructs.NewConstruct(scope, &id)
+	stack := awscdk.Stack_Of(c)
+	arn := func(service, resource string) *string {
+		return awscdk.Fn_Join(jsii.String(""), &[]*string{
+			jsii.String("arn:"), stack.Partition(), jsii.String(":" + service + ":"), stack.Region(), jsii.String(":"), stack.Account(), jsii.String(":" + resource),
+		})
+	}
+	alarms, rules, topics := arn("cloudwatch", "alarm:*"), arn("events", "rule/*"), arn("sns", "*")
+	source := func(of *string) *map[string]any {
+		return &map[string]any{
+			"StringEquals": map[string]any{"aws:SourceAccount": stack.Account()},
+			"ArnLike":      map[string]any{"aws:SourceArn": of},
+		}
+	}
+	encrypting := map[string]any{"kms:EncryptionContext:aws:sns:topicArn": topics}
+
 	key := kms.NewKey(c, jsii.String("Key"), &kms.KeyProps{
-		Description:       jsii.String("Encrypts the alarm topic; CloudWatch and EventBridge may use it to publish"),
+		Description:       jsii.String("Encrypts the alarm topic; CloudWatch alarms and EventBridge rules may use it to publish"),
 		EnableKeyRotation: jsii.Bool(true),
 		RemovalPolicy:     awscdk.RemovalPolicy_DESTROY,
 		PendingWindow:     awscdk.Duration_Days(jsii.Number(7)),
 	})
+	cwKey := source(alarms)
+	(*cwKey)["StringLike"] = encrypting
 	key.AddToResourcePolicy(iam.NewPolicyStatement(&iam.PolicyStatementProps{
-		Sid:        jsii.String("AllowAlarmPublishers"),
+		Sid:        jsii.String("AllowCloudWatchAlarms"),
 		Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey*"),
-		Principals: &[]iam.IPrincipal{iam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil), iam.NewServicePrincipal(jsii.String("events.amazonaws.com"), nil)},
+		Principals: &[]iam.IPrincipal{iam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)},
 		Resources:  jsii.Strings("*"), // in a key policy, "*" is this key
+		Conditions: cwKey,
 	}), nil)
+	key.AddToResourcePolicy(iam.NewPolicyStatement(&iam.PolicyStatementProps{
+		Sid:        jsii.String("AllowEventBridgeRules"),
+		Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey*"),
+		Principals: &[]iam.IPrincipal{iam.NewServicePrincipal(jsii.String("events.amazonaws.com"), nil)},
+		Resources:  jsii.Strings("*"),
+		Conditions: &map[string]any{"StringLike": encrypting},
+	}), nil)
+
 	topic := sns.NewTopic(c, jsii.String("Topic"), &sns.TopicProps{
 		MasterKey:  key,
 		EnforceSSL: jsii.Bool(true),
 	})
+	topic.AddToResourcePolicy(iam.NewPolicyStatement(&iam.PolicyStatementProps{
+		Sid:        jsii.String("AllowCloudWatchAlarms"),
+		Actions:    jsii.Strings("sns:Publish"),
+		Principals: &[]iam.IPrincipal{iam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)},
+		Resources:  &[]*string{topic.TopicArn()},
+		Conditions: source(alarms),
+	}))
+	topic.AddToResourcePolicy(iam.NewPolicyStatement(&iam.PolicyStatementProps{
+		Sid:        jsii.String("AllowEventBridgeRules"),
+		Actions:    jsii.Strings("sns:Publish"),
+		Principals: &[]iam.IPrincipal{iam.NewServicePrincipal(jsii.String("events.amazonaws.com"), nil)},
+		Resources:  &[]*string{topic.TopicArn()},
+		Conditions: source(rules),
+	}))
 	if props.Email != "" {
 		topic.AddSubscription(subs.NewEmailSubscription(jsii.String(props.Email), nil))
 	}
 	return topic
+}
+
+// TopicTarget is an EventBridge rule target that publishes message to a
+// topic of NewAlarmTopic. Unlike the CDK's SnsTopic target it adds no
+// grant: the topic's own policy and key policy admit EventBridge, with
+// their conditions, where SnsTopic would add an unconditioned statement to
+// both.
+func TopicTarget(topic sns.ITopic, message events.RuleTargetInput) events.IRuleTarget {
+	return &topicTarget{topic: topic, message: message}
+}
+
+type topicTarget struct {
+	topic   sns.ITopic
+	message events.RuleTargetInput
+}
+
+func (t *topicTarget) Bind(_ ievents.IRuleRef, _ *string) *events.RuleTargetConfig {
+	return &events.RuleTargetConfig{Arn: t.topic.TopicArn(), Input: t.message}
 }
 
 // ServiceAlarmsProps configures NewServiceAlarms.

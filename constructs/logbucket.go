@@ -1,6 +1,9 @@
 package constructs
 
 import (
+	"slices"
+	"strings"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	iam "github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	s3 "github.com/aws/aws-cdk-go/awscdk/v2/awss3"
@@ -48,28 +51,39 @@ func NewAccessLogBucket(scope constructs.Construct, id string, props *AccessLogB
 
 // AllowAlbLogDelivery writes the bucket policy by hand because the CDK's
 // ApplicationLoadBalancer.logAccessLogs needs a concrete region, and these
-// stacks are environment-agnostic. Regions opened before August 2022
-// deliver as their regional ELB account, newer ones as the log delivery
-// service principal; a CloudFormation mapping of the regional ELB accounts
-// picks the right one at deploy time, in any region.
+// stacks are environment-agnostic.
+//
+// Who delivers the logs depends on the region (AWS, "Enable access logs for
+// your Application Load Balancer", step 2, attach a policy to your S3
+// bucket:
+// https://docs.aws.amazon.com/elasticloadbalancing/latest/application/enable-access-logging.html):
+// in regions available before August 2022 the region's Elastic Load
+// Balancing account, in regions available as of August 2022 or later the
+// log delivery service principal logdelivery.elasticloadbalancing.amazonaws.com.
+// The policy grants the service principal everywhere, and the ELB account
+// of each region the CDK knows one for, each behind a condition on
+// AWS::Region. There is no Fn::FindInMap keyed on the region: a mapping
+// lookup without the region rejects the whole stack, and a mapping cannot
+// list the regions AWS opens later. In any other region the conditions
+// are all false and the statement names only the stack's own account,
+// which may write to its own bucket anyway.
 func (b *accessLogBucket) AllowAlbLogDelivery(prefix string) constructs.IDependable {
 	stack := awscdk.Stack_Of(b)
 	objects := b.bucket.ArnForObjects(jsii.String(prefix + "/AWSLogs/" + *stack.Account() + "/*"))
 
-	elbAccount := stack.RegionalFact(regioninfo.FactName_ELBV2_ACCOUNT(), jsii.String("none"))
-	hasElbAccount := awscdk.NewCfnCondition(b, jsii.String("RegionHasElbAccount"), &awscdk.CfnConditionProps{
-		Expression: awscdk.Fn_ConditionNot(awscdk.Fn_ConditionEquals(elbAccount, jsii.String("none"))),
-	})
-	// In a region without an ELB account the statement names the stack's own
-	// account, which can write to its bucket anyway: no grant is added.
-	regional := awscdk.Fn_ConditionIf(hasElbAccount.LogicalId(),
-		awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("arn:"), stack.Partition(), jsii.String(":iam::"), elbAccount, jsii.String(":root")}),
-		stack.Account())
-
+	principals := []iam.IPrincipal{iam.NewAccountRootPrincipal()}
+	for _, r := range elbAccounts() {
+		in := awscdk.NewCfnCondition(b, jsii.String("In"+camel(r.region)), &awscdk.CfnConditionProps{
+			Expression: awscdk.Fn_ConditionEquals(awscdk.Aws_REGION(), jsii.String(r.region)),
+		})
+		// The bare account ID is the account's principal in every
+		// partition (arn:<partition>:iam::<id>:root).
+		principals = append(principals, iam.NewArnPrincipal(awscdk.Fn_ConditionIf(in.LogicalId(), r.account, awscdk.Aws_NO_VALUE()).ToString()))
+	}
 	b.bucket.AddToResourcePolicy(iam.NewPolicyStatement(&iam.PolicyStatementProps{
 		Sid:        jsii.String("AlbLogDeliveryRegionalAccount"),
 		Actions:    jsii.Strings("s3:PutObject"),
-		Principals: &[]iam.IPrincipal{iam.NewArnPrincipal(regional.ToString())},
+		Principals: &principals,
 		Resources:  &[]*string{objects},
 	}))
 	b.bucket.AddToResourcePolicy(iam.NewPolicyStatement(&iam.PolicyStatementProps{
@@ -79,4 +93,30 @@ func (b *accessLogBucket) AllowAlbLogDelivery(prefix string) constructs.IDependa
 		Resources:  &[]*string{objects},
 	}))
 	return b.bucket.Policy()
+}
+
+type elbAccount struct{ region, account string }
+
+// elbAccounts are the regional ELB accounts from the CDK's region facts,
+// in every partition, by region name.
+func elbAccounts() []elbAccount {
+	var out []elbAccount
+	for region, account := range *regioninfo.RegionInfo_RegionMap(regioninfo.FactName_ELBV2_ACCOUNT()) {
+		if account != nil && *account != "" {
+			out = append(out, elbAccount{region, *account})
+		}
+	}
+	slices.SortFunc(out, func(a, b elbAccount) int { return strings.Compare(a.region, b.region) })
+	return out
+}
+
+// camel turns a region name into a construct ID part: eu-west-1 -> EuWest1.
+func camel(s string) string {
+	var out strings.Builder
+	for _, part := range strings.Split(s, "-") {
+		if part != "" {
+			out.WriteString(strings.ToUpper(part[:1]) + part[1:])
+		}
+	}
+	return out.String()
 }

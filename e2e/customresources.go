@@ -5,6 +5,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -19,6 +21,8 @@ import (
 	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"github.com/aws/smithy-go"
 )
 
@@ -37,6 +41,7 @@ import (
 type Responder struct {
 	CFN      *cloudformation.Client
 	EC2      *ec2.Client
+	ECR      *ecr.Client
 	Endpoint string
 	// Log receives one line per answered resource.
 	Log      io.Writer
@@ -48,7 +53,8 @@ type standIn func(ctx context.Context, r *Responder, stack cfntypes.Stack, props
 
 // standIns are the custom resource types the stacks under test create.
 var standIns = map[string]standIn{
-	"Custom::VpcRestrictDefaultSG": restrictDefaultSecurityGroup,
+	"Custom::VpcRestrictDefaultSG":  restrictDefaultSecurityGroup,
+	"Custom::PlaceholderImageCache": fillPlaceholderCache,
 }
 
 // Poll answers every custom resource of every stack now in
@@ -184,6 +190,50 @@ func restrictDefaultSecurityGroup(ctx context.Context, r *Responder, stack cfnty
 		return nil, fmt.Errorf("revoking the ingress of %s: %w", groupID, err)
 	}
 	return map[string]any{}, nil
+}
+
+// fillPlaceholderCache stands in for Custom::PlaceholderImageCache
+// (constructs/placeholdercache): on AWS its function pulls the placeholder
+// through the stack's pull-through cache rule, which creates the repository
+// and stores the image, then waits until ECR holds it. moto has neither the
+// rule nor an upstream registry, so the stand-in leaves the account as that
+// pull does, the repository holding the tag with an image manifest for the
+// platform, and then checks, as the function does, that ECR has it. What
+// the function does against a real registry is tested by
+// constructs/placeholdercache/index.test.js.
+func fillPlaceholderCache(ctx context.Context, r *Responder, stack cfntypes.Stack, props map[string]any) (map[string]any, error) {
+	repo, _ := props["RepositoryName"].(string)
+	tag, _ := props["Tag"].(string)
+	platform, _ := props["Platform"].(string)
+	osName, arch, ok := strings.Cut(platform, "/")
+	if repo == "" || tag == "" || !ok {
+		return nil, fmt.Errorf("properties RepositoryName %q, Tag %q, Platform %q: want a repository, a tag and os/arch", repo, tag, platform)
+	}
+	_, err := r.ECR.CreateRepository(ctx, &ecr.CreateRepositoryInput{RepositoryName: aws.String(repo)})
+	if err != nil && apiCode(err) != "RepositoryAlreadyExistsException" {
+		return nil, fmt.Errorf("creating %s, as the cache does on the first pull: %w", repo, err)
+	}
+	config := fmt.Sprintf(`{"architecture":%q,"os":%q}`, arch, osName)
+	manifest := fmt.Sprintf(`{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%x","size":%d},"layers":[]}`, sha256.Sum256([]byte(config)), len(config))
+	_, err = r.ECR.PutImage(ctx, &ecr.PutImageInput{RepositoryName: aws.String(repo), ImageTag: aws.String(tag), ImageManifest: aws.String(manifest)})
+	if err != nil && apiCode(err) != "ImageAlreadyExistsException" {
+		return nil, fmt.Errorf("storing %s:%s, as the cache does on the first pull: %w", repo, tag, err)
+	}
+	out, err := r.ECR.DescribeImages(ctx, &ecr.DescribeImagesInput{RepositoryName: aws.String(repo), ImageIds: []ecrtypes.ImageIdentifier{{ImageTag: aws.String(tag)}}})
+	if err != nil || len(out.ImageDetails) != 1 {
+		return nil, fmt.Errorf("%s:%s is not in ECR after the fill: %v", repo, tag, err)
+	}
+	digest := aws.ToString(out.ImageDetails[0].ImageDigest)
+	return map[string]any{"ImageDigest": digest, "PlatformDigest": digest, "Layers": "0"}, nil
+}
+
+// apiCode is the error code of an AWS API error, or "".
+func apiCode(err error) string {
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.ErrorCode()
+	}
+	return ""
 }
 
 // defaultSecurityGroup resolves {Fn::GetAtt: [VPC, DefaultSecurityGroup]}

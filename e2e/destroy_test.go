@@ -338,6 +338,7 @@ var partOf = map[string]string{
 	"AWS::ElasticLoadBalancingV2::Listener": "a listener of its load balancer",
 	"Custom::VpcRestrictDefaultSG":          "no resource: rules removed from the VPC's default group",
 	"AWS::ECR::PullThroughCacheRule":        "a rule of the registry",
+	"Custom::PlaceholderImageCache":         "no resource of the stack: the image the cache holds, in a repository of ECR's own (kept on AWS, as on moto)",
 }
 
 // found turns a describe call's outcome into existence: the not-found

@@ -4,12 +4,16 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 )
 
 // requiredEndpoints are the services a task in a private subnet needs to
@@ -88,6 +92,33 @@ func TestDeployedEndpointsMode(t *testing.T) {
 				t.Errorf("no %s endpoint (have %v): tasks in the private subnets could not start", want, services)
 			}
 		}
+
+		t.Run("placeholder in this account's ECR before the service starts", func(t *testing.T) {
+			// Before the first release the service runs the placeholder,
+			// through the cache ({"Fn::If": [NoReleaseYet, placeholder,
+			// released]}); the NetworkStack's fill put it there (on moto,
+			// the harness's stand-in, see fillPlaceholderCache).
+			svc := d.deployed(t, "Service")
+			container := svc.Template.Resources[svc.one(t, "AWS::ECS::TaskDefinition")].Properties["ContainerDefinitions"].([]any)[0].(map[string]any)
+			branches, _ := container["Image"].(map[string]any)["Fn::If"].([]any)
+			if len(branches) != 3 {
+				t.Fatalf("container image %v, want Fn::If on the release with the placeholder first", container["Image"])
+			}
+			image := svc.str(t, branches[1])
+			registry := fmt.Sprintf("%s.dkr.ecr.%s.amazonaws.com/", s.ref(t, "AWS::AccountId"), Region)
+			repo, tag, ok := strings.Cut(strings.TrimPrefix(image, registry), ":")
+			if !strings.HasPrefix(image, registry) || !ok {
+				t.Fatalf("placeholder %s is not in this account's ECR", image)
+			}
+			fill := s.Template.Resources[s.one(t, "Custom::PlaceholderImageCache")]
+			if fill.Properties["RepositoryName"] != repo || fill.Properties["Tag"] != tag {
+				t.Errorf("the cache fill pulls %v:%v, the service starts from %s:%s", fill.Properties["RepositoryName"], fill.Properties["Tag"], repo, tag)
+			}
+			out, err := ecrC.DescribeImages(ctx, &ecr.DescribeImagesInput{RepositoryName: aws.String(repo), ImageIds: []ecrtypes.ImageIdentifier{{ImageTag: aws.String(tag)}}})
+			if err != nil || len(out.ImageDetails) != 1 {
+				t.Errorf("%s:%s is not in this account's ECR after the network deployed: %v", repo, tag, err)
+			}
+		})
 
 		t.Run("endpoint security group", func(t *testing.T) {
 			id := endpointSG

@@ -50,11 +50,6 @@ var gaps = map[string]gap{
 		Moto:      "ignores EnableDnsHostnames of a CloudFormation VPC: DescribeVpcAttribute shows false",
 		CoveredBy: "network_test.go (VPC properties)",
 	},
-	"subnet-map-public-ip": {
-		What:      "public IPs on launch in the public subnets (MapPublicIpOnLaunch)",
-		Moto:      "ignores MapPublicIpOnLaunch of a CloudFormation subnet: DescribeSubnets shows false",
-		CoveredBy: "network_test.go (subnets); TestDeployedNetwork checks the private subnets show false",
-	},
 	"route-table-associations": {
 		What:      "which route table each subnet uses (AWS::EC2::SubnetRouteTableAssociation)",
 		Moto:      "records the association apart from the route table: DescribeRouteTables shows no associations",
@@ -104,6 +99,11 @@ var gaps = map[string]gap{
 		What:      "which stacks import an export (ListImports)",
 		Moto:      "does not implement ListImports",
 		CoveredBy: "TestDeployedWiring reads every deployed stack's template for Fn::ImportValue",
+	},
+	"servicequotas-ec2": {
+		What:      "the region's Elastic IP quota (EC2-VPC Elastic IPs, L-0263D0A3) from Service Quotas",
+		Moto:      "answers NoSuchResourceException to GetServiceQuota for ec2 (it has the vpc quotas only) and HTTP 500 to GetAWSDefaultServiceQuota",
+		CoveredBy: "preflight falls back to AWS's documented default (5) and says so (TestPreflightDeployed); preflight/messages_test.go and the fake in preflight_test.go cover the Service Quotas answers",
 	},
 }
 

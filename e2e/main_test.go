@@ -6,7 +6,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -32,7 +31,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
-	"github.com/aws/smithy-go"
 )
 
 // The config package's tests take -update (`go test ./... -update`); a
@@ -555,15 +553,6 @@ func (r Resource) tag(key string) string {
 			s, _ := m["Value"].(string)
 			return s
 		}
-	}
-	return ""
-}
-
-// apiCode is the error code of an AWS API error, or "".
-func apiCode(err error) string {
-	var apiErr smithy.APIError
-	if errors.As(err, &apiErr) {
-		return apiErr.ErrorCode()
 	}
 	return ""
 }

@@ -23,9 +23,12 @@ func (m *Model) Describe() string {
 			if sn.VPC != v {
 				continue
 			}
-			pub := ""
+			pub := ", private"
+			if r := sn.publicRoute(); r != nil {
+				pub = ", public: route " + routeText(r)
+			}
 			if sn.MapPublicIP {
-				pub = ", maps public IPs"
+				pub += ", maps public IPs on launch"
 			}
 			p("  subnet %s %s in %s%s", sn.Name(), sn.CIDR, sn.AZ, pub)
 			p("    route table %s%s", sn.RouteTable.Name(), via(sn.RouteTableVia))

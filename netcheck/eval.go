@@ -1,6 +1,7 @@
 package netcheck
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -406,6 +407,82 @@ func (rt *RouteTable) lookupRoute(dst spans, service string) (best *Route, excep
 		}
 	}
 	return best, except
+}
+
+// routeShare is the part of a destination that one route carries.
+type routeShare struct {
+	route *Route // nil: no route of the table holds these addresses
+	addrs spans
+}
+
+// routesFor splits dst by longest-prefix match, as AWS routes: each address
+// goes by the most specific route whose destination holds it, and a gateway
+// endpoint's prefix list takes all of the AWS service it serves (its
+// addresses are unknown offline, so an AWS service's destination is any
+// public IPv4 address unless such a prefix list covers it). The shares come
+// most specific route first; addresses no route holds come last, with a nil
+// route. shadowed are the routes that hold part of dst but carry none of
+// it, more specific routes having taken all of their part.
+func (rt *RouteTable) routesFor(dst spans, service string) (shares []routeShare, shadowed []*Route) {
+	routes := rt.routes()
+	if service != "" {
+		for _, r := range routes {
+			if r.Target == TargetEndpoint && r.service == service {
+				return []routeShare{{r, dst}}, nil
+			}
+		}
+	}
+	var cands []*Route
+	for _, r := range routes {
+		if !r.addrs.empty() && r.addrs.overlaps(dst) {
+			cands = append(cands, r)
+		}
+	}
+	slices.SortStableFunc(cands, func(a, b *Route) int {
+		return cmp.Or(cmp.Compare(routeSize(a), routeSize(b)), cmp.Compare(a.addrs[0].lo, b.addrs[0].lo))
+	})
+	rest := dst
+	for _, r := range cands {
+		part := rest.intersect(r.addrs)
+		if part.empty() {
+			shadowed = append(shadowed, r)
+			continue
+		}
+		shares = append(shares, routeShare{r, part})
+		rest = rest.minus(part)
+	}
+	if !rest.empty() {
+		shares = append(shares, routeShare{nil, rest})
+	}
+	return shares, shadowed
+}
+
+func routeSize(r *Route) uint64 { return uint64(r.addrs[0].hi) - uint64(r.addrs[0].lo) }
+
+// count is how many addresses the spans hold.
+func (s spans) count() uint64 {
+	var n uint64
+	for _, a := range s {
+		n += uint64(a.hi) - uint64(a.lo) + 1
+	}
+	return n
+}
+
+// shareText says how much of whole part is: "49.8%", "all".
+func shareText(part, whole spans) string {
+	n, total := part.count(), whole.count()
+	if n >= total {
+		return "all"
+	}
+	pct := 100 * float64(n) / float64(total)
+	switch t := fmt.Sprintf("%.1f%%", pct); {
+	case pct < 0.1:
+		return fmt.Sprintf("%d addresses (under 0.1%%)", n)
+	case t == "100.0%":
+		return "over 99.9%"
+	default:
+		return t
+	}
 }
 
 // routeText shows a route: "0.0.0.0/0 -> VpcIGWD7BA715C".

@@ -599,3 +599,24 @@ func (m *Model) serviceOf(st *Stack, v any) (string, error) {
 	}
 	return "", unknownf("service name %q is not an AWS service's", s)
 }
+
+// publicRoute is the route that makes the subnet public: one to an internet
+// gateway attached to its VPC, for public addresses. That is AWS's
+// definition of a public subnet; MapPublicIpOnLaunch only decides whether
+// an instance launched there gets a public IP by default, and the app's
+// public subnets leave it off. nil for a private subnet.
+func (sn *Subnet) publicRoute() *Route {
+	if sn.VPC == nil || sn.RouteTable == nil {
+		return nil
+	}
+	public := allAddrs.minus(private).minus(sn.VPC.addrs)
+	for _, r := range sn.RouteTable.routes() {
+		if r.Target != TargetIGW || !r.addrs.overlaps(public) {
+			continue
+		}
+		if _, attached := sn.VPC.Attachments[r.IGW]; attached {
+			return r
+		}
+	}
+	return nil
+}

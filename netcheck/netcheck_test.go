@@ -112,6 +112,42 @@ func TestRequiredPaths(t *testing.T) {
 			{svc, "ecr.dkr", Partial, []string{"no rule allows tcp 443 from VpcPrivateSubnet2Subnet3788AAA1 (10.0.4.0/24)"}},
 			{svc, "logs", Partial, []string{"denied for VpcPrivateSubnet1Subnet536B997A -> EndpointsLogs925F157B in VpcPrivateSubnet2Subnet3788AAA1"}},
 		}},
+		// Longest-prefix match over each destination's addresses: more
+		// specific routes that take part or all of them decide the verdict.
+		{dir: "more-specific-denied", broken: []broken{
+			{svc, "ecr.api", Denied, []string{
+				"subnet VpcPrivateSubnet1Subnet536B997A route 0.0.0.0/1 -> StrayIgw (most specific for 49.8% of the addresses of ecr.api): blackhole, StrayIgw is not attached to Vpc8378EB38",
+				"subnet VpcPrivateSubnet1Subnet536B997A route 128.0.0.0/1 -> StrayIgw (most specific for 50.2% of the addresses of ecr.api): blackhole",
+				"subnet VpcPrivateSubnet2Subnet3788AAA1 route 0.0.0.0/1 -> StrayIgw",
+				"route 0.0.0.0/0 -> VpcPublicSubnet1NATGateway4D7517AA in VpcPublicSubnet1Subnet5C2D37C4 is most specific for none of the addresses of ecr.api"}},
+			{svc, "ecr.dkr", Denied, []string{"route 0.0.0.0/1 -> StrayIgw (most specific for 49.8% of the addresses of ecr.dkr): blackhole"}},
+			{svc, "logs", Denied, []string{"route 128.0.0.0/1 -> StrayIgw (most specific for 50.2% of the addresses of logs): blackhole"}},
+			{svc, inet, Denied, []string{"route 0.0.0.0/1 -> StrayIgw (most specific for 49.8% of the addresses of the internet): blackhole"}},
+		}, holds: map[[2]string][]string{
+			{svc, "s3"}: {"route prefix list of s3 -> EndpointsS332DF97CF (gateway endpoint)"},
+		}},
+		{dir: "more-specific-partial", broken: []broken{
+			{svc, "ecr.api", Partial, []string{
+				"subnet VpcPrivateSubnet1Subnet536B997A route 0.0.0.0/1 -> StrayIgw (most specific for 49.8% of the addresses of ecr.api): blackhole, StrayIgw is not attached to Vpc8378EB38",
+				"denied for VpcPrivateSubnet1Subnet536B997A -> ecr.api [49.8% of its addresses], VpcPrivateSubnet2Subnet3788AAA1 -> ecr.api [49.8% of its addresses]",
+				"allowed for VpcPrivateSubnet1Subnet536B997A -> ecr.api [50.2% of its addresses], VpcPrivateSubnet2Subnet3788AAA1 -> ecr.api [50.2% of its addresses]"}},
+			{svc, "ecr.dkr", Partial, []string{"route 0.0.0.0/1 -> StrayIgw (most specific for 49.8% of the addresses of ecr.dkr): blackhole"}},
+			{svc, "logs", Partial, []string{"route 0.0.0.0/1 -> StrayIgw (most specific for 49.8% of the addresses of logs): blackhole"}},
+			{svc, inet, Partial, []string{"route 0.0.0.0/1 -> StrayIgw (most specific for 49.8% of the addresses of the internet): blackhole"}},
+		}},
+		{dir: "more-specific-nat-subnet", broken: []broken{
+			{inet, alb, Partial, []string{
+				"subnet VpcPublicSubnet1Subnet5C2D37C4 route 128.0.0.0/1 -> StrayIgw (most specific for 50.2% of the addresses of the internet): blackhole, StrayIgw is not attached to Vpc8378EB38",
+				"denied for the internet [50.2% of its addresses] -> VpcPublicSubnet1Subnet5C2D37C4",
+				"allowed for the internet [49.8% of its addresses] -> VpcPublicSubnet1Subnet5C2D37C4, the internet -> VpcPublicSubnet2Subnet691E08A3"}},
+			{svc, "ecr.api", Partial, []string{
+				"subnet VpcPrivateSubnet1Subnet536B997A " + natRoute + " -> route 128.0.0.0/1 -> StrayIgw (most specific in VpcPublicSubnet1Subnet5C2D37C4 for 50.2% of the addresses of ecr.api): blackhole, StrayIgw is not attached to Vpc8378EB38"}},
+			{svc, "ecr.dkr", Partial, []string{"-> route 128.0.0.0/1 -> StrayIgw (most specific in VpcPublicSubnet1Subnet5C2D37C4 for 50.2% of the addresses of ecr.dkr): blackhole"}},
+			{svc, "logs", Partial, []string{"blackhole"}},
+			{svc, inet, Partial, []string{"-> route 128.0.0.0/1 -> StrayIgw (most specific in VpcPublicSubnet1Subnet5C2D37C4 for 50.2% of the addresses of the internet): blackhole"}},
+		}, holds: map[[2]string][]string{
+			{svc, "s3"}: {"route prefix list of s3 -> EndpointsS332DF97CF (gateway endpoint)"},
+		}},
 		{dir: "endpoints", egress: "nat", broken: []broken{
 			{svc, inet, Denied, []string{"has no route to the internet"}},
 		}},

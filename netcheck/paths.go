@@ -242,163 +242,266 @@ func (m *Model) accepts(l *leg, dst *place, f flow) {
 	}
 }
 
-// internetRoute follows a subnet's route towards outside addresses to an
-// internet gateway, directly or through a NAT gateway. It returns the NAT
-// gateway's subnet when the path goes through one, and stop when no
-// route leads out.
-func (m *Model) internetRoute(l *leg, s *Subnet, dst spans, label, service string, src *place) (natSubnet *Subnet, stop bool) {
-	l.at = s.Name()
-	r, except := s.RouteTable.lookupRoute(dst, service)
-	for _, e := range except {
-		l.addf("route", info, "subnet %s route %s takes part of %s elsewhere", s.Name(), routeText(e), label)
+// exit is one way out of a subnet towards part of a destination outside
+// the VPC: the route hops that decide it, and the NAT gateway's subnet when
+// it goes through one. stop: no route leads out.
+type exit struct {
+	addrs     spans
+	split     bool // the destination is split across more than one route
+	hops      []Hop
+	natSubnet *Subnet
+	stop      bool
+	at        string // the subnet whose route table decides the next hops
+}
+
+func (e *exit) addf(layer string, v Verdict, format string, args ...any) {
+	e.hops = append(e.hops, Hop{Layer: layer, Verdict: v, At: e.at, Text: fmt.Sprintf(format, args...)})
+}
+
+// exits follows a subnet's routes towards dst, outside addresses, to an
+// internet gateway, directly or through a NAT gateway. The destination is
+// split by longest-prefix match, in the subnet's route table and again in
+// the NAT gateway's: each part of it that a different route wins is one
+// exit, so a more specific route that leads nowhere (a blackhole, a
+// detached internet gateway, no route at all) denies its part of the
+// destination, and the verdict says how much.
+func (m *Model) exits(s *Subnet, dst spans, label, service string, src *place) []exit {
+	shares, shadowed := s.RouteTable.routesFor(dst, service)
+	var notes []Hop
+	for _, r := range shadowed {
+		notes = append(notes, Hop{Layer: "route", Verdict: info, At: s.Name(), Text: fmt.Sprintf("subnet %s route %s is most specific for none of the addresses of %s: more specific routes take all of them", s.Name(), routeText(r), label)})
 	}
-	if r == nil {
-		why := ""
-		if service != "" {
-			for _, ep := range m.Endpoints {
-				if ep.Gateway && ep.Service == service && ep.VPC == s.VPC {
-					why = fmt.Sprintf(": gateway endpoint %s for %s is not on this route table", ep.Name(), service)
+	var out []exit
+	for _, sh := range shares {
+		e := exit{addrs: sh.addrs, split: len(shares) > 1, hops: slices.Clone(notes), at: s.Name()}
+		part := ""
+		if e.split {
+			part = fmt.Sprintf(" (most specific for %s of the addresses of %s)", shareText(sh.addrs, dst), label)
+		}
+		r := sh.route
+		if r == nil {
+			why := ""
+			if service != "" {
+				for _, ep := range m.Endpoints {
+					if ep.Gateway && ep.Service == service && ep.VPC == s.VPC {
+						why = fmt.Sprintf(": gateway endpoint %s for %s is not on this route table", ep.Name(), service)
+					}
+				}
+				if why == "" && (service == "s3" || service == "dynamodb") {
+					why = fmt.Sprintf(": no %s gateway endpoint and no NAT", service)
+				} else if why == "" {
+					why = fmt.Sprintf(": no interface endpoint for %s and no NAT", service)
 				}
 			}
-			if why == "" && (service == "s3" || service == "dynamodb") {
-				why = fmt.Sprintf(": no %s gateway endpoint and no NAT", service)
-			} else if why == "" {
-				why = fmt.Sprintf(": no interface endpoint for %s and no NAT", service)
+			what := label
+			if e.split {
+				what = fmt.Sprintf("%s of the addresses of %s", shareText(sh.addrs, dst), label)
 			}
+			e.stop = true
+			e.addf("route", Denied, "subnet %s has no route to %s%s (%s)", s.Name(), what, why, s.RouteTable.summary())
+			out = append(out, e)
+			continue
 		}
-		l.addf("route", Denied, "subnet %s has no route to %s%s (%s)", s.Name(), label, why, s.RouteTable.summary())
-		return nil, true
-	}
-	lead := fmt.Sprintf("subnet %s route %s", s.Name(), routeText(r))
-	switch r.Target {
-	case TargetEndpoint:
-		l.addf("route", Allowed, "%s", lead)
-		return nil, false
-	case TargetIGW:
-		if _, ok := s.VPC.Attachments[r.IGW]; !ok {
-			l.addf("route", Denied, "%s: blackhole, %s is not attached to %s (no VPCGatewayAttachment)", lead, r.IGW.Name(), s.VPC.Name())
-			return nil, true
-		}
-		if !src.publicIP {
-			l.addf("route", Denied, "%s, but %s has no public IP (%s): an internet gateway only carries traffic of public addresses", lead, src.name, src.noPublic)
-			return nil, true
-		}
-		l.addf("route", Allowed, "%s", lead)
-		return nil, false
-	case TargetNAT:
-		nat := r.NAT
-		switch {
-		case nat.Unknown != "":
-			l.addf("route", Unknown, "%s: NAT gateway %s", lead, nat.Unknown)
-			return nil, true
-		case nat.Private:
-			l.addf("route", Denied, "%s: a private NAT gateway (ConnectivityType private) does not reach the internet", lead)
-			return nil, true
-		}
-		n := nat.Subnet
-		// On from the NAT gateway, its subnet's route table decides.
-		l.at = n.Name()
-		r2, _ := n.RouteTable.lookupRoute(dst, "")
-		switch {
-		case r2 == nil:
-			l.addf("route", Denied, "%s, but %s has no route to %s (%s): a NAT gateway must sit in a public subnet", lead, n.Name(), label, n.RouteTable.summary())
-			return nil, true
-		case r2.Target == TargetIGW:
-			if _, ok := n.VPC.Attachments[r2.IGW]; !ok {
-				l.addf("route", Denied, "%s -> route %s: blackhole, %s is not attached to %s (no VPCGatewayAttachment)", lead, routeText(r2), r2.IGW.Name(), n.VPC.Name())
-				return nil, true
+		lead := fmt.Sprintf("subnet %s route %s%s", s.Name(), routeText(r), part)
+		e.stop = true
+		switch r.Target {
+		case TargetEndpoint:
+			e.stop = false
+			e.addf("route", Allowed, "%s", lead)
+		case TargetIGW:
+			switch _, attached := s.VPC.Attachments[r.IGW]; {
+			case !attached:
+				e.addf("route", Denied, "%s: blackhole, %s is not attached to %s (no VPCGatewayAttachment)", lead, r.IGW.Name(), s.VPC.Name())
+			case !src.publicIP:
+				e.addf("route", Denied, "%s, but %s has no public IP (%s): an internet gateway only carries traffic of public addresses", lead, src.name, src.noPublic)
+			default:
+				e.stop = false
+				e.addf("route", Allowed, "%s", lead)
 			}
-			l.addf("route", Allowed, "%s -> %s", lead, r2.IGW.Name())
-			return n, false
-		case r2.Target == TargetNAT:
-			l.addf("route", Denied, "%s, but %s routes %s: the NAT gateway sits in a private subnet", lead, n.Name(), routeText(r2))
-			return nil, true
+		case TargetNAT:
+			switch nat := r.NAT; {
+			case nat.Unknown != "":
+				e.addf("route", Unknown, "%s: NAT gateway %s", lead, nat.Unknown)
+			case nat.Private:
+				e.addf("route", Denied, "%s: a private NAT gateway (ConnectivityType private) does not reach the internet", lead)
+			default:
+				out = append(out, m.natExits(e, nat.Subnet, dst, label, lead)...)
+				continue
+			}
+		case TargetLocal:
+			e.addf("route", Denied, "%s: %s is inside the VPC", lead, label)
 		default:
-			l.addf("route", Unknown, "%s -> route %s: not modeled", lead, routeText(r2))
-			return nil, true
+			if r.TargetText == "no target" {
+				e.addf("route", Denied, "%s: the route has no target, so it leads nowhere", lead)
+			} else {
+				e.addf("route", Unknown, "%s: leaves the modeled network", lead)
+			}
 		}
-	case TargetLocal:
-		l.addf("route", Denied, "%s: %s is inside the VPC", lead, label)
-		return nil, true
+		out = append(out, e)
 	}
-	l.addf("route", Unknown, "%s: leaves the modeled network", lead)
-	return nil, true
+	return out
+}
+
+// natExits follows the part of a destination a NAT gateway in subnet n
+// forwards: by the NAT subnet's own routes, split by longest-prefix match
+// again, to an attached internet gateway.
+func (m *Model) natExits(e exit, n *Subnet, dst spans, label, lead string) []exit {
+	shares, _ := n.RouteTable.routesFor(e.addrs, "")
+	var out []exit
+	for _, sh := range shares {
+		// On from the NAT gateway, its subnet's route table decides.
+		x := exit{addrs: sh.addrs, split: e.split || len(shares) > 1, hops: slices.Clone(e.hops), stop: true, at: n.Name()}
+		part := ""
+		if len(shares) > 1 {
+			part = fmt.Sprintf(" (most specific in %s for %s of the addresses of %s)", n.Name(), shareText(sh.addrs, dst), label)
+		}
+		r := sh.route
+		switch {
+		case r == nil:
+			what := label
+			if x.split {
+				what = fmt.Sprintf("%s of the addresses of %s", shareText(sh.addrs, dst), label)
+			}
+			x.addf("route", Denied, "%s, but %s has no route to %s (%s): a NAT gateway must sit in a public subnet", lead, n.Name(), what, n.RouteTable.summary())
+		case r.Target == TargetIGW:
+			if _, ok := n.VPC.Attachments[r.IGW]; !ok {
+				x.addf("route", Denied, "%s -> route %s%s: blackhole, %s is not attached to %s (no VPCGatewayAttachment)", lead, routeText(r), part, r.IGW.Name(), n.VPC.Name())
+				break
+			}
+			x.stop, x.natSubnet = false, n
+			if part != "" {
+				x.addf("route", Allowed, "%s -> route %s%s", lead, routeText(r), part)
+			} else {
+				x.addf("route", Allowed, "%s -> %s", lead, r.IGW.Name())
+			}
+		case r.Target == TargetNAT:
+			x.addf("route", Denied, "%s, but %s routes %s%s: the NAT gateway sits in a private subnet", lead, n.Name(), routeText(r), part)
+		case r.Target == TargetUnknown && r.TargetText == "no target":
+			x.addf("route", Denied, "%s -> route %s%s: the route has no target, so it leads nowhere", lead, routeText(r), part)
+		default:
+			x.addf("route", Unknown, "%s -> route %s%s: not modeled", lead, routeText(r), part)
+		}
+		out = append(out, x)
+	}
+	return out
 }
 
 // outward evaluates a connection from src in subnet s to addresses outside
-// the VPC: the internet, or an AWS service's public endpoint.
-func (m *Model) outward(src *place, s *Subnet, dst spans, label string, internet bool, service string, f flow) Leg {
-	l := &leg{Leg: Leg{From: s.Name(), To: label}, at: s.Name()}
+// the VPC: the internet, or an AWS service's public endpoint. It gives one
+// leg per exit: when routes split the destination, each part is a leg of
+// its own, named with its share of the addresses.
+func (m *Model) outward(src *place, s *Subnet, dst spans, label string, internet bool, service string, f flow) []Leg {
 	if s.VPC == nil {
+		l := &leg{Leg: Leg{From: s.Name(), To: label}, at: s.Name()}
 		l.addf("route", Unknown, "subnet %s: %s", s.Name(), s.Unknown)
-		return l.done()
+		return []Leg{l.done()}
 	}
 	f.addrs, f.peer, f.internet = dst, label, internet
+	var sg *Hop
 	if src.sgLayer {
-		l.add(sgHop(src.name, src.sgs, true, f, nil))
+		h := sgHop(src.name, src.sgs, true, f, nil)
+		sg = &h
 	}
-	natSubnet, stop := m.internetRoute(l, s, dst, label, service, src)
-	if stop {
-		return l.done()
+	var legs []Leg
+	for _, e := range m.exits(s, dst, label, service, src) {
+		l := &leg{Leg: Leg{From: s.Name(), To: label}, at: s.Name()}
+		if e.split {
+			l.To = fmt.Sprintf("%s [%s of its addresses]", label, shareText(e.addrs, dst))
+		}
+		if sg != nil {
+			l.add(*sg)
+		}
+		for _, h := range e.hops {
+			l.add(h)
+		}
+		if !e.stop {
+			g := f
+			g.addrs = e.addrs
+			l.add(naclHop(s, true, g))
+			if n := e.natSubnet; n != nil && n != s {
+				in := g
+				in.addrs, in.peer, in.internet = s.addrs, subnetLabel(s), false
+				l.add(naclHop(n, false, in))
+				l.add(naclHop(n, true, g))
+				l.add(naclHop(n, false, g.reverse(e.addrs, label, internet)))
+				l.add(naclHop(n, true, g.reverse(s.addrs, subnetLabel(s), false)))
+			}
+			l.add(naclHop(s, false, g.reverse(e.addrs, label, internet)))
+		}
+		legs = append(legs, l.done())
 	}
-	l.add(naclHop(s, true, f))
-	if natSubnet != nil && natSubnet != s {
-		in := f
-		in.addrs, in.peer, in.internet = s.addrs, subnetLabel(s), false
-		l.add(naclHop(natSubnet, false, in))
-		l.add(naclHop(natSubnet, true, f))
-		l.add(naclHop(natSubnet, false, f.reverse(dst, label, internet)))
-		l.add(naclHop(natSubnet, true, f.reverse(s.addrs, subnetLabel(s), false)))
-	}
-	l.add(naclHop(s, false, f.reverse(dst, label, internet)))
-	return l.done()
+	return legs
 }
 
 // inward evaluates a connection from outside addresses to dst in subnet d.
-func (m *Model) inward(src spans, label string, internet bool, dst *place, d *Subnet, f flow) Leg {
-	l := &leg{Leg: Leg{From: label, To: d.Name()}, at: d.Name()}
+// The replies go by d's routes to the source, split by longest-prefix
+// match: one leg per part of the source that a different route wins.
+func (m *Model) inward(src spans, label string, internet bool, dst *place, d *Subnet, f flow) []Leg {
 	if d.VPC == nil {
+		l := &leg{Leg: Leg{From: label, To: d.Name()}, at: d.Name()}
 		l.addf("route", Unknown, "subnet %s: %s", d.Name(), d.Unknown)
-		return l.done()
+		return []Leg{l.done()}
 	}
-	l.at = dst.name
-	if dst.refuses != "" {
-		l.addf("placement", Denied, "%s: %s", dst.name, dst.refuses)
+	shares, shadowed := d.RouteTable.routesFor(src, "")
+	if len(shares) == 0 {
+		shares = []routeShare{{nil, src}}
 	}
-	if !dst.publicIP {
-		l.addf("placement", Denied, "%s: no public IP, so no address to reach from %s", dst.noPublic, label)
-	}
-	l.at = d.Name()
-	r, _ := d.RouteTable.lookupRoute(src, "")
-	lead := ""
-	if r != nil {
-		lead = fmt.Sprintf("subnet %s route %s", d.Name(), routeText(r))
-	}
-	switch {
-	case r == nil:
-		l.addf("route", Denied, "subnet %s has no route back to %s (%s): not a public subnet", d.Name(), label, d.RouteTable.summary())
-	case r.Target == TargetIGW:
-		if _, ok := d.VPC.Attachments[r.IGW]; ok {
-			l.addf("route", Allowed, "%s", lead)
-		} else {
-			l.addf("route", Denied, "%s: blackhole, %s is not attached to %s (no VPCGatewayAttachment)", lead, r.IGW.Name(), d.VPC.Name())
+	var legs []Leg
+	for _, sh := range shares {
+		l := &leg{Leg: Leg{From: label, To: d.Name()}, at: dst.name}
+		part := ""
+		if len(shares) > 1 {
+			l.From = fmt.Sprintf("%s [%s of its addresses]", label, shareText(sh.addrs, src))
+			part = fmt.Sprintf(" (most specific for %s of the addresses of %s)", shareText(sh.addrs, src), label)
 		}
-	case r.Target == TargetNAT:
-		l.addf("route", Denied, "%s, not to an internet gateway: not a public subnet, replies would leave through the NAT", lead)
-	default:
-		l.addf("route", Unknown, "%s: replies leave through a target that is not modeled", lead)
+		if dst.refuses != "" {
+			l.addf("placement", Denied, "%s: %s", dst.name, dst.refuses)
+		}
+		if !dst.publicIP {
+			l.addf("placement", Denied, "%s: no public IP, so no address to reach from %s", dst.noPublic, label)
+		}
+		l.at = d.Name()
+		for _, r := range shadowed {
+			l.addf("route", info, "subnet %s route %s is most specific for none of the addresses of %s: more specific routes take all of them", d.Name(), routeText(r), label)
+		}
+		r := sh.route
+		lead := ""
+		if r != nil {
+			lead = fmt.Sprintf("subnet %s route %s%s", d.Name(), routeText(r), part)
+		}
+		switch {
+		case r == nil:
+			what := label
+			if part != "" {
+				what = fmt.Sprintf("%s of the addresses of %s", shareText(sh.addrs, src), label)
+			}
+			l.addf("route", Denied, "subnet %s has no route back to %s (%s): not a public subnet", d.Name(), what, d.RouteTable.summary())
+		case r.Target == TargetIGW:
+			if _, ok := d.VPC.Attachments[r.IGW]; ok {
+				l.addf("route", Allowed, "%s", lead)
+			} else {
+				l.addf("route", Denied, "%s: blackhole, %s is not attached to %s (no VPCGatewayAttachment)", lead, r.IGW.Name(), d.VPC.Name())
+			}
+		case r.Target == TargetNAT:
+			l.addf("route", Denied, "%s, not to an internet gateway: not a public subnet, replies would leave through the NAT", lead)
+		case r.Target == TargetUnknown && r.TargetText == "no target":
+			l.addf("route", Denied, "%s: the route has no target, so replies lead nowhere", lead)
+		default:
+			l.addf("route", Unknown, "%s: replies leave through a target that is not modeled", lead)
+		}
+		in := f
+		in.addrs, in.peer, in.internet = sh.addrs, label, internet
+		l.add(naclHop(d, false, in))
+		l.add(naclHop(d, true, f.reverse(sh.addrs, label, internet)))
+		if dst.sgLayer {
+			l.add(sgHop(dst.name, dst.sgs, false, in, nil))
+		}
+		if dst.lb != nil {
+			m.accepts(l, &place{name: dst.name, lb: dst.lb}, f)
+		}
+		legs = append(legs, l.done())
 	}
-	in := f
-	in.addrs, in.peer, in.internet = src, label, internet
-	l.add(naclHop(d, false, in))
-	l.add(naclHop(d, true, f.reverse(src, label, internet)))
-	if dst.sgLayer {
-		l.add(sgHop(dst.name, dst.sgs, false, in, nil))
-	}
-	if dst.lb != nil {
-		m.accepts(l, &place{name: dst.name, lb: dst.lb}, f)
-	}
-	return l.done()
+	return legs
 }
 
 // toService evaluates a connection from src in subnet s to an AWS service:
@@ -436,9 +539,11 @@ func (m *Model) toService(src *place, s *Subnet, service string, f flow) []Leg {
 		}
 		return legs
 	}
-	lg := m.outward(src, s, m.internet(), service, true, service, f)
-	lg.Hops = append(notes, lg.Hops...)
-	return append(legs, lg)
+	for _, lg := range m.outward(src, s, m.internet(), service, true, service, f) {
+		lg.Hops = append(slices.Clone(notes), lg.Hops...)
+		legs = append(legs, lg)
+	}
+	return legs
 }
 
 // combine turns the legs of a path into its verdict and reason.
@@ -597,14 +702,14 @@ func (m *Model) path(src, dst end, f flow) Result {
 			break
 		}
 		for _, s := range src.place.subnets {
-			legs = append(legs, m.outward(src.place, s, dst.addrs, dst.label, dst.internet, "", f))
+			legs = append(legs, m.outward(src.place, s, dst.addrs, dst.label, dst.internet, "", f)...)
 		}
 	default:
 		if unknownPlace(dst.place) {
 			break
 		}
 		for _, d := range dst.place.subnets {
-			legs = append(legs, m.inward(src.addrs, src.label, src.internet, dst.place, d, f))
+			legs = append(legs, m.inward(src.addrs, src.label, src.internet, dst.place, d, f)...)
 		}
 	}
 	return combine(src.label, dst.label, f, legs)

@@ -159,16 +159,16 @@ func (m *Model) taskPlaces(rep *Report) []taskPlace {
 	}
 	var priv []*Subnet
 	for _, sn := range m.Subnets {
-		if sn.VPC == nil || sn.MapPublicIP {
-			continue
+		if sn.VPC != nil && sn.publicRoute() == nil {
+			priv = append(priv, sn)
 		}
-		if r, _ := sn.RouteTable.lookupRoute(m.internet(), ""); r != nil && r.Target == TargetIGW {
-			continue
-		}
-		priv = append(priv, sn)
 	}
 	if len(priv) > 0 {
-		out = append(out, taskPlace{nil, placeOfSubnets("private subnets", priv...)})
+		// Fargate tasks get a public IP only with AssignPublicIp ENABLED,
+		// whatever the subnet's MapPublicIpOnLaunch says.
+		p := placeOfSubnets("private subnets", priv...)
+		p.publicIP, p.noPublic = false, "Fargate tasks get no public IP unless AssignPublicIp is ENABLED"
+		out = append(out, taskPlace{nil, p})
 		rep.Skipped = append(rep.Skipped, "internet -> tasks, load balancer -> tasks: no ECS service in the assembly; the tasks' paths to AWS services and the internet are checked from the private subnets, without a security group")
 	}
 	return out
@@ -279,15 +279,14 @@ func (m *Model) internetToTasks(p *place) Check {
 		}
 		l.at = d.Name()
 		r, _ := d.RouteTable.lookupRoute(inet, "")
-		switch {
+		switch pr := d.publicRoute(); {
+		case pr != nil:
+			// Any route to the attached IGW, even for part of the internet.
+			l.addf("route", Allowed, "subnet %s route %s", d.Name(), routeText(pr))
 		case r == nil:
 			l.addf("route", Denied, "subnet %s has no route to the internet (%s)", d.Name(), d.RouteTable.summary())
 		case r.Target == TargetIGW:
-			if _, ok := d.VPC.Attachments[r.IGW]; ok {
-				l.addf("route", Allowed, "subnet %s route %s", d.Name(), routeText(r))
-			} else {
-				l.addf("route", Denied, "subnet %s route %s: blackhole, %s is not attached", d.Name(), routeText(r), r.IGW.Name())
-			}
+			l.addf("route", Denied, "subnet %s route %s: blackhole, %s is not attached", d.Name(), routeText(r), r.IGW.Name())
 		default:
 			l.addf("route", Denied, "subnet %s route %s: no internet gateway route, not a public subnet", d.Name(), routeText(r))
 		}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -139,6 +140,54 @@ func TestRoutes(t *testing.T) {
 				got = routeText(r)
 			}
 			t.Errorf("route to %s %s = %s with %d exceptions, want %s with %d", tc.dst, tc.service, got, len(except), tc.want, tc.except)
+		}
+	}
+}
+
+// TestRoutesFor checks longest-prefix match over a destination's addresses:
+// each part goes by the most specific route that holds it, the rest has no
+// route, a route that wins nothing is shadowed, and a gateway endpoint's
+// prefix list takes all of its service.
+func TestRoutesFor(t *testing.T) {
+	vpc := &VPC{Res: Res{name: "Vpc"}, CIDRs: []string{"10.0.0.0/16"}}
+	ep := &Endpoint{Res: Res{name: "S3Endpoint"}, Service: "s3", Gateway: true}
+	nat, igw := &NAT{Res: Res{name: "Nat"}}, &IGW{Res: Res{name: "Stray"}}
+	route := func(c, target string) *Route {
+		r := &Route{Dest: c, addrs: cidrs(t, c), Target: TargetIGW, IGW: igw}
+		if target == "nat" {
+			r.Target, r.IGW, r.NAT = TargetNAT, nil, nat
+		}
+		return r
+	}
+	internet := allAddrs.minus(private).minus(cidrs(t, "10.0.0.0/16"))
+	show := func(shares []routeShare) string {
+		var ss []string
+		for _, sh := range shares {
+			r := "no route"
+			if sh.route != nil {
+				r = routeText(sh.route)
+			}
+			ss = append(ss, r+" for "+shareText(sh.addrs, internet))
+		}
+		return strings.Join(ss, "; ")
+	}
+	for _, tc := range []struct {
+		name     string
+		routes   []*Route
+		service  string
+		want     string
+		shadowed int
+	}{
+		{"one default route", []*Route{route("0.0.0.0/0", "nat")}, "", "0.0.0.0/0 -> Nat for all", 0},
+		{"a /1 takes half", []*Route{route("0.0.0.0/0", "nat"), route("0.0.0.0/1", "igw")}, "", "0.0.0.0/1 -> Stray for 49.8%; 0.0.0.0/0 -> Nat for 50.2%", 0},
+		{"two /1 take all", []*Route{route("0.0.0.0/0", "nat"), route("128.0.0.0/1", "igw"), route("0.0.0.0/1", "igw")}, "", "0.0.0.0/1 -> Stray for 49.8%; 128.0.0.0/1 -> Stray for 50.2%", 1},
+		{"no default route", []*Route{route("203.0.113.0/24", "nat")}, "", "203.0.113.0/24 -> Nat for 256 addresses (under 0.1%); no route for over 99.9%", 0},
+		{"the prefix list wins for its service", []*Route{route("0.0.0.0/1", "igw"), {Dest: "pl:s3", service: "s3", Target: TargetEndpoint, Endpoint: ep}}, "s3", "prefix list of s3 -> S3Endpoint (gateway endpoint) for all", 0},
+	} {
+		rt := &RouteTable{Res: Res{name: "Rt"}, VPC: vpc, Routes: tc.routes}
+		shares, shadowed := rt.routesFor(internet, tc.service)
+		if got := show(shares); got != tc.want || len(shadowed) != tc.shadowed {
+			t.Errorf("%s: %s with %d shadowed, want %s with %d", tc.name, got, len(shadowed), tc.want, tc.shadowed)
 		}
 	}
 }
@@ -306,5 +355,66 @@ func TestCrossStack(t *testing.T) {
 	}
 	if _, err := m.Check(Query{From: "Net/Vpc", To: "internet", Port: 80}); err == nil || !strings.Contains(err.Error(), "Net/Vpc is a AWS::EC2::VPC") {
 		t.Errorf("Check(from Net/Vpc) = %v, want the VPC named with its stack", err)
+	}
+}
+
+// TestPublicByRoute checks that a subnet is public by its route to an
+// attached internet gateway, as AWS defines it, and never by
+// MapPublicIpOnLaunch: the app's public subnets do not map public IPs, and
+// a subnet that maps them without such a route is still private. Before
+// there is an ECS service, the tasks' paths are checked from the private
+// subnets, so the classification decides what is checked.
+func TestPublicByRoute(t *testing.T) {
+	ref := func(id string) map[string]any { return map[string]any{"Ref": id} }
+	res := func(typ string, props map[string]any) map[string]any {
+		return map[string]any{"Type": typ, "Properties": props}
+	}
+	tpl := map[string]any{"Resources": map[string]any{
+		"Vpc":    res("AWS::EC2::VPC", map[string]any{"CidrBlock": "10.0.0.0/16"}),
+		"Igw":    res("AWS::EC2::InternetGateway", map[string]any{}),
+		"Attach": res("AWS::EC2::VPCGatewayAttachment", map[string]any{"VpcId": ref("Vpc"), "InternetGatewayId": ref("Igw")}),
+		// Public: no public IPs on launch, 0.0.0.0/0 to the attached IGW.
+		"PubNoMap":   res("AWS::EC2::Subnet", map[string]any{"VpcId": ref("Vpc"), "CidrBlock": "10.0.1.0/24", "AvailabilityZone": "eu-west-1a", "MapPublicIpOnLaunch": false}),
+		"PubRt":      res("AWS::EC2::RouteTable", map[string]any{"VpcId": ref("Vpc")}),
+		"PubRta":     res("AWS::EC2::SubnetRouteTableAssociation", map[string]any{"SubnetId": ref("PubNoMap"), "RouteTableId": ref("PubRt")}),
+		"PubDefault": res("AWS::EC2::Route", map[string]any{"RouteTableId": ref("PubRt"), "DestinationCidrBlock": "0.0.0.0/0", "GatewayId": ref("Igw")}),
+		"Nat":        res("AWS::EC2::NatGateway", map[string]any{"SubnetId": ref("PubNoMap")}),
+		// Private: maps public IPs on launch, but 0.0.0.0/0 goes to the NAT.
+		"PrivMapped":  res("AWS::EC2::Subnet", map[string]any{"VpcId": ref("Vpc"), "CidrBlock": "10.0.3.0/24", "AvailabilityZone": "eu-west-1a", "MapPublicIpOnLaunch": true}),
+		"PrivRt":      res("AWS::EC2::RouteTable", map[string]any{"VpcId": ref("Vpc")}),
+		"PrivRta":     res("AWS::EC2::SubnetRouteTableAssociation", map[string]any{"SubnetId": ref("PrivMapped"), "RouteTableId": ref("PrivRt")}),
+		"PrivDefault": res("AWS::EC2::Route", map[string]any{"RouteTableId": ref("PrivRt"), "DestinationCidrBlock": "0.0.0.0/0", "NatGatewayId": ref("Nat")}),
+	}}
+	m := writeMini(t, map[string]map[string]any{"Net": tpl})
+	for _, sn := range m.Subnets {
+		want := sn.ID == "PubNoMap"
+		if r := sn.publicRoute(); (r != nil) != want {
+			t.Errorf("subnet %s (MapPublicIpOnLaunch %v): public route %v, want public=%v", sn.ID, sn.MapPublicIP, r, want)
+		}
+	}
+	desc := m.Describe()
+	for _, want := range []string{
+		"subnet PubNoMap 10.0.1.0/24 in eu-west-1a, public: route 0.0.0.0/0 -> Igw",
+		"subnet PrivMapped 10.0.3.0/24 in eu-west-1a, private, maps public IPs on launch",
+	} {
+		if !strings.Contains(desc, want) {
+			t.Errorf("--model lacks %q:\n%s", want, desc)
+		}
+	}
+	rep := m.Required(Options{})
+	if len(rep.Checks) != 5 {
+		t.Fatalf("%d checks, want 5 from the private subnets (4 services, internet): %+v", len(rep.Checks), rep.Checks)
+	}
+	for _, c := range rep.Checks {
+		var from []string
+		for _, l := range c.Legs {
+			from = append(from, l.From)
+		}
+		if c.Row != "private subnets" || !slices.Equal(slices.Compact(from), []string{"PrivMapped"}) {
+			t.Errorf("%s -> %s checked from %v, want from the private subnet PrivMapped only", c.Row, c.Col, from)
+		}
+		if c.To == "the internet" && (c.Verdict != Allowed || !strings.Contains(c.Reason, "route 0.0.0.0/0 -> Nat in PubNoMap -> Igw")) {
+			t.Errorf("private subnets -> internet: %s, want allowed through the NAT", c.Reason)
+		}
 	}
 }

@@ -6,6 +6,9 @@
 # release, fail or are rejected, redeploy, switch the egress mode on the
 # running environment and back, destroy as make destroy does and deploy
 # again, reject bad configuration, and list what moto did not emulate.
+# preflight (cmd/preflight) runs against the account at four points: bare,
+# deployed, with an export change pending, and after the registry of one
+# environment was destroyed too (a leftover repository).
 #
 # `make e2e` runs it; so does .ci/run. It needs no AWS account and no
 # internet: moto listens on localhost only, the credentials are dummies, and
@@ -96,6 +99,9 @@ step 1 "start moto_server on localhost (a free port)"
 # stack's resources lazily, and a request that reads the stack while
 # CreateStack runs (cfn-responder's polling) creates some twice (seen:
 # InvalidSubnet.Conflict on the second copy of a subnet).
+# The log exists before moto starts: the loop below reads it at once, and
+# under load the background shell may not have opened it yet.
+: >"$work/moto.log"
 python3 -c '
 import sys, moto.server
 run_simple = moto.server.run_simple
@@ -121,6 +127,7 @@ echo "moto_server pid $moto_pid on $AWS_ENDPOINT_URL"
 export E2E_ENDPOINT_URL="$AWS_ENDPOINT_URL" E2E_WORK="$work" E2E_MOTO_LOG="$work/moto.log"
 go test -c -tags e2e -o "$work/e2e.test" ./e2e
 go build -tags e2e -o "$work/cfn-responder" ./e2e/cfnresponder
+go build -o "$work/preflight" ./cmd/preflight
 # e2e_test PATTERN runs the tests of one phase. A pattern that matches no
 # test would pass in silence: that is a failure too.
 e2e_test() {
@@ -178,6 +185,17 @@ for d in "${deployments[@]}"; do
 	echo "synthesized $name: appName=$app env=$env egress=$egress"
 done
 
+# dev as it would be synthesized with another vpcCidr, HTTPS and secrets:
+# never deployed, only checked by preflight against the deployed dev (step
+# 4p), which points the zone and the secret at moto's.
+synth dev-change -c appName=demo -c env=dev -c vpcCidr=10.1.0.0/16 \
+	-c domainName=app.example.com -c hostedZoneId=Z0123456789ABCDEFGHIJ -c hostedZoneName=example.com \
+	-c 'secrets={"DB_PASSWORD":"arn:aws:secretsmanager:us-east-1:123456789012:secret:e2e-db","API_KEY":"arn:aws:ssm:us-east-1:123456789012:parameter/e2e/missing"}'
+echo "synthesized dev-change: vpcCidr=10.1.0.0/16, HTTPS, secrets (not deployed)"
+
+step 2p "preflight on the bare account: not bootstrapped, no service-linked roles: fails with the fixes, changes nothing; then the printed role commands"
+e2e_test '^TestPreflightBareAccount$' || fail "preflight did not report the bare account as it should (above)"
+
 step 2b "cdk bootstrap the emulated account"
 cdk_ bootstrap --app "$work/out/dev" || fail "cdk bootstrap failed"
 
@@ -190,6 +208,9 @@ done
 # --- 3. inspect ---------------------------------------------------------------------
 step 3 "inspect the emulated account against the templates"
 e2e_test '^TestDeployed' || fail "the deployed resources differ from what the templates promise (above)"
+
+step 3p "preflight on the deployed dev: every check moto can answer passes"
+e2e_test '^TestPreflightDeployed$' || fail "preflight did not pass the deployed dev (above)"
 
 # --- 4. pipeline runs, redeploys, a setting switched on the running environment --------
 step 4a "simulate pipeline runs on dev and prod: a release, a deploy rolled back, a failed build, a rejected approval; scale dev out of band"
@@ -213,6 +234,9 @@ step 4e "switch dev's egress back to nat"
 deploy dev-cpu Network Service
 e2e_test '^TestEgressSwitched$' || fail "switching the egress mode back changed the image the service runs (above)"
 
+step 4p "preflight on dev-change: the export change on the running dev is caught (moto has no export lock), the zone and the secrets checked"
+e2e_test '^TestPreflightChangedDev$' || fail "preflight missed the export change or misjudged the zone or secrets (above)"
+
 # --- 5. make destroy, then deploy again ---------------------------------------------------
 # The stacks `make destroy` deletes, from the Makefile: the Registry stack stays.
 read -r -a destroy_stacks <<<"$(sed -n 's/^DESTROY_STACKS *:= *//p' "$root/Makefile")"
@@ -232,6 +256,13 @@ e2e_test '^(TestDestroyed|TestRegistryKept)$' || fail "cdk destroy left resource
 step 5d "deploy dev again after the destroy"
 deploy dev Network Service
 e2e_test '^TestRedeployedAfterDestroy$' || fail "the deploy after destroy failed to come back on the released image (above)"
+
+step 5e "make destroy-all of endpoints: its Registry stack goes too, and its repository is retained"
+read -r name app env egress extra <<<"${deployments[2]}"
+cdk_ destroy --app "$work/out/$name" --force --all || fail "cdk destroy --all of $name failed"
+
+step 5p "preflight after the destroy-all: the retained repository and log buckets of endpoints are reported"
+e2e_test '^TestPreflightAfterDestroy$' || fail "preflight did not report the leftovers of the destroy (above)"
 
 # --- 6. bad input ---------------------------------------------------------------------------
 step 6 "bad configuration fails before anything is created"

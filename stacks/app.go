@@ -51,7 +51,8 @@ func Build(scope constructs.Construct, cfg config.Config) App {
 		Network:            cfg.Network,
 		InterfaceEndpoints: cfg.InterfaceEndpoints(),
 		PlaceholderImage:   cfg.Service.PlaceholderImage,
-		PullThroughPrefix:  cfg.ResourcePrefix() + "-ecr-public",
+		PullThroughPrefix:  cfg.PullThroughPrefix(),
+		Architecture:       cfg.Service.Architecture,
 	})
 	service := NewServiceStack(scope, "Service", &ServiceStackProps{
 		StackProps:               props("service", "Fargate service and ALB of "+cfg.ResourcePrefix()),
@@ -71,7 +72,7 @@ func Build(scope constructs.Construct, cfg config.Config) App {
 		Pipeline:         cfg.Pipeline,
 		Arm64:            cfg.Service.Architecture == "ARM64",
 		LogRetentionDays: cfg.Service.LogRetentionDays,
-		ConnectionName:   cfg.ResourcePrefix(),
+		ConnectionName:   cfg.ConnectionName(),
 		Repository:       registry.Repository(),
 		BuildCache:       registry.BuildCache(),
 		Service:          service.Service(),

@@ -7,7 +7,6 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	ec2 "github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
-	ecr "github.com/aws/aws-cdk-go/awscdk/v2/awsecr"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -39,6 +38,9 @@ type NetworkStackProps struct {
 	// PullThroughPrefix names the ECR pull-through cache for ECR Public in
 	// the endpoints mode, where tasks cannot reach public.ecr.aws.
 	PullThroughPrefix string
+	// Architecture is the task's CPU architecture, "X86_64" or "ARM64": the
+	// cache is filled for its platform.
+	Architecture string
 }
 
 // NetworkStack is the environment's base: the VPC every other stack runs in.
@@ -92,7 +94,11 @@ func NewNetworkStack(scope constructs.Construct, id string, props *NetworkStackP
 		NatGateways:        jsii.Number(natGateways),
 		NatGatewaySubnets:  &ec2.SubnetSelection{SubnetGroupName: jsii.String(PublicSubnets)},
 		SubnetConfiguration: &[]*ec2.SubnetConfiguration{
-			{Name: jsii.String(PublicSubnets), SubnetType: ec2.SubnetType_PUBLIC, CidrMask: jsii.Number(n.SubnetMask), MapPublicIpOnLaunch: jsii.Bool(true)},
+			// Public by their route to the IGW. Nothing launched there needs a
+			// public IP on launch: the ALB and the NAT gateways (their EIPs)
+			// get their own addresses. Anything added later that does (a NAT
+			// instance) must ask for one: an EIP, or AssociatePublicIpAddress.
+			{Name: jsii.String(PublicSubnets), SubnetType: ec2.SubnetType_PUBLIC, CidrMask: jsii.Number(n.SubnetMask), MapPublicIpOnLaunch: jsii.Bool(false)},
 			{Name: jsii.String(PrivateSubnets), SubnetType: privateType, CidrMask: jsii.Number(n.SubnetMask)},
 		},
 		RestrictDefaultSecurityGroup: jsii.Bool(true),
@@ -120,24 +126,26 @@ func NewNetworkStack(scope constructs.Construct, id string, props *NetworkStackP
 	}
 
 	image := props.PlaceholderImage
-	if n.Egress == config.EgressEndpoints && strings.HasPrefix(image, publicRegistry) {
-		// Tasks without internet reach ECR only: pull ECR Public images
-		// through this account's ECR, which fetches them upstream itself.
-		ecr.NewCfnPullThroughCacheRule(stack, jsii.String("EcrPublicCache"), &ecr.CfnPullThroughCacheRuleProps{
-			EcrRepositoryPrefix: jsii.String(props.PullThroughPrefix),
-			UpstreamRegistryUrl: jsii.String("public.ecr.aws"),
+	if n.Egress == config.EgressEndpoints && strings.HasPrefix(image, appconstructs.PublicRegistry) {
+		// Tasks without internet reach ECR only: the placeholder on ECR
+		// Public comes through this account's ECR, cached before the
+		// ServiceStack (deployed after this stack) starts a task.
+		platform := "linux/amd64"
+		if props.Architecture == "ARM64" {
+			platform = "linux/arm64"
+		}
+		cache := appconstructs.NewPlaceholderCache(stack, "EcrPublicCache", &appconstructs.PlaceholderCacheProps{
+			Prefix:   props.PullThroughPrefix,
+			Image:    image,
+			Platform: platform,
 		})
-		image = fmt.Sprintf("%s.dkr.ecr.%s.%s/%s/%s", *stack.Account(), *stack.Region(), *stack.UrlSuffix(),
-			props.PullThroughPrefix, strings.TrimPrefix(image, publicRegistry))
-		s.pullThrough = fmt.Sprintf("arn:%s:ecr:%s:%s:repository/%s/*", *stack.Partition(), *stack.Region(), *stack.Account(), props.PullThroughPrefix)
+		image, s.pullThrough = cache.ImageUri(), cache.RepositoryArnPattern()
 	}
 	s.placeholder = image
 
 	stack.Node().AddValidation(&egressGuard{vpc: s.vpc, endpoints: s.endpoints})
 	return s
 }
-
-const publicRegistry = "public.ecr.aws/"
 
 // subnetLayout hands the VPC the configured subnet CIDRs instead of packing
 // them from the start of the range, so the network matches the hand-built

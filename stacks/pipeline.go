@@ -10,7 +10,6 @@ import (
 	ecr "github.com/aws/aws-cdk-go/awscdk/v2/awsecr"
 	ecs "github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	events "github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
-	targets "github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
 	iam "github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	s3 "github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	sns "github.com/aws/aws-cdk-go/awscdk/v2/awssns"
@@ -195,11 +194,10 @@ func NewPipelineStack(scope constructs.Construct, id string, props *PipelineStac
 	s.pipeline.OnStateChange(jsii.String("Failed"), &events.OnEventOptions{
 		Description:  jsii.String("A pipeline execution failed"),
 		EventPattern: &events.EventPattern{Detail: &map[string]interface{}{"state": []string{"FAILED"}}},
-		Target: targets.NewSnsTopic(props.FailureTopic, &targets.SnsTopicProps{
-			Message: events.RuleTargetInput_FromText(jsii.String(
-				"Pipeline " + *events.EventField_FromPath(jsii.String("$.detail.pipeline")) +
-					" execution " + *events.EventField_FromPath(jsii.String("$.detail.execution-id")) + " failed.")),
-		}),
+		// The topic's own policy admits EventBridge rules of this account.
+		Target: appconstructs.TopicTarget(props.FailureTopic, events.RuleTargetInput_FromText(jsii.String(
+			"Pipeline "+*events.EventField_FromPath(jsii.String("$.detail.pipeline"))+
+				" execution "+*events.EventField_FromPath(jsii.String("$.detail.execution-id"))+" failed."))),
 	})
 
 	awscdk.NewCfnOutput(stack, jsii.String("PipelineName"), &awscdk.CfnOutputProps{Value: s.pipeline.PipelineName()})

@@ -87,6 +87,10 @@ func (s *serviceStack) AlarmTopic() sns.ITopic             { return s.topic }
 func (s *serviceStack) URL() string                        { return s.url }
 func (s *serviceStack) TaskDefinition() ecs.TaskDefinition { return s.taskDef }
 
+// zoneNameMetadata is the alias record's metadata key for hostedZoneName;
+// preflight.ZoneNameMetadata reads it (its tests read the golden template).
+const zoneNameMetadata = "preflight:hostedZoneName"
+
 // NewServiceStack builds the cluster, task definition, service, load
 // balancer, autoscaling and alarms.
 func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackProps) ServiceStack {
@@ -219,11 +223,14 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 				Protocol: jsii.String("HTTPS"), Port: jsii.String("443"), Permanent: jsii.Bool(true),
 			}),
 		})
-		route53.NewARecord(stack, jsii.String("Alias"), &route53.ARecordProps{
+		alias := route53.NewARecord(stack, jsii.String("Alias"), &route53.ARecordProps{
 			Zone:       zone,
 			RecordName: jsii.String(cfg.DomainName),
 			Target:     route53.RecordTarget_FromAlias(r53targets.NewLoadBalancerTarget(alb, nil)),
 		})
+		// The zone's name is in no CloudFormation property: record it, so
+		// preflight can check that hostedZoneId is that zone.
+		alias.Node().DefaultChild().(awscdk.CfnResource).AddMetadata(jsii.String(zoneNameMetadata), strings.TrimSuffix(cfg.HostedZoneName, "."))
 		s.url = "https://" + cfg.DomainName
 	} else {
 		alb.AddListener(jsii.String("Http"), &elbv2.BaseApplicationListenerProps{

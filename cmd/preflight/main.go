@@ -1,0 +1,172 @@
+// Command preflight checks the AWS account before a deploy, against the
+// synthesized templates, and says exactly what to fix: bootstrap, the
+// connection, the hosted zone, secrets, leftovers of an earlier destroy,
+// service-linked roles, quotas and exports in use.
+//
+//	go run ./cmd/preflight [--json] [--profile NAME] [cdk.out]
+//
+// It uses the AWS SDK's standard credential chain (with --profile, that
+// profile) and honours AWS_ENDPOINT_URL. It only reads.
+//
+// Exit status: 0 when no check failed (warnings included), 1 when one
+// failed, 2 when preflight could not run: no assembly, no region, no
+// credentials, or a caller identity it cannot read.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/cdkdemo/fargate/preflight"
+)
+
+const (
+	exitOK     = 0
+	exitFailed = 1
+	exitCannot = 2
+)
+
+func main() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	cancel()
+	os.Exit(code)
+}
+
+// run is main without the process: it returns the exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("preflight", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	asJSON := fs.Bool("json", false, "print the checklist as JSON")
+	profile := fs.String("profile", "", "AWS CLI profile `NAME` (default: the standard credential chain, AWS_PROFILE included)")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: preflight [--json] [--profile NAME] [cdk.out]\n\n"+
+			"Checks the AWS account against the synthesized templates (run `make synth` first)\n"+
+			"before a deploy, with read-only calls, and prints a checklist with the fixes.\n\n")
+		fs.PrintDefaults()
+	}
+	var dirs []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return exitOK
+			}
+			return exitCannot
+		}
+		if args = fs.Args(); len(args) == 0 {
+			break
+		}
+		dirs, args = append(dirs, args[0]), args[1:]
+	}
+	dir := "cdk.out"
+	switch len(dirs) {
+	case 0:
+	case 1:
+		dir = dirs[0]
+	default:
+		fmt.Fprintf(stderr, "preflight: too many arguments %q: name one cloud assembly directory\n", dirs)
+		return exitCannot
+	}
+
+	a, err := preflight.ReadAssembly(dir)
+	if err != nil {
+		fmt.Fprintf(stderr, "preflight: %v\n", err)
+		return exitCannot
+	}
+	_, pinnedRegion, err := a.Pinned()
+	if err != nil {
+		fmt.Fprintf(stderr, "preflight: %v\n", err)
+		return exitCannot
+	}
+	cfg, err := loadConfig(ctx, *profile)
+	if err != nil {
+		fmt.Fprintf(stderr, "preflight: %v\n", err)
+		return exitCannot
+	}
+	profileRegion := cfg.Region
+	if pinnedRegion != "" {
+		cfg.Region = pinnedRegion
+	}
+	if cfg.Region == "" {
+		fmt.Fprintf(stderr, "preflight: no AWS region: the stacks are not pinned to one and %s names none; set it with `aws configure set region eu-west-1%s`, or set AWS_REGION\n",
+			profileName(*profile), profileFlag(*profile))
+		return exitCannot
+	}
+	if err := haveCredentials(ctx, cfg, *profile); err != nil {
+		fmt.Fprintf(stderr, "preflight: %v\n", err)
+		return exitCannot
+	}
+	calls := &preflight.Calls{}
+	r, err := preflight.Run(ctx, a, preflight.NewClients(cfg, calls), preflight.Options{
+		Profile: *profile, Region: cfg.Region, ProfileRegion: profileRegion, Calls: calls,
+	})
+	if err != nil {
+		fmt.Fprintf(stderr, "preflight: %v: check the credentials of %s (aws sts get-caller-identity%s)\n", err, profileName(*profile), profileFlag(*profile))
+		return exitCannot
+	}
+	if *asJSON {
+		err = preflight.WriteJSON(stdout, r)
+	} else {
+		err = preflight.WriteText(stdout, r)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "preflight: writing the checklist: %v\n", err)
+		return exitCannot
+	}
+	if r.Failed > 0 {
+		fmt.Fprintf(stderr, "preflight: %d check(s) failed: fix them before deploying (PREFLIGHT=0 skips this check in make deploy)\n", r.Failed)
+		return exitFailed
+	}
+	return exitOK
+}
+
+// loadConfig loads the SDK's configuration: the standard chain, with the
+// profile when one is named. The SDK reads AWS_ENDPOINT_URL itself.
+func loadConfig(ctx context.Context, profile string) (aws.Config, error) {
+	var opts []func(*config.LoadOptions) error
+	if profile != "" {
+		opts = append(opts, config.WithSharedConfigProfile(profile))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	var missing config.SharedConfigProfileNotExistError
+	if errors.As(err, &missing) {
+		return aws.Config{}, fmt.Errorf("AWS profile %q not found in ~/.aws/config or ~/.aws/credentials: create it with `aws configure --profile %s`, or name another with PROFILE=", profile, profile)
+	}
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("loading the AWS configuration of %s: %v", profileName(profile), err)
+	}
+	return cfg, nil
+}
+
+// haveCredentials fails, in a plain sentence, when the chain finds none.
+func haveCredentials(ctx context.Context, cfg aws.Config, profile string) error {
+	if cfg.Credentials == nil {
+		return fmt.Errorf("no AWS credentials in %s: configure them with `aws configure%s`, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY", profileName(profile), profileFlag(profile))
+	}
+	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+		return fmt.Errorf("no AWS credentials in %s: configure them with `aws configure%s` (or log in: aws sso login%s), or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (%v)",
+			profileName(profile), profileFlag(profile), profileFlag(profile), err)
+	}
+	return nil
+}
+
+func profileName(profile string) string {
+	if profile == "" {
+		return "the default credential chain (no --profile)"
+	}
+	return "profile " + profile
+}
+
+func profileFlag(profile string) string {
+	if profile == "" {
+		return ""
+	}
+	return " --profile " + profile
+}

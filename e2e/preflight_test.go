@@ -1,0 +1,385 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/route53"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+)
+
+// The preflight tests run the command scripts/e2e.sh built
+// ($E2E_WORK/preflight, from cmd/preflight) against the emulated account,
+// as `make preflight` would: on the bare account (step 2p), the deployed
+// dev (step 3p), dev with another vpcCidr, HTTPS and secrets (step 4p),
+// and after the destroy (step 5p). Each run must leave the account as it
+// found it.
+
+// preflightReport is the part of `preflight --json` the tests read.
+type preflightReport struct {
+	Account  string
+	Region   string
+	Failed   int
+	Warnings int
+	Results  []struct{ Check, Status, Found, Fix string }
+	Calls    []string
+}
+
+func (r preflightReport) only(t *testing.T, check string) []struct{ Check, Status, Found, Fix string } {
+	t.Helper()
+	var out []struct{ Check, Status, Found, Fix string }
+	for _, res := range r.Results {
+		if res.Check == check {
+			out = append(out, res)
+		}
+	}
+	if len(out) == 0 {
+		t.Fatalf("no %s line in the checklist", check)
+	}
+	return out
+}
+
+// preflight runs the command on an assembly with --json, and checks that
+// the account is unchanged and every call was a read.
+func preflight(t *testing.T, dir string) (preflightReport, int) {
+	t.Helper()
+	before := preflightState(t)
+	cmd := exec.Command(filepath.Join(os.Getenv(EnvWork), "preflight"), "--json", dir)
+	// One attempt per call: moto answers HTTP 500 to what it lacks, and
+	// the SDK's retries would only wait.
+	cmd.Env = append(os.Environ(), "AWS_MAX_ATTEMPTS=1")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit):
+		code = exit.ExitCode()
+	case err != nil:
+		t.Fatalf("running preflight: %v", err)
+	}
+	var r preflightReport
+	if err := json.Unmarshal(stdout.Bytes(), &r); err != nil {
+		t.Fatalf("preflight --json %s (exit %d): not JSON: %v\nstdout: %s\nstderr: %s", dir, code, err, stdout.String(), stderr.String())
+	}
+	var b strings.Builder
+	for _, res := range r.Results {
+		mark := map[string]string{"ok": "✔", "fail": "✘", "warn": "!"}[res.Status]
+		fmt.Fprintf(&b, "%s %-20s %s\n", mark, res.Check, res.Found)
+		if res.Fix != "" {
+			fmt.Fprintf(&b, "  %-20s fix: %s\n", "", res.Fix)
+		}
+	}
+	t.Logf("preflight %s: exit %d, %d failed, %d warning(s)\n%s%s", dir, code, r.Failed, r.Warnings, b.String(), stderr.String())
+	if after := preflightState(t); !slices.Equal(before, after) {
+		t.Errorf("preflight changed the account:\nbefore %v\nafter  %v", before, after)
+	}
+	if len(r.Calls) < 10 {
+		t.Errorf("preflight reports %d kinds of call: %v", len(r.Calls), r.Calls)
+	}
+	for _, c := range r.Calls {
+		_, op, _ := strings.Cut(c, ":")
+		if !strings.HasPrefix(op, "Get") && !strings.HasPrefix(op, "Describe") && !strings.HasPrefix(op, "List") {
+			t.Errorf("preflight called %s, which is not a read", c)
+		}
+	}
+	return r, code
+}
+
+// preflightState is what a write would change: accountState (stacks,
+// their events, every object) plus repositories and their images, roles,
+// parameters and their versions, exports, addresses, VPCs, hosted zones
+// and secrets.
+func preflightState(t *testing.T) []string {
+	t.Helper()
+	ctx := context.Background()
+	state := accountState(t)
+	add := func(format string, args ...any) { state = append(state, fmt.Sprintf(format, args...)) }
+	repos, err := ecrC.DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range repos.Repositories {
+		imgs, err := ecrC.ListImages(ctx, &ecr.ListImagesInput{RepositoryName: r.RepositoryName})
+		if err != nil {
+			t.Fatal(err)
+		}
+		add("ecr %s images:%d", aws.ToString(r.RepositoryName), len(imgs.ImageIds))
+	}
+	roles, err := iamC.ListRoles(ctx, &iam.ListRolesInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range roles.Roles {
+		add("role %s%s", aws.ToString(r.Path), aws.ToString(r.RoleName))
+	}
+	params, err := ssmC.DescribeParameters(ctx, &ssm.DescribeParametersInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range params.Parameters {
+		add("ssm %s v%d", aws.ToString(p.Name), p.Version)
+	}
+	exps, err := cfnC.ListExports(ctx, &cloudformation.ListExportsInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range exps.Exports {
+		add("export %s=%s", aws.ToString(e.Name), aws.ToString(e.Value))
+	}
+	addrs, err := ec2C.DescribeAddresses(ctx, &ec2.DescribeAddressesInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	add("addresses %d", len(addrs.Addresses))
+	vpcs, err := ec2C.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range vpcs.Vpcs {
+		add("vpc %s %s", aws.ToString(v.VpcId), aws.ToString(v.CidrBlock))
+	}
+	zones, err := r53C(t).ListHostedZones(ctx, &route53.ListHostedZonesInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, z := range zones.HostedZones {
+		add("zone %s %s records:%d", aws.ToString(z.Id), aws.ToString(z.Name), aws.ToInt64(z.ResourceRecordSetCount))
+	}
+	secrets, err := smC(t).ListSecrets(ctx, &secretsmanager.ListSecretsInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range secrets.SecretList {
+		add("secret %s", aws.ToString(s.ARN))
+	}
+	slices.Sort(state)
+	return state
+}
+
+func r53C(t *testing.T) *route53.Client {
+	t.Helper()
+	cfg, err := AWSConfig(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return route53.NewFromConfig(cfg)
+}
+
+func smC(t *testing.T) *secretsmanager.Client {
+	t.Helper()
+	cfg, err := AWSConfig(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return secretsmanager.NewFromConfig(cfg)
+}
+
+func devDeployment(t *testing.T) deployment {
+	t.Helper()
+	for _, d := range deployments(t) {
+		if d.Name == "dev" {
+			return d
+		}
+	}
+	t.Fatal("no dev deployment")
+	return deployment{}
+}
+
+func wantLine(t *testing.T, what string, res struct{ Check, Status, Found, Fix string }, status string, found ...string) {
+	t.Helper()
+	if res.Status != status {
+		t.Errorf("%s: %s, want %s: %s (fix: %s)", what, res.Status, status, res.Found, res.Fix)
+	}
+	for _, f := range found {
+		if !strings.Contains(res.Found+" fix: "+res.Fix, f) {
+			t.Errorf("%s lacks %q: %s (fix: %s)", what, f, res.Found, res.Fix)
+		}
+	}
+}
+
+// TestPreflightBareAccount (step 2p, before `cdk bootstrap`): bootstrap
+// and the service-linked roles fail with their fixes; exit 1. Then the
+// printed role commands are run as printed: TestPreflightDeployed finds
+// the roles.
+func TestPreflightBareAccount(t *testing.T) {
+	r, code := preflight(t, devDeployment(t).Dir)
+	if code != 1 || r.Failed == 0 {
+		t.Errorf("exit %d with %d failed, want 1", code, r.Failed)
+	}
+	wantLine(t, "bootstrap", r.only(t, "bootstrap")[0], "fail", "not bootstrapped", "/cdk-bootstrap/hnb659fds/version", "fix: npx cdk bootstrap aws://"+r.Account+"/us-east-1")
+	wantLine(t, "exports", r.only(t, "exports")[0], "ok", "no stack of the app is deployed yet")
+	wantLine(t, "repository", r.only(t, "leftovers")[0], "ok", "ECR repository demo-dev does not exist yet")
+	roles := r.only(t, "service-linked roles")
+	if len(roles) != 3 {
+		t.Fatalf("roles: %+v", roles)
+	}
+	wantLine(t, "ECS role", roles[0], "fail", "AWSServiceRoleForECS is missing", "aws iam create-service-linked-role --aws-service-name ecs.amazonaws.com")
+	wantLine(t, "autoscaling role", roles[1], "fail", "aws iam create-service-linked-role --aws-service-name ecs.application-autoscaling.amazonaws.com")
+	wantLine(t, "ELB role", roles[2], "warn", "aws iam create-service-linked-role --aws-service-name elasticloadbalancing.amazonaws.com")
+	// At once: each is an AWS CLI start-up of a second or more.
+	errs := make(chan error, len(roles))
+	for _, role := range roles {
+		go func() {
+			out, err := exec.Command("sh", "-c", role.Fix).CombinedOutput()
+			if err != nil {
+				err = fmt.Errorf("the printed fix %q failed: %v\n%s", role.Fix, err, out)
+			}
+			errs <- err
+		}()
+	}
+	for range roles {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// TestPreflightDeployed (step 3p): on the deployed dev, every check moto
+// can answer passes; the connection is a warning (moto does not deploy
+// the Pipeline stack, so the deploy would create it); exit 0.
+func TestPreflightDeployed(t *testing.T) {
+	r, code := preflight(t, devDeployment(t).Dir)
+	if code != 0 || r.Failed != 0 {
+		t.Errorf("exit %d with %d failed, want 0", code, r.Failed)
+	}
+	for _, res := range r.Results {
+		if res.Status != "ok" && res.Check != "connection" {
+			t.Errorf("%s: %s: %s", res.Check, res.Status, res.Found)
+		}
+	}
+	wantLine(t, "identity", r.only(t, "identity")[0], "ok", "in account "+r.Account+", region us-east-1")
+	wantLine(t, "bootstrap", r.only(t, "bootstrap")[0], "ok", "bootstrapped with version", "CDKToolkit")
+	wantLine(t, "exports", r.only(t, "exports")[0], "ok", "6 export(s) of demo-dev-network, demo-dev-registry are imported by demo-dev-service;", "unchanged")
+	lo := r.only(t, "leftovers")
+	wantLine(t, "repository", lo[0], "ok", "ECR repository demo-dev", "belongs to the deployed stack demo-dev-registry")
+	wantLine(t, "buckets", lo[1], "ok", "no retained bucket of an earlier deploy of demo-dev-service is left")
+	wantLine(t, "connection", r.only(t, "connection")[0], "warn", "the deploy of demo-dev-pipeline creates connection demo-dev", "Update pending connection")
+	for _, role := range r.only(t, "service-linked roles") {
+		wantLine(t, "role", role, "ok", "exists")
+	}
+	q := r.only(t, "quotas")
+	if len(q) != 2 {
+		t.Fatalf("quotas: %+v", q)
+	}
+	wantLine(t, "VPCs", q[1], "ok", "VPCs in us-east-1:", "+ 0 new", "of 5 (L-F678F1CE, the account's quota from Service Quotas)")
+	const eipGap = "AWS's documented default; Service Quotas did not answer (GetServiceQuota: NoSuchResourceException; GetAWSDefaultServiceQuota: HTTP 500)"
+	if strings.Contains(q[0].Found, eipGap) {
+		recordGap(t, "servicequotas-ec2", q[0].Found)
+		wantLine(t, "Elastic IPs", q[0], "ok", "Elastic IPs in us-east-1:", "+ 0 new", "of 5 (L-0263D0A3")
+	} else {
+		wantLine(t, "Elastic IPs", q[0], "ok", "+ 0 new", "from Service Quotas")
+	}
+}
+
+// TestPreflightChangedDev (step 4p): dev synthesized with
+// -c vpcCidr=10.1.0.0/16 replaces the VPC and subnets the running Service
+// stack imports. moto does not enforce export locks, so this check is the
+// only thing that catches it here. The same assembly has HTTPS on a zone
+// and two secrets, one of which does not exist.
+func TestPreflightChangedDev(t *testing.T) {
+	ctx := context.Background()
+	dir := workFile("out/dev-change")
+	zone, err := r53C(t).CreateHostedZone(ctx, &route53.CreateHostedZoneInput{Name: aws.String("example.com"), CallerReference: aws.String("e2e-preflight")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, err := smC(t).CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("e2e-db"), SecretString: aws.String("e2e")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The assembly was synthesized with a zone ID and a secret ARN that
+	// validation accepts (moto's zone IDs need not start with Z, and its
+	// secret ARNs end in a random suffix): point them at moto's.
+	zoneID := strings.TrimPrefix(aws.ToString(zone.HostedZone.Id), "/hostedzone/")
+	path := filepath.Join(dir, "Service.template.json")
+	body, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for old, new := range map[string]string{
+		"Z0123456789ABCDEFGHIJ": zoneID,
+		"arn:aws:secretsmanager:us-east-1:123456789012:secret:e2e-db": aws.ToString(secret.ARN),
+	} {
+		if !bytes.Contains(body, []byte(old)) {
+			t.Fatalf("%s lacks %s: scripts/e2e.sh synthesized it with other values", path, old)
+		}
+		body = bytes.ReplaceAll(body, []byte(old), []byte(new))
+	}
+	if err := os.WriteFile(path, body, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	r, code := preflight(t, dir)
+	if code != 1 {
+		t.Errorf("exit %d, want 1", code)
+	}
+	ex := r.only(t, "exports")
+	if len(ex) != 1 {
+		t.Fatalf("exports: %+v", ex)
+	}
+	wantLine(t, "exports", ex[0], "fail",
+		"demo-dev-service imports 5 export(s) of demo-dev-network that this deploy changes",
+		"Vpc8378EB38 (AWS::EC2::VPC) is replaced: CidrBlock changes from 10.0.0.0/16 to 10.1.0.0/16",
+		"deploy in two steps", "destroy the importing stack demo-dev-service first",
+		"aws cloudformation delete-stack --stack-name demo-dev-service --region us-east-1")
+	wantLine(t, "https", r.only(t, "https")[0], "ok", "hosted zone "+zoneID+" is the public zone example.com, and app.example.com is inside it")
+	secrets := r.only(t, "secrets")
+	if len(secrets) != 2 {
+		t.Fatalf("secrets: %+v", secrets)
+	}
+	wantLine(t, "secret", secrets[0], "ok", "secret "+aws.ToString(secret.ARN)+" (for DB_PASSWORD (demo-dev-service)) exists in us-east-1")
+	wantLine(t, "parameter", secrets[1], "fail", "SSM parameter arn:aws:ssm:us-east-1:123456789012:parameter/e2e/missing (for API_KEY (demo-dev-service)) does not exist in us-east-1")
+	wantLine(t, "VPCs", r.only(t, "quotas")[1], "ok", "+ 1 new for the app's VPC")
+}
+
+// TestPreflightAfterDestroy (step 5p): after `cdk destroy`, the retained
+// repository and log buckets of dev are reported, and what the deploy
+// will do with them.
+func TestPreflightAfterDestroy(t *testing.T) {
+	// The endpoints deployment's Registry stack was destroyed too (make
+	// destroy-all): its repository is retained and belongs to no stack.
+	var d deployment
+	for _, x := range deployments(t) {
+		if x.Name == "endpoints" {
+			d = x
+		}
+	}
+	if d.Name == "" {
+		t.Fatal("no endpoints deployment")
+	}
+	r, code := preflight(t, d.Dir)
+	if code != 1 {
+		t.Errorf("exit %d, want 1", code)
+	}
+	wantLine(t, "exports", r.only(t, "exports")[0], "ok", "no stack of the app is deployed yet")
+	lo := r.only(t, "leftovers")
+	if len(lo) != 2 {
+		t.Fatalf("leftovers: %+v", lo)
+	}
+	repo := d.App + "-" + d.Env
+	wantLine(t, "repository", lo[0], "fail", "ECR repository "+repo+" (", "is left from an earlier destroy", "RepositoryAlreadyExistsException",
+		"--import-existing-resources", "aws ecr delete-repository --repository-name "+repo+" --force --region us-east-1")
+	wantLine(t, "buckets", lo[1], "warn", "2 retained bucket(s) of an earlier deploy of "+d.stackName("service"), "the deploy does not reuse them")
+	if strings.Contains(lo[1].Found, "demo-prod") || strings.Contains(lo[1].Found, "demo-dev-") {
+		t.Errorf("another environment's bucket is listed as %s's: %s", d.Name, lo[1].Found)
+	}
+}
