@@ -11,6 +11,9 @@ PROFILE ?= cdkdemo
 PYTHON  ?= python3
 # PREFLIGHT=0 makes `make deploy` skip the preflight check of the account.
 PREFLIGHT ?= 1
+# SYNC=0 makes `make deploy` skip cfnsync, which first brings CloudFormation's
+# record of the running stacks onto the released image (docs/deployments.md).
+SYNC ?= 1
 
 CFN_LINT_VERSION := 1.51.0
 MOTO_VERSION     := 5.2.1
@@ -29,7 +32,7 @@ MOTO_STAMP  := .build/moto-$(MOTO_VERSION)
 CFN_LINT    := $(PYTHON) -c 'import sys; from cfnlint.runner import main; sys.argv[0] = "cfn-lint"; sys.exit(main())'
 
 .PHONY: all deps tools synth test unit lint-templates guard-templates netcheck-templates \
-        netcheck diagram report preflight bench e2e deploy diff destroy destroy-all clean
+        netcheck diagram report preflight sync bench e2e deploy diff destroy destroy-all clean
 
 all: synth
 
@@ -129,15 +132,25 @@ bench: deps tools
 e2e: deps $(MOTO_STAMP)
 	./scripts/e2e.sh
 
+## sync: synthesize ENV into cdk.out/, then update each deployed stack whose released image changed since its last deploy with its previous template, so a failed deploy rolls back to what runs now
+sync: synth
+	@go build -o .build/cfnsync ./cmd/cfnsync
+	.build/cfnsync $(ARGS) $(if $(PROFILE),--profile $(PROFILE)) cdk.out
+
 ## deploy, diff, destroy: against the AWS profile PROFILE (default cdkdemo);
-## deploy runs preflight first and deploys the assembly it checked (PREFLIGHT=0 skips it)
+## deploy synthesizes, runs preflight (PREFLIGHT=0 skips it), brings the running
+## stacks onto the released image (SYNC=0 skips it), then deploys that assembly
 deploy: deps
 ifeq ($(PREFLIGHT),0)
-	cdk deploy --all $(CDK_CONTEXT) --profile $(PROFILE)
+	@$(MAKE) --no-print-directory synth
 else
 	@$(MAKE) --no-print-directory preflight
-	cdk deploy --all --app cdk.out --profile $(PROFILE)
 endif
+ifneq ($(SYNC),0)
+	@go build -o .build/cfnsync ./cmd/cfnsync
+	.build/cfnsync $(if $(PROFILE),--profile $(PROFILE)) cdk.out
+endif
+	cdk deploy --all --app cdk.out --profile $(PROFILE)
 
 diff: deps
 	cdk diff --all $(CDK_CONTEXT) --profile $(PROFILE)

@@ -45,6 +45,26 @@ var gaps = map[string]gap{
 		Moto:      "leaves them in the VPC after the update",
 		CoveredBy: "the deployed templates (TestEgressSwitched reads the network's egress from them) and netcheck on every egress mode's templates; TestPrepareDestroy deletes the leftovers before cdk destroy",
 	},
+	"cfn-update-rollback": {
+		What:      "a stack update that fails is rolled back: UPDATE_ROLLBACK_COMPLETE, and an ECS service is pointed back at the task definition CloudFormation records (aws/containers-roadmap#117)",
+		Moto:      "refuses the UpdateStack call itself with the failing resource's error, keeps the stack's status, and rolls nothing back",
+		CoveredBy: "TestSync checks the task definition the Service stack records after cmd/cfnsync, which is what the rollback's UpdateService uses; cfnsync's tests fail and roll back the sync's own update against a fake (TestFailedSyncRestoresTheService)",
+	},
+	"cfn-replacement-refs": {
+		What:      "when an update replaces a task definition, CloudFormation updates the service that refers to it (Ref) to the new revision",
+		Moto:      "replaces the task definition but leaves the service on the revision it ran",
+		CoveredBy: "TestSync checks the task definition the stack records (its physical ID), which is what a rollback uses, and the image the service runs",
+	},
+	"ecs-task-update-keys": {
+		What:      "the revision a stack update registers for a replaced task definition has the container's name and image",
+		Moto:      "registers it from the template's container definitions without converting their keys, and drops them: DescribeTaskDefinition shows a container without name or image",
+		CoveredBy: "TestSync reads the image CloudFormation resolved for that revision (the deployed template against the stack's resolved parameters), and compares it with ECS's wherever ECS shows one",
+	},
+	"ecr-layer-download": {
+		What:      "an image's config blob (GetDownloadUrlForLayer), where a single-platform image names its architecture",
+		Moto:      "does not implement GetDownloadUrlForLayer (HTTP 500), and stores no blobs",
+		CoveredBy: "preflight's fake serves the config (TestArchitecture refuses an x86 image for an ARM64 task); step 4f reads the platforms of image indexes, which BatchGetImage returns, and preflight warns where it cannot read them",
+	},
 	"ecs-service-desired-count": {
 		What:      "a service created without DesiredCount starts one task, and registering its scalable target raises it to the target's minimum",
 		Moto:      "creates the service with desiredCount 0 and skips the scalable target (no Application Auto Scaling in its CloudFormation)",

@@ -61,25 +61,10 @@ func (r preflightReport) only(t *testing.T, check string) []struct{ Check, Statu
 func preflight(t *testing.T, dir string) (preflightReport, int) {
 	t.Helper()
 	before := preflightState(t)
-	cmd := exec.Command(filepath.Join(os.Getenv(EnvWork), "preflight"), "--json", dir)
 	// One attempt per call: moto answers HTTP 500 to what it lacks, and
 	// the SDK's retries would only wait.
-	cmd.Env = append(os.Environ(), "AWS_MAX_ATTEMPTS=1")
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	code := 0
-	var exit *exec.ExitError
-	switch {
-	case errors.As(err, &exit):
-		code = exit.ExitCode()
-	case err != nil:
-		t.Fatalf("running preflight: %v", err)
-	}
 	var r preflightReport
-	if err := json.Unmarshal(stdout.Bytes(), &r); err != nil {
-		t.Fatalf("preflight --json %s (exit %d): not JSON: %v\nstdout: %s\nstderr: %s", dir, code, err, stdout.String(), stderr.String())
-	}
+	stderr, code := runJSON(t, &r, []string{"AWS_MAX_ATTEMPTS=1"}, "preflight", "--json", dir)
 	var b strings.Builder
 	for _, res := range r.Results {
 		mark := map[string]string{"ok": "✔", "fail": "✘", "warn": "!"}[res.Status]
@@ -88,7 +73,7 @@ func preflight(t *testing.T, dir string) (preflightReport, int) {
 			fmt.Fprintf(&b, "  %-20s fix: %s\n", "", res.Fix)
 		}
 	}
-	t.Logf("preflight %s: exit %d, %d failed, %d warning(s)\n%s%s", dir, code, r.Failed, r.Warnings, b.String(), stderr.String())
+	t.Logf("preflight %s: exit %d, %d failed, %d warning(s)\n%s%s", dir, code, r.Failed, r.Warnings, b.String(), stderr)
 	if after := preflightState(t); !slices.Equal(before, after) {
 		t.Errorf("preflight changed the account:\nbefore %v\nafter  %v", before, after)
 	}
@@ -97,11 +82,34 @@ func preflight(t *testing.T, dir string) (preflightReport, int) {
 	}
 	for _, c := range r.Calls {
 		_, op, _ := strings.Cut(c, ":")
-		if !strings.HasPrefix(op, "Get") && !strings.HasPrefix(op, "Describe") && !strings.HasPrefix(op, "List") {
+		if !strings.HasPrefix(op, "Get") && !strings.HasPrefix(op, "Describe") && !strings.HasPrefix(op, "List") && !strings.HasPrefix(op, "BatchGet") {
 			t.Errorf("preflight called %s, which is not a read", c)
 		}
 	}
 	return r, code
+}
+
+// runJSON runs a command scripts/e2e.sh built ($E2E_WORK/NAME), with env
+// added to the environment, and reads its standard output as JSON into v.
+// It returns the standard error and the exit code.
+func runJSON(t *testing.T, v any, env []string, name string, args ...string) (stderr string, code int) {
+	t.Helper()
+	cmd := exec.Command(workFile(name), args...)
+	cmd.Env = append(os.Environ(), env...)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit):
+		code = exit.ExitCode()
+	case err != nil:
+		t.Fatalf("running %s: %v", name, err)
+	}
+	if err := json.Unmarshal(out.Bytes(), v); err != nil {
+		t.Fatalf("%s %v (exit %d): not JSON: %v\nstdout: %s\nstderr: %s", name, args, code, err, out.String(), errOut.String())
+	}
+	return errOut.String(), code
 }
 
 // preflightState is what a write would change: accountState (stacks,

@@ -38,9 +38,10 @@ type Template struct {
 		Type    string `json:"Type"`
 		Default any    `json:"Default"`
 	} `json:"Parameters"`
-	Rules     map[string]any      `json:"Rules"`
-	Resources map[string]Resource `json:"Resources"`
-	Outputs   map[string]Output   `json:"Outputs"`
+	Rules      map[string]any      `json:"Rules"`
+	Conditions map[string]any      `json:"Conditions"`
+	Resources  map[string]Resource `json:"Resources"`
+	Outputs    map[string]Output   `json:"Outputs"`
 }
 
 // Resource is one template resource.

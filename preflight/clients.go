@@ -39,6 +39,7 @@ type Clients struct {
 	Route53        Route53API
 	Secrets        SecretsAPI
 	Connections    ConnectionsAPI
+	Blobs          BlobAPI
 }
 
 // STSAPI tells who the caller is.
@@ -62,10 +63,13 @@ type SSMAPI interface {
 	DescribeParameters(context.Context, *ssm.DescribeParametersInput, ...func(*ssm.Options)) (*ssm.DescribeParametersOutput, error)
 }
 
-// ECRAPI finds a repository and counts its images.
+// ECRAPI finds a repository and counts its images, and reads the released
+// image's manifest and config (its platforms).
 type ECRAPI interface {
 	DescribeRepositories(context.Context, *ecr.DescribeRepositoriesInput, ...func(*ecr.Options)) (*ecr.DescribeRepositoriesOutput, error)
 	ListImages(context.Context, *ecr.ListImagesInput, ...func(*ecr.Options)) (*ecr.ListImagesOutput, error)
+	BatchGetImage(context.Context, *ecr.BatchGetImageInput, ...func(*ecr.Options)) (*ecr.BatchGetImageOutput, error)
+	GetDownloadUrlForLayer(context.Context, *ecr.GetDownloadUrlForLayerInput, ...func(*ecr.Options)) (*ecr.GetDownloadUrlForLayerOutput, error)
 }
 
 // S3API lists the buckets, to find retained log buckets.
@@ -106,9 +110,10 @@ type ConnectionsAPI interface {
 }
 
 // ReadOnly tells whether an API operation only reads: preflight calls
-// nothing else. Every read it needs is named Get…, Describe… or List….
+// nothing else. Every read it needs is named Get…, Describe…, List… or
+// BatchGet… (ecr:BatchGetImage, which reads manifests).
 func ReadOnly(operation string) bool {
-	for _, p := range []string{"Get", "Describe", "List"} {
+	for _, p := range []string{"Get", "Describe", "List", "BatchGet"} {
 		if strings.HasPrefix(operation, p) && len(operation) > len(p) {
 			return true
 		}
@@ -174,6 +179,7 @@ func NewClients(cfg aws.Config, calls *Calls) Clients {
 		Route53:        route53.NewFromConfig(cfg),
 		Secrets:        secretsmanager.NewFromConfig(cfg),
 		Connections:    codestarconnections.NewFromConfig(cfg),
+		Blobs:          newHTTPBlobs(),
 	}
 }
 
@@ -187,7 +193,7 @@ func ReadOnlyGuard(calls *Calls) func(*middleware.Stack) error {
 				service, op := awsmiddleware.GetServiceID(ctx), awsmiddleware.GetOperationName(ctx)
 				if !ReadOnly(op) {
 					return middleware.InitializeOutput{}, middleware.Metadata{},
-						fmt.Errorf("preflight refused %s:%s: it makes read-only calls only (Get, Describe, List)", iamPrefix(service), op)
+						fmt.Errorf("preflight refused %s:%s: it makes read-only calls only (Get, Describe, List, BatchGet)", iamPrefix(service), op)
 				}
 				if calls != nil {
 					calls.Add(service, op)

@@ -61,6 +61,10 @@ type fakeAWS struct {
 	zones         map[string]r53types.HostedZone
 	secrets       map[string]bool // secret ARN → deleted
 	connections   map[string]cstypes.ConnectionStatus
+	// images: "repository:tag" -> its manifest; blobs: digest -> content
+	// (an image's config).
+	images map[string]fakeImage
+	blobs  map[string]string
 	// fail makes an operation fail with this error.
 	fail map[string]error
 }
@@ -78,13 +82,17 @@ func newFake() *fakeAWS {
 		stacks: map[string]*fakeStack{}, params: map[string]string{}, repos: map[string]int{},
 		roles: map[string][]string{}, applied: map[string]float64{}, defaults: map[string]float64{},
 		zones: map[string]r53types.HostedZone{}, secrets: map[string]bool{}, connections: map[string]cstypes.ConnectionStatus{},
+		images: map[string]fakeImage{}, blobs: map[string]string{},
 		fail: map[string]error{}, vpcs: 1,
 	}
 }
 
+// fakeImage is an image in a repository: its manifest and media type.
+type fakeImage struct{ mediaType, manifest string }
+
 // clients returns the fake behind every interface.
 func (f *fakeAWS) clients() Clients {
-	return Clients{STS: f, CloudFormation: f, SSM: f, ECR: f, S3: f, IAM: f, EC2: f, Quotas: f, Route53: f, Secrets: f, Connections: f}
+	return Clients{STS: f, CloudFormation: f, SSM: f, ECR: f, S3: f, IAM: f, EC2: f, Quotas: f, Route53: f, Secrets: f, Connections: f, Blobs: f}
 }
 
 // call records an operation and returns the error the test injected.
@@ -339,6 +347,47 @@ func (f *fakeAWS) ListImages(_ context.Context, in *ecr.ListImagesInput, _ ...fu
 }
 
 // --- S3, IAM, EC2 ---
+
+func (f *fakeAWS) BatchGetImage(_ context.Context, in *ecr.BatchGetImageInput, _ ...func(*ecr.Options)) (*ecr.BatchGetImageOutput, error) {
+	if err := f.call("ecr:BatchGetImage"); err != nil {
+		return nil, err
+	}
+	repo := aws.ToString(in.RepositoryName)
+	if _, ok := f.repos[repo]; !ok {
+		return nil, apiErr("RepositoryNotFoundException", "The repository with name '"+repo+"' does not exist")
+	}
+	out := &ecr.BatchGetImageOutput{}
+	for _, id := range in.ImageIds {
+		img, ok := f.images[repo+":"+aws.ToString(id.ImageTag)]
+		if !ok {
+			out.Failures = append(out.Failures, ecrtypes.ImageFailure{ImageId: &id, FailureCode: ecrtypes.ImageFailureCodeImageNotFound})
+			continue
+		}
+		out.Images = append(out.Images, ecrtypes.Image{RepositoryName: in.RepositoryName, ImageId: &id, ImageManifest: aws.String(img.manifest), ImageManifestMediaType: aws.String(img.mediaType)})
+	}
+	return out, nil
+}
+
+func (f *fakeAWS) GetDownloadUrlForLayer(_ context.Context, in *ecr.GetDownloadUrlForLayerInput, _ ...func(*ecr.Options)) (*ecr.GetDownloadUrlForLayerOutput, error) {
+	if err := f.call("ecr:GetDownloadUrlForLayer"); err != nil {
+		return nil, err
+	}
+	if _, ok := f.blobs[aws.ToString(in.LayerDigest)]; !ok {
+		return nil, apiErr("LayersNotFoundException", "no layer")
+	}
+	return &ecr.GetDownloadUrlForLayerOutput{LayerDigest: in.LayerDigest, DownloadUrl: aws.String("https://prod-us-east-1-starport-layer-bucket.s3.amazonaws.com/" + aws.ToString(in.LayerDigest) + "?X-Amz-Signature=x")}, nil
+}
+
+// Fetch is the download of a presigned layer URL.
+func (f *fakeAWS) Fetch(_ context.Context, url string) ([]byte, error) {
+	f.calls = append(f.calls, "GET "+url)
+	digest, _, _ := strings.Cut(url[strings.LastIndex(url, "/")+1:], "?")
+	b, ok := f.blobs[digest]
+	if !ok {
+		return nil, errors.New("HTTP 404")
+	}
+	return []byte(b), nil
+}
 
 func (f *fakeAWS) ListBuckets(context.Context, *s3.ListBucketsInput, ...func(*s3.Options)) (*s3.ListBucketsOutput, error) {
 	if err := f.call("s3:ListBuckets"); err != nil {

@@ -80,6 +80,7 @@ func TestReadOnlyGuard(t *testing.T) {
 func TestReadOnly(t *testing.T) {
 	for op, want := range map[string]bool{
 		"GetCallerIdentity": true, "DescribeStacks": true, "ListImports": true, "GetTemplate": true,
+		"BatchGetImage": true, "BatchDeleteImage": false, "BatchGet": false,
 		"CreateRepository": false, "DeleteStack": false, "PutParameter": false, "UpdateStack": false,
 		"Get": false, "List": false, "": false, "ExecuteChangeSet": false, "CreateServiceLinkedRole": false,
 	} {

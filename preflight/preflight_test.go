@@ -44,6 +44,9 @@ func assertReadOnly(t *testing.T, f *fakeAWS) {
 		t.Fatal("no call recorded: the fake is not in the way")
 	}
 	for _, c := range f.calls {
+		if strings.HasPrefix(c, "GET https://") {
+			continue // the download of a presigned URL ECR gave: a read
+		}
 		_, op, _ := strings.Cut(c, ":")
 		if !ReadOnly(op) {
 			t.Errorf("preflight called %s, which is not a read", c)
@@ -58,7 +61,7 @@ func TestBareAccount(t *testing.T) {
 	r := run(t, golden(t, "dev", "dev"), f)
 	want := []string{
 		"identity ok", "bootstrap fail", "exports ok", "leftovers ok", "leftovers ok", "leftovers ok", "connection warn", "https ok", "secrets ok",
-		"service-linked roles fail", "service-linked roles fail", "service-linked roles warn", "quotas ok", "quotas ok",
+		"service-linked roles fail", "service-linked roles fail", "service-linked roles warn", "quotas ok", "quotas ok", "architecture ok",
 	}
 	if got := statuses(r); !slices.Equal(got, want) {
 		t.Errorf("statuses:\n got %v\nwant %v", got, want)
@@ -468,7 +471,7 @@ func TestWrite(t *testing.T) {
 	mustContain(t, "text", out,
 		"✔ identity ", "✘ bootstrap ", "! connection ",
 		"\n                       fix: npx cdk bootstrap aws://123456789012/us-east-1\n",
-		"14 checks: 3 failed, 2 warning(s), 9 passed.", "Fix the ✘ lines before deploying")
+		"15 checks: 3 failed, 2 warning(s), 10 passed.", "Fix the ✘ lines before deploying")
 	marks := 0
 	for _, line := range strings.Split(out, "\n") {
 		if strings.HasPrefix(line, "✔ ") || strings.HasPrefix(line, "✘ ") || strings.HasPrefix(line, "! ") {

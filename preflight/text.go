@@ -46,7 +46,7 @@ func WriteText(w io.Writer, r *Report) error {
 			fmt.Fprintf(&b, "%sfix: %s\n", indent, res.Fix)
 		}
 	}
-	fmt.Fprintf(&b, "\n%d checks: %d failed, %d warning(s), %d passed. Read-only: %d kinds of API call, all Get, Describe or List (--json lists them).\n",
+	fmt.Fprintf(&b, "\n%d checks: %d failed, %d warning(s), %d passed. Read-only: %d kinds of API call, all reads: Get, Describe, List or BatchGet (--json lists them).\n",
 		len(r.Results), r.Failed, r.Warnings, len(r.Results)-r.Failed-r.Warnings, len(r.Calls))
 	switch {
 	case r.Failed > 0:

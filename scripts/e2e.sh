@@ -8,7 +8,10 @@
 # again, reject bad configuration, and list what moto did not emulate.
 # preflight (cmd/preflight) runs against the account at four points: bare,
 # deployed, with an export change pending, and after the registry of one
-# environment was destroyed too (a leftover repository).
+# environment was destroyed too (a leftover repository); cfnsync (cmd/cfnsync)
+# brings a released environment's Service stack onto its image before a
+# deploy; and dev's architecture is switched on the running environment
+# with the procedure preflight prints.
 #
 # `make e2e` runs it; so does .ci/run. It needs no AWS account and no
 # internet: moto listens on localhost only, the credentials are dummies, and
@@ -128,6 +131,7 @@ export E2E_ENDPOINT_URL="$AWS_ENDPOINT_URL" E2E_WORK="$work" E2E_MOTO_LOG="$work
 go test -c -tags e2e -o "$work/e2e.test" ./e2e
 go build -tags e2e -o "$work/cfn-responder" ./e2e/cfnresponder
 go build -o "$work/preflight" ./cmd/preflight
+go build -o "$work/cfnsync" ./cmd/cfnsync
 # e2e_test PATTERN runs the tests of one phase. A pattern that matches no
 # test would pass in silence: that is a failure too.
 e2e_test() {
@@ -216,6 +220,9 @@ e2e_test '^TestPreflightDeployed$' || fail "preflight did not pass the deployed 
 step 4a "simulate pipeline runs on dev and prod: a release, a deploy rolled back, a failed build, a rejected approval; scale dev out of band"
 e2e_test '^TestPipelineRuns$' || fail "the simulated pipeline runs failed (above)"
 
+step 4s "cfnsync, as make deploy runs it: dev's Service stack still records the placeholder's task definition; the sync brings it onto the released image, a failed deploy's rollback then returns there, a second sync changes nothing, an unreleased environment is left alone"
+e2e_test '^TestSync$' || fail "the sync did not bring CloudFormation onto the released image (above)"
+
 step 4b "deploy dev (cpu 1024, memory 2048) and prod (log retention 400 days) again, unrelated to the image"
 synth dev-cpu -c appName=demo -c env=dev -c cpu=1024 -c memory=2048
 synth prod-logs -c appName=demo -c env=prod -c logRetentionDays=400
@@ -233,6 +240,12 @@ e2e_test '^TestEgressSwitched$' || fail "switching the egress mode changed the i
 step 4e "switch dev's egress back to nat"
 deploy dev-cpu Network Service
 e2e_test '^TestEgressSwitched$' || fail "switching the egress mode back changed the image the service runs (above)"
+
+step 4f "switch dev's architecture to ARM64 on the released environment: preflight refuses an image that cannot run on both, with the procedure; the procedure as printed (a multi-arch image, recorded), the sync, the deploy"
+synth dev-arm -c appName=demo -c env=dev -c cpu=1024 -c memory=2048 -c architecture=ARM64
+e2e_test '^TestArchitectureRefused$' || fail "preflight did not refuse the architecture switch, or its procedure did not work (above)"
+deploy dev-arm Network Service
+e2e_test '^TestArchitectureSwitched$' || fail "the ARM64 task definition does not run the multi-arch image (above)"
 
 step 4p "preflight on dev-change: the export change on the running dev is caught (moto has no export lock), the zone and the secrets checked"
 e2e_test '^TestPreflightChangedDev$' || fail "preflight missed the export change or misjudged the zone or secrets (above)"

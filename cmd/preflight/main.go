@@ -22,8 +22,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/cdkdemo/fargate/awsprofile"
 	"github.com/cdkdemo/fargate/preflight"
 )
 
@@ -85,30 +84,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "preflight: %v\n", err)
 		return exitCannot
 	}
-	cfg, err := loadConfig(ctx, *profile)
+	cfg, err := awsprofile.Resolve(ctx, *profile, pinnedRegion)
 	if err != nil {
-		fmt.Fprintf(stderr, "preflight: %v\n", err)
-		return exitCannot
-	}
-	profileRegion := cfg.Region
-	if pinnedRegion != "" {
-		cfg.Region = pinnedRegion
-	}
-	if cfg.Region == "" {
-		fmt.Fprintf(stderr, "preflight: no AWS region: the stacks are not pinned to one and %s names none; set it with `aws configure set region eu-west-1%s`, or set AWS_REGION\n",
-			profileName(*profile), profileFlag(*profile))
-		return exitCannot
-	}
-	if err := haveCredentials(ctx, cfg, *profile); err != nil {
 		fmt.Fprintf(stderr, "preflight: %v\n", err)
 		return exitCannot
 	}
 	calls := &preflight.Calls{}
-	r, err := preflight.Run(ctx, a, preflight.NewClients(cfg, calls), preflight.Options{
-		Profile: *profile, Region: cfg.Region, ProfileRegion: profileRegion, Calls: calls,
+	r, err := preflight.Run(ctx, a, preflight.NewClients(cfg.Config, calls), preflight.Options{
+		Profile: *profile, Region: cfg.Region, ProfileRegion: cfg.ProfileRegion, Calls: calls,
 	})
 	if err != nil {
-		fmt.Fprintf(stderr, "preflight: %v: check the credentials of %s (aws sts get-caller-identity%s)\n", err, profileName(*profile), profileFlag(*profile))
+		fmt.Fprintf(stderr, "preflight: %v: check the credentials of %s (aws sts get-caller-identity%s)\n", err, awsprofile.Name(*profile), awsprofile.Flag(*profile))
 		return exitCannot
 	}
 	if *asJSON {
@@ -125,48 +111,4 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitFailed
 	}
 	return exitOK
-}
-
-// loadConfig loads the SDK's configuration: the standard chain, with the
-// profile when one is named. The SDK reads AWS_ENDPOINT_URL itself.
-func loadConfig(ctx context.Context, profile string) (aws.Config, error) {
-	var opts []func(*config.LoadOptions) error
-	if profile != "" {
-		opts = append(opts, config.WithSharedConfigProfile(profile))
-	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
-	var missing config.SharedConfigProfileNotExistError
-	if errors.As(err, &missing) {
-		return aws.Config{}, fmt.Errorf("AWS profile %q not found in ~/.aws/config or ~/.aws/credentials: create it with `aws configure --profile %s`, or name another with PROFILE=", profile, profile)
-	}
-	if err != nil {
-		return aws.Config{}, fmt.Errorf("loading the AWS configuration of %s: %v", profileName(profile), err)
-	}
-	return cfg, nil
-}
-
-// haveCredentials fails, in a plain sentence, when the chain finds none.
-func haveCredentials(ctx context.Context, cfg aws.Config, profile string) error {
-	if cfg.Credentials == nil {
-		return fmt.Errorf("no AWS credentials in %s: configure them with `aws configure%s`, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY", profileName(profile), profileFlag(profile))
-	}
-	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
-		return fmt.Errorf("no AWS credentials in %s: configure them with `aws configure%s` (or log in: aws sso login%s), or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (%v)",
-			profileName(profile), profileFlag(profile), profileFlag(profile), err)
-	}
-	return nil
-}
-
-func profileName(profile string) string {
-	if profile == "" {
-		return "the default credential chain (no --profile)"
-	}
-	return "profile " + profile
-}
-
-func profileFlag(profile string) string {
-	if profile == "" {
-		return ""
-	}
-	return " --profile " + profile
 }
