@@ -5,6 +5,7 @@ package main
 // package dockerfile stands in for the user's Dockerfile.
 
 import (
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -330,4 +331,148 @@ func sameAttrs(csv string, want ...string) bool {
 	slices.Sort(got)
 	slices.Sort(want)
 	return slices.Equal(got, want)
+}
+
+// releaseRecordSpec is the RecordImage project's buildspec and variables.
+func releaseRecordSpec(t *testing.T) (buildSpec, []string) {
+	t.Helper()
+	_, project := codeBuildProject(t, synth(t, nil).templates["Pipeline"], "ReleaseRecord")
+	var spec buildSpec
+	if err := json.Unmarshal([]byte(project["Source"].(map[string]any)["BuildSpec"].(string)), &spec); err != nil {
+		t.Fatalf("buildspec: %v", err)
+	}
+	var vars []string
+	list, _ := project["Environment"].(map[string]any)["EnvironmentVariables"].([]any)
+	for _, v := range list {
+		vars = append(vars, v.(map[string]any)["Name"].(string))
+	}
+	return spec, vars
+}
+
+// phaseScript runs a phase's commands as CodeBuild does: one after the
+// other in one shell, the phase failing at the first command that exits
+// non-zero (on-failure ABORT).
+func phaseScript(commands []string) string {
+	var b strings.Builder
+	for _, c := range commands {
+		b.WriteString(c + "\nrc=$?; if [ $rc -ne 0 ]; then exit $rc; fi\n")
+	}
+	return b.String()
+}
+
+// TestReleaseRecordTagsTheImage runs the Release stage's build phase with a
+// stub AWS CLI: it tags the deployed image released-<tag> with the very
+// manifest ECR holds (byte for byte, by digest: a re-serialized manifest
+// would be another image, which the lifecycle policy would not protect),
+// tolerates a tag recorded by an earlier run of the same release, and only
+// then writes the image parameter. Any failure stops it before the
+// parameter names an image the lifecycle policy could expire.
+func TestReleaseRecordTagsTheImage(t *testing.T) {
+	if _, err := exec.LookPath("jq"); err != nil {
+		t.Fatal("jq not found: the Release stage's buildspec uses it, as CodeBuild's standard image has it; install jq (apt-get install jq)")
+	}
+	spec, vars := releaseRecordSpec(t)
+	for _, v := range []string{"REPOSITORY_URI", "REPOSITORY_NAME", "IMAGE_PARAMETER"} {
+		if !slices.Contains(vars, v) {
+			t.Errorf("the project does not set %s: %v", v, vars)
+		}
+	}
+	const (
+		repoURI  = "123456789012.dkr.ecr.us-east-1.amazonaws.com/demo-dev"
+		image    = repoURI + ":abc1234"
+		digest   = "sha256:5b0bcabd1ed22e9fb1310cf6c2dec7cdef19f0ad69efa1f392e94a4333501270"
+		manifest = "{\n   \"schemaVersion\": 2,\n   \"mediaType\": \"application/vnd.docker.distribution.manifest.v2+json\",\n   \"config\": {\"mediaType\": \"application/vnd.docker.container.image.v1+json\", \"size\": 7023, \"digest\": \"sha256:b5b2b2c507a0944348e0303114d8d93aaaa081732b86451d9bce1f432a537bc7\"},\n   \"layers\": []\n}\n"
+	)
+	images, _ := json.Marshal(map[string]any{"images": []any{map[string]any{
+		"registryId": "123456789012", "repositoryName": "demo-dev",
+		"imageId":       map[string]string{"imageDigest": digest, "imageTag": "abc1234"},
+		"imageManifest": manifest, "imageManifestMediaType": "application/vnd.docker.distribution.manifest.v2+json",
+	}}, "failures": []any{}})
+	stubs := t.TempDir()
+	stub := `#!/bin/bash
+echo "$*" >>"$CALLS"
+case "$1 $2" in
+"ecr batch-get-image")
+	case "$STUB" in
+	missing) echo '{"images":[],"failures":[{"imageId":{"imageTag":"abc1234"},"failureCode":"ImageNotFound","failureReason":"Requested image not found"}]}' ;;
+	*) cat "$IMAGES" ;;
+	esac ;;
+"ecr put-image")
+	for a in "$@"; do case "$a" in file://*) cp "${a#file://}" "$PUT_MANIFEST" ;; esac; done
+	case "$STUB" in
+	already) echo "An error occurred (ImageAlreadyExistsException) when calling the PutImage operation: Image with digest 'sha256:5b0b' and tag 'released-abc1234' already exists in the repository with name 'demo-dev' in registry with id '123456789012'" >&2; exit 254 ;;
+	conflict) echo "An error occurred (ImageTagAlreadyExistsException) when calling the PutImage operation: The image tag 'released-abc1234' already exists in the 'demo-dev' repository and cannot be overwritten because the repository is immutable." >&2; exit 254 ;;
+	denied) echo "An error occurred (AccessDeniedException) when calling the PutImage operation: User: arn:aws:sts::123456789012:assumed-role/record/x is not authorized to perform: ecr:PutImage" >&2; exit 254 ;;
+	*) echo '{"image":{}}' ;;
+	esac ;;
+"ssm put-parameter") echo '{"Version": 2, "Tier": "Standard"}' ;;
+*) echo "stub: unexpected call: aws $*" >&2; exit 2 ;;
+esac
+`
+	if err := os.WriteFile(filepath.Join(stubs, "aws"), []byte(stub), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		stub, defsImage string
+		ok              bool
+		message         string // in stderr when it fails
+	}{
+		{"tagged", image, true, ""},
+		{"already", image, true, ""},
+		{"conflict", image, false, "ImageTagAlreadyExistsException"},
+		{"denied", image, false, "AccessDeniedException"},
+		{"missing", image, false, "ImageNotFound"},
+		{"tagged", "123456789012.dkr.ecr.us-east-1.amazonaws.com/other:abc1234", false, "not an image of " + repoURI},
+	}
+	for _, tc := range tests {
+		t.Run(tc.stub+"/"+tc.defsImage[strings.LastIndexByte(tc.defsImage, '/')+1:], func(t *testing.T) {
+			dir := t.TempDir()
+			defs, _ := json.Marshal([]map[string]string{{"name": "app", "imageUri": tc.defsImage}})
+			for name, content := range map[string][]byte{"imagedefinitions.json": defs, "images.json": images} {
+				if err := os.WriteFile(filepath.Join(dir, name), content, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			calls, put := filepath.Join(dir, "calls"), filepath.Join(dir, "put-manifest")
+			_, errOut, err := runBash(t, "cd "+dir+"\n"+phaseScript(spec.Phases["build"].Commands), stubs,
+				"STUB="+tc.stub, "CALLS="+calls, "IMAGES="+filepath.Join(dir, "images.json"), "PUT_MANIFEST="+put,
+				"REPOSITORY_URI="+repoURI, "REPOSITORY_NAME=demo-dev", "IMAGE_PARAMETER=/demo/dev/image-uri")
+			log, _ := os.ReadFile(calls)
+			lines := strings.Split(strings.TrimSpace(string(log)), "\n")
+			wrote := slices.IndexFunc(lines, func(l string) bool { return strings.HasPrefix(l, "ssm put-parameter") })
+			if !tc.ok {
+				if err == nil || wrote >= 0 {
+					t.Errorf("the release went on after %s: error %v, calls %q", tc.stub, err, lines)
+				}
+				if !strings.Contains(errOut, tc.message) {
+					t.Errorf("the failure does not say %q: %s", tc.message, errOut)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("failed: %v\n%s\ncalls %q", err, errOut, lines)
+			}
+			tagged := slices.IndexFunc(lines, func(l string) bool { return strings.HasPrefix(l, "ecr put-image") })
+			if tagged < 0 || wrote < tagged {
+				t.Fatalf("want put-image, then put-parameter; calls %q", lines)
+			}
+			get := lines[slices.IndexFunc(lines, func(l string) bool { return strings.HasPrefix(l, "ecr batch-get-image") })]
+			for _, want := range []string{"--repository-name demo-dev", "--image-ids imageTag=abc1234", "application/vnd.oci.image.index.v1+json", "application/vnd.docker.distribution.manifest.list.v2+json"} {
+				if !strings.Contains(get, want) {
+					t.Errorf("batch-get-image without %q (an index would come back converted): %s", want, get)
+				}
+			}
+			for _, want := range []string{"--repository-name demo-dev", "--image-tag released-abc1234", "--image-digest " + digest, "--image-manifest-media-type application/vnd.docker.distribution.manifest.v2+json"} {
+				if !strings.Contains(lines[tagged], want) {
+					t.Errorf("put-image without %q: %s", want, lines[tagged])
+				}
+			}
+			if got, _ := os.ReadFile(put); string(got) != manifest {
+				t.Errorf("put-image sent the manifest %q, want ECR's bytes %q", got, manifest)
+			}
+			if want := "--name /demo/dev/image-uri --value " + image; !strings.Contains(lines[wrote], want) {
+				t.Errorf("put-parameter %q, want %q", lines[wrote], want)
+			}
+		})
+	}
 }

@@ -67,7 +67,7 @@ func TestSynthRejectsBadConfig(t *testing.T) {
 	text := string(output)
 	for _, want := range []string{
 		`vpcCidr: "10.0.0.0/33" is not an IPv4 CIDR`,
-		`egress: "nat-gateway" is not one of "nat", "nat-per-az", "endpoints"`,
+		`egress: "nat-gateway" is not one of "nat", "nat-per-az", "nat-instance", "endpoints"`,
 		`minCount: "lots" is not an integer`,
 	} {
 		if !strings.Contains(text, want) {

@@ -36,6 +36,11 @@ var optionalFeatures = map[string]any{
 	"buildTestCommand":   "docker build --target test -f app/Dockerfile app",
 	"secrets":            `{"DB_PASSWORD":"arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf","API_KEY":"arn:aws:ssm:us-east-1:123456789012:parameter/app/api-key"}`,
 	"environment":        `{"MODE":"fast"}`,
+	// Spot beside an on-demand base, and working hours in a zone with
+	// daylight saving time.
+	"capacity":          "mixed",
+	"onDemandBaseCount": "1",
+	"schedule":          `{"days":"MON,WED-FRI","start":"07:30","end":"19:15","timeZone":"Europe/Berlin"}`,
 }
 
 // naclRules is a custom NACL the tasks work through: the ALB's port in,
@@ -60,12 +65,25 @@ func with(more map[string]any) map[string]any {
 	return out
 }
 
-// gateVariants cover both environments, every egress mode, and every
-// optional feature (each of which adds resources or suppressions).
+// gateVariants cover both environments, every egress mode, every
+// deployment strategy, and every optional feature (each of which adds
+// resources or suppressions).
 var gateVariants = []gateVariant{
+	// cdk.json's dev: a NAT instance, Fargate Spot on ARM64, working hours.
 	{"dev", nil},
 	{"prod", map[string]any{"env": "prod"}},
 	{"dev-endpoints", map[string]any{"egress": "endpoints"}},
+	// One NAT gateway, on-demand, always on: what dev was before.
+	{"dev-nat", map[string]any{"egress": "nat", "capacity": "on-demand", "schedule": "none"}},
+	// A NAT instance that prod allows, on x86, and some tasks on Spot.
+	{"prod-nat-instance", map[string]any{
+		"env":                          "prod",
+		"egress":                       "nat-instance",
+		"allowSingleNatInstanceInProd": "true",
+		"natInstanceType":              "t3.micro",
+		"capacity":                     "mixed",
+		"onDemandBaseCount":            "2",
+	}},
 	{"features", with(map[string]any{
 		"egress":           "nat-per-az",
 		"accessLogs":       "false",
@@ -92,10 +110,22 @@ var gateVariants = []gateVariant{
 		"flowLogRetentionDays":      "365",
 		"privateNaclRules":          naclRules(true),
 	})},
+	// The two strategies no environment defaults to (dev rolls, prod goes
+	// canary first); blue-green with HTTPS and an open test listener.
+	{"linear", map[string]any{"deploymentStrategy": "linear", "deployTimeoutMinutes": "35"}},
+	{"blue-green", map[string]any{
+		"deploymentStrategy": "blue-green",
+		"testListenerCidrs":  "198.51.100.0/24",
+		"domainName":         "app.example.com",
+		"hostedZoneId":       "Z0123456789ABCDEFGHIJ",
+		"hostedZoneName":     "example.com",
+	}},
 	{"endpoints-secrets", map[string]any{
 		"egress":     "endpoints",
 		"enableExec": "true",
-		"secrets":    `{"DB_PASSWORD":"arn:aws:secretsmanager:us-east-1:123456789012:secret:db","API_KEY":"arn:aws:ssm:us-east-1:123456789012:parameter/app/api-key"}`,
+		// Partial ARNs: a name, and a name that ends like a complete ARN
+		// (a hyphen and six characters).
+		"secrets": `{"DB_PASSWORD":"arn:aws:secretsmanager:us-east-1:123456789012:secret:db","APP_CONFIG":"arn:aws:secretsmanager:us-east-1:123456789012:secret:app-config","API_KEY":"arn:aws:ssm:us-east-1:123456789012:parameter/app/api-key"}`,
 	}},
 }
 

@@ -19,6 +19,12 @@ var starAllowed = map[string]string{
 	"ssmmessages:CreateDataChannel":    "ECS Exec; ssmmessages has no resource types",
 	"ssmmessages:OpenControlChannel":   "ECS Exec; ssmmessages has no resource types",
 	"ssmmessages:OpenDataChannel":      "ECS Exec; ssmmessages has no resource types",
+	// The role ECS shifts traffic with reads listeners, rules and target
+	// health; ELB's Describe actions take no resource ARN.
+	"elasticloadbalancing:DescribeListeners":    "takes no resource ARN",
+	"elasticloadbalancing:DescribeRules":        "takes no resource ARN",
+	"elasticloadbalancing:DescribeTargetGroups": "takes no resource ARN",
+	"elasticloadbalancing:DescribeTargetHealth": "takes no resource ARN",
 }
 
 // broadManaged matches AWS managed policies that grant far more than a
@@ -30,8 +36,9 @@ var broadManaged = regexp.MustCompile(`FullAccess|AdministratorAccess|PowerUserA
 // environment and egress mode, with the optional features on.
 func TestNoBroadIAM(t *testing.T) {
 	variants := map[string]map[string]any{
-		"dev":  nil,
-		"prod": {"env": "prod"},
+		"dev":        nil,
+		"prod":       {"env": "prod"},
+		"blue-green": {"deploymentStrategy": "blue-green"},
 		"endpoints with exec, secrets, HTTPS and Docker Hub": {
 			"egress": "endpoints", "enableExec": "true",
 			"secrets":    `{"DB":"arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf","KEY":"arn:aws:ssm:us-east-1:123456789012:parameter/k"}`,

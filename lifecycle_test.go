@@ -30,14 +30,32 @@ func imageParameter(t *testing.T, s *synthed) (name, stackID, logicalID string) 
 		t.Fatalf("the Service template reads no image parameter: %s", jsonOf(params))
 	}
 	for sid, tm := range s.templates {
-		for id, r := range tm.Resources("AWS::SSM::Parameter") {
-			if r["Properties"].(map[string]any)["Name"] == name {
+		for id := range tm["Resources"].(map[string]any) {
+			if _, created := parameterCreated(t, tm, id, name); created {
 				return name, sid, id
 			}
 		}
 	}
 	t.Fatalf("no stack creates the image parameter %s", name)
 	return
+}
+
+// parameterCreated tells whether a resource creates the SSM parameter of
+// that name, as an AWS::SSM::Parameter or as a custom resource whose create
+// call puts it (constructs.CreateOnlyParameter), and with what value.
+func parameterCreated(t *testing.T, tm template, id, name string) (value any, ok bool) {
+	t.Helper()
+	r, _ := tm["Resources"].(map[string]any)[id].(map[string]any)
+	props, _ := r["Properties"].(map[string]any)
+	if r["Type"] == "AWS::SSM::Parameter" && props["Name"] == name {
+		return props["Value"], true
+	}
+	if typ := fmt.Sprint(r["Type"]); strings.HasPrefix(typ, "Custom::") {
+		if c := sdkCallOf(t, props["Create"]); c != nil && c.is("ssm", "PutParameter") && c.Parameters["Name"] == name {
+			return c.Parameters["Value"], true
+		}
+	}
+	return nil, false
 }
 
 // evalCfn evaluates a template value with the given parameter values, the
@@ -162,9 +180,9 @@ func TestImageOwnership(t *testing.T) {
 	dev := synth(t, nil)
 	name, _, _ := imageParameter(t, dev)
 
-	t.Run("only a pipeline action after the ECS deploy writes the image parameter", func(t *testing.T) {
+	t.Run("only a pipeline action after the ECS deploy and the smoke test writes the image parameter", func(t *testing.T) {
 		tm := dev.templates["Pipeline"]
-		var deploy *actionPosition
+		var deploy, smoke *actionPosition
 		writers := map[string]bool{} // CodeBuild projects that may write the parameter
 		for id := range tm.Resources("AWS::CodeBuild::Project") {
 			role := ref(tm.Props(id)["ServiceRole"])
@@ -197,15 +215,29 @@ func TestImageOwnership(t *testing.T) {
 				}
 			}
 		}
+		// The deploy is CodePipeline's ECS action, or a project that
+		// updates the service; the smoke test a project that requests the
+		// service's URL.
 		actions := pipelineActions(t, tm)
 		for _, a := range actions {
-			if a.action["ActionTypeId"].(map[string]any)["Provider"] == "ECS" {
-				p := a.pos
+			p := a.pos
+			cfg, _ := a.action["Configuration"].(map[string]any)
+			spec := ""
+			if cfg != nil {
+				spec = jsonOf(tm.Props(ref(cfg["ProjectName"]))["Source"])
+			}
+			switch {
+			case strings.Contains(spec, "curl") && strings.Contains(spec, "$SMOKE_URL"):
+				smoke = &p
+			case a.action["ActionTypeId"].(map[string]any)["Provider"] == "ECS", strings.Contains(spec, "aws ecs update-service"):
 				deploy = &p
 			}
 		}
 		if deploy == nil {
 			t.Fatal("the pipeline has no ECS deploy action")
+		}
+		if smoke == nil {
+			t.Fatal("the pipeline has no smoke test: an image that answers its health check at deploy time and nothing else would be released")
 		}
 		recorded := false
 		for _, a := range actions {
@@ -216,6 +248,9 @@ func TestImageOwnership(t *testing.T) {
 			recorded = true
 			if !a.pos.after(*deploy) {
 				t.Errorf("action %s writes %s but does not come after the ECS deploy %s: a cdk deploy would ship an image that was never approved or rolled out", a.pos.name, name, deploy.name)
+			}
+			if !a.pos.after(*smoke) {
+				t.Errorf("action %s writes %s but does not come after the smoke test %s: an image that fails it would be released", a.pos.name, name, smoke.name)
 			}
 		}
 		if !recorded {
@@ -245,24 +280,31 @@ func TestImageOwnership(t *testing.T) {
 			s := synth(t, o)
 			tm := s.templates["Service"]
 			_, sid, id := imageParameter(t, s)
-			initial, ok := s.templates[sid].Props(id)["Value"].(string)
+			value, _ := parameterCreated(t, s.templates[sid], id, name)
+			initial, ok := value.(string)
 			if !ok {
-				t.Errorf("%v: the image parameter's initial value %s depends on the deployment", o, jsonOf(s.templates[sid].Props(id)["Value"]))
+				t.Errorf("%v: the image parameter's initial value %s depends on the deployment", o, jsonOf(value))
 				continue
 			}
 			_, td := tm.Only(t, "AWS::ECS::TaskDefinition")
 			image := td["ContainerDefinitions"].([]any)[0].(map[string]any)["Image"]
-			var param string
+			// The endpoints mode's placeholder comes through an SSM
+			// parameter of the NetworkStack: its template value.
+			var param, placeholderParam string
 			for k, p := range tm["Parameters"].(map[string]any) {
-				if p.(map[string]any)["Default"] == name {
+				switch p.(map[string]any)["Default"] {
+				case name:
 					param = k
+				case s.cfg.PlaceholderParameterName():
+					placeholderParam = k
 				}
 			}
+			placeholder, _ := placeholderImage(t, s)
 			released := "123456789012.dkr.ecr.us-east-1.amazonaws.com/demo-dev:abc1234"
-			if got := evalCfn(t, tm, map[string]string{param: released}, image); got != released {
+			if got := evalCfn(t, tm, map[string]string{param: released, placeholderParam: placeholder}, image); got != released {
 				t.Errorf("%v: with %s = %s the task runs %v", o, name, released, got)
 			}
-			got := fmt.Sprint(evalCfn(t, tm, map[string]string{param: initial}, image))
+			got := fmt.Sprint(evalCfn(t, tm, map[string]string{param: initial, placeholderParam: placeholder}, image))
 			if got == initial || !strings.Contains(got, "nginx") {
 				t.Errorf("%v: before the first release (%s = %q) the task runs %q, want the placeholder", o, name, initial, got)
 			}

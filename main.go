@@ -39,6 +39,11 @@ func run(app awscdk.App, clock *timing.Clock) (err error) {
 	if err != nil {
 		return fmt.Errorf("invalid configuration (cdk.json context and -c options):\n%w", err)
 	}
+	// Choices that trade robustness for cost: said on every synth, on
+	// stderr, where the CDK CLI shows it; they stop nothing.
+	for _, w := range cfg.Warnings() {
+		fmt.Fprintf(os.Stderr, "warning: %s\n", w)
+	}
 	// A construct's validation error surfaces as a panic from jsii; it is a
 	// problem with the input, not a crash, so report it like one.
 	defer func() {

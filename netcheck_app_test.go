@@ -38,11 +38,13 @@ func TestNetcheck(t *testing.T) {
 		{name: "dev nat", overrides: map[string]any{"egress": "nat"}},
 		{name: "dev nat-per-az", overrides: map[string]any{"egress": "nat-per-az"}},
 		{name: "dev endpoints", overrides: map[string]any{"egress": "endpoints"}},
-		{name: "prod default", overrides: map[string]any{"env": "prod"}},
+		{name: "prod default (canary)", overrides: map[string]any{"env": "prod"}},
+		{name: "dev blue-green, test listener open to a CIDR", overrides: map[string]any{"deploymentStrategy": "blue-green", "testListenerCidrs": "198.51.100.0/24"}},
+		{name: "dev linear, HTTPS", overrides: map[string]any{"deploymentStrategy": "linear", "deployTimeoutMinutes": "35", "domainName": "app.example.com", "hostedZoneId": "Z0123456789ABC", "hostedZoneName": "example.com"}},
 		{name: "prod nat", overrides: map[string]any{"env": "prod", "egress": "nat"}},
 		{name: "prod endpoints", overrides: map[string]any{"env": "prod", "egress": "endpoints"}},
 		{name: "dev nat, NACL, port 8080, allowed CIDRs",
-			overrides: map[string]any{"egress": "nat", "containerPort": "8080", "placeholderImage": "public.ecr.aws/example/web:8080", "allowedCidrs": "203.0.113.0/24,198.51.100.0/24", "privateNaclRules": goodNacl(8080)},
+			overrides: map[string]any{"egress": "nat", "containerPort": "8080", "placeholderImage": "public.ecr.aws/example/web:8080", "allowedCidrs": "203.0.113.0/24,198.51.100.0/24", "smokeTest": "false", "privateNaclRules": goodNacl(8080)},
 			naclIn:    "NACL PrivateNacl8F92192C ingress rule 110 allow tcp 1024-65535 from 0.0.0.0/0 (return tcp 1024-65535)"},
 		{name: "prod endpoints, NACL",
 			overrides: map[string]any{"env": "prod", "egress": "endpoints", "privateNaclRules": goodNacl(80)},
@@ -56,7 +58,7 @@ func TestNetcheck(t *testing.T) {
 				t.Fatal(err)
 			}
 			cfg := s.cfg
-			rep := m.Required(netcheck.Options{Egress: string(cfg.Network.Egress), InternetSources: cfg.Service.AllowedCidrs})
+			rep := m.Required(netcheck.Options{Egress: string(cfg.Network.Egress), InternetSources: cfg.Service.AllowedCidrs, TestSources: cfg.Service.Rollout.TestListenerCidrs})
 			for _, c := range rep.Broken() {
 				t.Errorf("broken: %s", c.Why)
 			}
@@ -67,7 +69,20 @@ func TestNetcheck(t *testing.T) {
 			if cfg.Service.HTTPS() {
 				listeners = 2
 			}
-			if want := listeners + 2 + len(netcheck.RequiredServices) + 1; len(rep.Checks) != want {
+			// A traffic-shifting strategy adds the test listener (denied
+			// from the internet, allowed from its configured CIDRs) and a
+			// second target group to reach the tasks through.
+			shifts := cfg.Service.Rollout.Strategy.ECS().Shifts()
+			testChecks, groups := 0, 1
+			if shifts {
+				testChecks, groups = 1+len(cfg.Service.Rollout.TestListenerCidrs), 2
+			}
+			// A NAT instance adds internet -> instance, which must be denied.
+			natInstances := 0
+			if cfg.Network.Egress == config.EgressNatInstance {
+				natInstances = 1
+			}
+			if want := listeners + testChecks + groups + 1 + len(netcheck.RequiredServices) + 1 + natInstances; len(rep.Checks) != want {
 				t.Errorf("%d required checks, want %d", len(rep.Checks), want)
 			}
 			// Without being told, netcheck infers the same egress mode.
@@ -84,6 +99,16 @@ func TestNetcheck(t *testing.T) {
 				sawNacl = sawNacl || tc.naclIn != "" && strings.Contains(c.Reason, tc.naclIn)
 				switch [2]string{c.Row, c.Col} {
 				case [2]string{"internet", alb}:
+					if strings.HasPrefix(c.Via, "test listener ") {
+						seen["internet -> test listener"]++
+						if c.Want == netcheck.Denied && !strings.Contains(c.Reason, "no rule admits tcp 8") {
+							t.Errorf("internet -> test listener denied for another reason: %s", c.Reason)
+						}
+						if c.Want == netcheck.Allowed && !strings.Contains(c.From, "198.51.100.0/24") {
+							t.Errorf("test listener checked open from %s, want the configured 198.51.100.0/24", c.From)
+						}
+						break
+					}
 					seen["internet -> ALB"]++
 					if c.Verdict != netcheck.Allowed || !strings.Contains(c.Reason, "AlbSecurityGroup") {
 						t.Errorf("internet -> ALB: %s", c.Reason)
@@ -107,6 +132,13 @@ func TestNetcheck(t *testing.T) {
 					}
 				case [2]string{alb, svc}:
 					seen["ALB -> tasks"]++
+					if shifts {
+						for _, kind := range []string{"target group ", "alternate target group "} {
+							if strings.HasPrefix(c.Via, kind) {
+								seen["ALB -> tasks via "+kind]++
+							}
+						}
+					}
 					if c.Traffic != fmt.Sprintf("tcp %d", cfg.Service.ContainerPort) {
 						t.Errorf("ALB -> tasks checked on %s, want tcp %d", c.Traffic, cfg.Service.ContainerPort)
 					}
@@ -114,7 +146,11 @@ func TestNetcheck(t *testing.T) {
 					seen["tasks -> "+c.Col]++
 				}
 			}
-			for _, k := range []string{"internet -> ALB", "internet -> tasks", "ALB -> tasks", "tasks -> internet", "tasks -> ecr.api", "tasks -> ecr.dkr", "tasks -> s3", "tasks -> logs"} {
+			required := []string{"internet -> ALB", "internet -> tasks", "ALB -> tasks", "tasks -> internet", "tasks -> ecr.api", "tasks -> ecr.dkr", "tasks -> s3", "tasks -> logs"}
+			if shifts {
+				required = append(required, "internet -> test listener", "ALB -> tasks via target group ", "ALB -> tasks via alternate target group ")
+			}
+			for _, k := range required {
 				if seen[k] == 0 {
 					t.Errorf("no required check %s (checks: %v)", k, seen)
 				}
@@ -123,6 +159,35 @@ func TestNetcheck(t *testing.T) {
 				t.Errorf("no reason names the custom NACL's %q", tc.naclIn)
 			}
 		})
+	}
+}
+
+// TestNetcheckTestListenerOpenBeyondItsCidrs: a test listener its security
+// group opens to more of the internet than configured is a broken required
+// path; netcheck names the rule that lets the rest in.
+func TestNetcheckTestListenerOpenBeyondItsCidrs(t *testing.T) {
+	s := synth(t, map[string]any{"deploymentStrategy": "blue-green", "testListenerCidrs": "198.51.100.0/24"})
+	m, err := netcheck.Load(s.outdir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Configured: 192.0.2.0/24 only. The template admits 198.51.100.0/24.
+	rep := m.Required(netcheck.Options{Egress: "nat", TestSources: []string{"192.0.2.0/24"}})
+	var broken []string
+	for _, c := range rep.Broken() {
+		broken = append(broken, c.From+" -> "+c.To+" via "+c.Via+": "+string(c.Verdict))
+	}
+	want := []string{
+		"the internet but 192.0.2.0/24 -> Alb16C2F182 via test listener AlbTestE7EAB1C4: allowed",
+		"the internet (192.0.2.0/24) -> Alb16C2F182 via test listener AlbTestE7EAB1C4: denied",
+	}
+	if strings.Join(broken, "\n") != strings.Join(want, "\n") {
+		t.Errorf("broken paths:\n%s\nwant:\n%s", strings.Join(broken, "\n"), strings.Join(want, "\n"))
+	}
+	for _, c := range rep.Broken() {
+		if c.Verdict == netcheck.Allowed && !strings.Contains(c.Reason, "from 198.51.100.0/24 tcp 8080") {
+			t.Errorf("the broken path does not name the rule that admits the internet: %s", c.Reason)
+		}
 	}
 }
 

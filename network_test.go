@@ -251,14 +251,16 @@ func TestNetworkStack(t *testing.T) {
 				}
 			})
 			t.Run("placeholder: ECR Public, through the pull-through cache without internet", func(t *testing.T) {
-				if n := len(tm.Resources("AWS::SSM::Parameter")); n != 0 {
-					t.Errorf("the network holds %d SSM parameters: the image parameter belongs to the RegistryStack, which make destroy keeps", n)
+				for id, r := range tm.Resources("AWS::SSM::Parameter") {
+					if name := fmt.Sprint(r["Properties"].(map[string]any)["Name"]); name != s.cfg.PlaceholderParameterName() || mode.egress != config.EgressEndpoints {
+						t.Errorf("the network holds the SSM parameter %s (%s): the image parameter belongs to the RegistryStack, which make destroy keeps, and only the endpoints mode hands the placeholder over", id, name)
+					}
 				}
-				placeholder := s.app.Network.PlaceholderImage()
+				placeholder, _ := placeholderImage(t, s)
 				if mode.egress == config.EgressEndpoints {
 					// No internet: ECR Public comes through the pull-through cache.
 					_, rule := tm.Only(t, "AWS::ECR::PullThroughCacheRule")
-					if rule["UpstreamRegistryUrl"] != "public.ecr.aws" || !strings.Contains(placeholder, ".dkr.ecr.") || !strings.Contains(placeholder, "/"+rule["EcrRepositoryPrefix"].(string)+"/nginx/nginx:stable-alpine") {
+					if rule["UpstreamRegistryUrl"] != "public.ecr.aws" || !strings.Contains(placeholder, ".dkr.ecr.") || !strings.Contains(placeholder, "/"+rule["EcrRepositoryPrefix"].(string)+"/nginx/nginx@") {
 						t.Errorf("placeholder %s with cache rule %s", placeholder, jsonOf(rule))
 					}
 				} else if placeholder != config.DefaultPlaceholderImage {
@@ -313,10 +315,11 @@ func TestNetworkWithoutEgressFailsSynth(t *testing.T) {
 	}
 	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(t.TempDir())})
 	stacks.NewNetworkStack(app, "Network", &stacks.NetworkStackProps{
-		Network:            cfg.Network,
-		InterfaceEndpoints: []string{"ecr.api", "ecr.dkr"}, // no logs
-		PlaceholderImage:   config.DefaultPlaceholderImage,
-		PullThroughPrefix:  "demo-dev-ecr-public",
+		Network:                  cfg.Network,
+		InterfaceEndpoints:       []string{"ecr.api", "ecr.dkr"}, // no logs
+		PlaceholderImage:         config.DefaultPlaceholderImage,
+		PullThroughPrefix:        "demo-dev-ecr-public",
+		PlaceholderParameterName: cfg.PlaceholderParameterName(),
 	})
 	var msg string
 	func() {
@@ -365,6 +368,9 @@ func flat(v any) string {
 		if r, ok := x["Ref"].(string); ok {
 			return "${" + r + "}"
 		}
+		if g, ok := x["Fn::GetAtt"].([]any); ok && len(g) == 2 {
+			return fmt.Sprintf("${%v.%v}", g[0], g[1])
+		}
 		if j, ok := x["Fn::Join"].([]any); ok && len(j) == 2 {
 			var parts []string
 			for _, p := range j[1].([]any) {
@@ -374,6 +380,38 @@ func flat(v any) string {
 		}
 	}
 	return jsonOf(v)
+}
+
+// placeholderImage is the image the service starts from before the first
+// release ({"Fn::If": [NoReleaseYet, placeholder, released]}), flattened,
+// and how it gets there: literally, or through an SSM parameter that
+// another stack creates, which the Service template reads by name (an
+// SSM-typed parameter, resolved at every deploy: no export).
+func placeholderImage(t *testing.T, s *synthed) (image, handoff string) {
+	t.Helper()
+	svc := s.templates["Service"]
+	_, td := svc.Only(t, "AWS::ECS::TaskDefinition")
+	branches, _ := td["ContainerDefinitions"].([]any)[0].(map[string]any)["Image"].(map[string]any)["Fn::If"].([]any)
+	if len(branches) != 3 {
+		t.Fatalf("container image %s, want Fn::If on the release with the placeholder first", jsonOf(td["ContainerDefinitions"]))
+	}
+	name := ref(branches[1])
+	p, _ := svc["Parameters"].(map[string]any)[name].(map[string]any)
+	if p == nil {
+		return flat(branches[1]), ""
+	}
+	if p["Type"] != "AWS::SSM::Parameter::Value<String>" {
+		t.Fatalf("the placeholder is the stack parameter %s of type %v", name, p["Type"])
+	}
+	for sid, tm := range s.templates {
+		for id, r := range tm.Resources("AWS::SSM::Parameter") {
+			if props := r["Properties"].(map[string]any); props["Name"] == p["Default"] {
+				return flat(props["Value"]), sid + "/" + id
+			}
+		}
+	}
+	t.Fatalf("the placeholder is read from the SSM parameter %v, which no stack creates", p["Default"])
+	return "", ""
 }
 
 // TestNetworkEndpointsPlaceholderIsCachedFirst checks, from the templates,
@@ -386,14 +424,19 @@ func flat(v any) string {
 // deploys after, pulls the placeholder through the cache itself, from a
 // function outside the VPC, for the task's platform, and waits until ECR
 // holds it; the tasks then pull a cached image, with its layers from S3
-// through the gateway endpoint.
+// through the gateway endpoint. They pull it by the digest the fill found:
+// ECR checks the upstream again, up to once a day, when a cached *tag* is
+// pulled, and a changed tag would be a first pull again. The digest reaches
+// the ServiceStack through an SSM parameter of the NetworkStack, not an
+// export: an export the Service imports could not change or go away (a
+// new placeholder, a switch out of endpoints) while the Service runs.
 func TestNetworkEndpointsPlaceholderIsCachedFirst(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
 		overrides map[string]any
 		platform  string
 	}{
-		{"X86_64", map[string]any{"egress": "endpoints"}, "linux/amd64"},
+		{"X86_64", map[string]any{"egress": "endpoints", "architecture": "X86_64"}, "linux/amd64"},
 		{"ARM64", map[string]any{"egress": "endpoints", "architecture": "ARM64"}, "linux/arm64"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -401,17 +444,11 @@ func TestNetworkEndpointsPlaceholderIsCachedFirst(t *testing.T) {
 			net, svc := s.templates["Network"], s.templates["Service"]
 			ruleID, rule := net.Only(t, "AWS::ECR::PullThroughCacheRule")
 			prefix, _ := rule["EcrRepositoryPrefix"].(string)
-			// The image the service starts from, before the first release:
-			// {"Fn::If": [NoReleaseYet, placeholder, released]}.
 			_, td := svc.Only(t, "AWS::ECS::TaskDefinition")
-			branches, _ := td["ContainerDefinitions"].([]any)[0].(map[string]any)["Image"].(map[string]any)["Fn::If"].([]any)
-			if len(branches) != 3 {
-				t.Fatalf("container image %s, want Fn::If on the release with the placeholder first", jsonOf(td["ContainerDefinitions"]))
-			}
-			image := flat(branches[1])
+			image, handoff := placeholderImage(t, s)
 			registry := "${AWS::AccountId}.dkr.ecr.${AWS::Region}.${AWS::URLSuffix}/"
-			repo, tag, ok := strings.Cut(strings.TrimPrefix(image, registry), ":")
-			if !strings.HasPrefix(image, registry) || !ok || !strings.HasPrefix(repo, prefix+"/") {
+			repo, digest, ok := strings.Cut(strings.TrimPrefix(image, registry), "@")
+			if !strings.HasPrefix(image, registry) || !strings.HasPrefix(repo, prefix+"/") {
 				t.Fatalf("placeholder %s: not an image of this account's ECR under the cache's prefix %s", image, prefix)
 			}
 			caches := net.Resources("Custom::PlaceholderImageCache")
@@ -420,10 +457,16 @@ func TestNetworkEndpointsPlaceholderIsCachedFirst(t *testing.T) {
 			}
 			for id, c := range caches {
 				p := c["Properties"].(map[string]any)
+				if !ok || digest != "${"+id+".ImageDigest}" {
+					t.Errorf("the service starts from %s, want the cached image by the digest %s found (%s.ImageDigest): a tag is checked upstream again", image, id, id)
+				}
+				if !strings.HasPrefix(handoff, "Network/") || strings.Contains(jsonOf(td), "Fn::ImportValue") {
+					t.Errorf("the digest reaches the service through %q, want an SSM parameter of the NetworkStack and no export", handoff)
+				}
 				if p["RepositoryName"] != repo || !slices.Contains(strs(c["DependsOn"]), ruleID) {
 					t.Errorf("%s pulls repository %s (after %v), want %s after the rule %s", id, jsonOf(p["RepositoryName"]), c["DependsOn"], repo, ruleID)
 				}
-				if p["Tag"] != tag || p["Platform"] != tc.platform {
+				if tag := strings.TrimPrefix(config.DefaultPlaceholderImage, "public.ecr.aws/nginx/nginx:"); p["Tag"] != tag || p["Platform"] != tc.platform {
 					t.Errorf("%s pulls tag %v for %v, want %s for %s", id, p["Tag"], p["Platform"], tag, tc.platform)
 				}
 				if arch := jsonOf(td["RuntimePlatform"]); !strings.Contains(arch, map[string]string{"linux/amd64": "X86_64", "linux/arm64": "ARM64"}[tc.platform]) {

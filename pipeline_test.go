@@ -191,11 +191,24 @@ func TestPipelineStack(t *testing.T) {
 			}
 		}
 	})
-	t.Run("5: deploy times out in 15 minutes, failures are notified", func(t *testing.T) {
+	t.Run("5: deploy waits for ECS within deployTimeoutMinutes, failures are notified", func(t *testing.T) {
 		deploy := action(stageNamed(t, stages, "Deploy"))
-		cfg := deploy["Configuration"].(map[string]any)
-		if deploy["ActionTypeId"].(map[string]any)["Provider"] != "ECS" || cfg["DeploymentTimeout"] != 15.0 {
-			t.Errorf("deploy %s", jsonOf(deploy))
+		deployID, deployProject := codeBuildProject(t, tm, "EcsDeploy")
+		if deploy["ActionTypeId"].(map[string]any)["Provider"] != "CodeBuild" || ref(deploy["Configuration"].(map[string]any)["ProjectName"]) != deployID || jsonOf(deploy["InputArtifacts"]) != `[{"Name":"Image"}]` {
+			t.Errorf("deploy %s, want the EcsDeploy project on imagedefinitions.json", jsonOf(deploy))
+		}
+		vars := projectVars(deployProject)
+		if deployProject["TimeoutInMinutes"] != 20.0 || vars["WAIT_SECONDS"] != `"1020"` || vars["CONTAINER_NAME"] != `"app"` {
+			t.Errorf("deploy project times out after %v min and waits %s s for ECS, want 20 min and 20 × 60 − 180 s", deployProject["TimeoutInMinutes"], vars["WAIT_SECONDS"])
+		}
+		spec := projectCommands(t, deployProject)
+		if strings.Contains(spec, "exit 0") {
+			t.Errorf("the deploy step ends with exit 0: CodeBuild would not export PREVIOUS_TASK_DEFINITION from a shell that exited")
+		}
+		for _, want := range []string{"set -euo pipefail", "aws ecs register-task-definition", "aws ecs update-service", "aws ecs describe-service-deployments", `SUCCESSFUL) echo "released to ECS: $image"; break ;;`, "ROLLBACK_*|STOPPED|STOP_REQUESTED) ", `stop-service-deployment --service-deployment-arn "$deployment" --stop-type ROLLBACK`} {
+			if !strings.Contains(spec, want) {
+				t.Errorf("the deploy step lacks %s", want)
+			}
 		}
 		_, rule := tm.Only(t, "AWS::Events::Rule")
 		pattern := jsonOf(rule["EventPattern"])
@@ -206,11 +219,22 @@ func TestPipelineStack(t *testing.T) {
 		}
 	})
 	t.Run("6: deploy targets the service whose private subnets reach ECR", func(t *testing.T) {
-		cfg := action(stageNamed(t, stages, "Deploy"))["Configuration"].(map[string]any)
+		_, deployProject := codeBuildProject(t, tm, "EcsDeploy")
+		vars := projectVars(deployProject)
 		serviceID, service := svc.Only(t, "AWS::ECS::Service")
 		clusterID, _ := svc.Only(t, "AWS::ECS::Cluster")
-		if s.imported(cfg["ClusterName"]) != clusterID || !strings.Contains(jsonOf(cfg["ServiceName"]), serviceID) {
-			t.Errorf("deploy to %s / %s, want %s / %s", jsonOf(cfg["ClusterName"]), jsonOf(cfg["ServiceName"]), clusterID, serviceID)
+		env := deployProject["Environment"].(map[string]any)["EnvironmentVariables"].([]any)
+		var cluster, service_ any
+		for _, v := range env {
+			switch v.(map[string]any)["Name"] {
+			case "CLUSTER":
+				cluster = v.(map[string]any)["Value"]
+			case "SERVICE":
+				service_ = v.(map[string]any)["Value"]
+			}
+		}
+		if s.imported(cluster) != clusterID || !strings.Contains(jsonOf(service_), serviceID) {
+			t.Errorf("deploy to %s / %s, want %s / %s (%v)", jsonOf(cluster), jsonOf(service_), clusterID, serviceID, vars)
 		}
 		net := s.templates["Network"]
 		routes := defaultRoutes(net)
@@ -220,8 +244,9 @@ func TestPipelineStack(t *testing.T) {
 			tables[sn.id] = sn.routeTable
 		}
 		for _, sub := range s.importedAll(service["NetworkConfiguration"].(map[string]any)["AwsvpcConfiguration"].(map[string]any)["Subnets"]) {
-			if r := routes[tables[sub]]; r == nil || ref(r["NatGatewayId"]) == "" {
-				t.Errorf("service subnet %s has no route to a NAT gateway", sub)
+			// dev's egress is a NAT instance (cdk.json).
+			if r := routes[tables[sub]]; r == nil || ref(r["NatGatewayId"]) == "" && net.Resources("AWS::EC2::Instance")[ref(r["InstanceId"])] == nil {
+				t.Errorf("service subnet %s has no route to a NAT gateway or NAT instance", sub)
 			}
 		}
 	})
@@ -275,8 +300,13 @@ func TestPipelineStack(t *testing.T) {
 	})
 	t.Run("build: privileged, current image, logs, short commit tag, layer cache", func(t *testing.T) {
 		env := project["Environment"].(map[string]any)
-		if env["PrivilegedMode"] != true || env["Image"] != "aws/codebuild/standard:8.0" || env["ComputeType"] != "BUILD_GENERAL1_SMALL" || env["Type"] != "LINUX_CONTAINER" {
+		// dev runs ARM64 tasks: the image is built on an ARM host.
+		if env["PrivilegedMode"] != true || env["Image"] != "aws/codebuild/amazonlinux-aarch64-standard:4.0" || env["ComputeType"] != "BUILD_GENERAL1_SMALL" || env["Type"] != "ARM_CONTAINER" {
 			t.Errorf("environment %s", jsonOf(env))
+		}
+		_, prodProject, _ := parseBuildSpec(t, synth(t, map[string]any{"env": "prod"}).templates["Pipeline"])
+		if env := prodProject["Environment"].(map[string]any); env["Image"] != "aws/codebuild/standard:8.0" || env["Type"] != "LINUX_CONTAINER" {
+			t.Errorf("prod runs X86_64 tasks, built on %s", jsonOf(env))
 		}
 		logs := project["LogsConfig"].(map[string]any)["CloudWatchLogs"].(map[string]any)
 		if tm.Props(ref(logs["GroupName"]))["RetentionInDays"] != float64(s.cfg.Service.LogRetentionDays) {
@@ -302,15 +332,15 @@ func TestPipelineStack(t *testing.T) {
 		}
 	})
 	t.Run("image record: the Release stage's project may write the image parameter, and only it", func(t *testing.T) {
-		paramID, _ := s.templates["Registry"].Only(t, "AWS::SSM::Parameter")
+		paramName, _, _ := imageParameter(t, s)
 		_, record := codeBuildProject(t, tm, "ReleaseRecord")
 		writes := 0
 		for _, role := range []string{buildRole, ref(record["ServiceRole"])} {
 			for _, st := range policyStatements(tm, role) {
 				if slices.Contains(strs(st["Action"]), "ssm:PutParameter") {
 					writes++
-					if r := jsonOf(st["Resource"]); role == buildRole || !strings.Contains(r, paramID) || strings.Contains(r, `"*"`) {
-						t.Errorf("%s: ssm:PutParameter on %s, want only the release project on the image parameter %s", role, r, paramID)
+					if r := jsonOf(st["Resource"]); role == buildRole || !strings.HasSuffix(r, `:parameter`+paramName+`"]]}`) || strings.Contains(r, "*") {
+						t.Errorf("%s: ssm:PutParameter on %s, want only the release project on the image parameter %s", role, r, paramName)
 					}
 				}
 			}
@@ -318,11 +348,148 @@ func TestPipelineStack(t *testing.T) {
 		if writes != 1 {
 			t.Errorf("%d statements grant ssm:PutParameter, want the release project's one", writes)
 		}
+		// It tags the released image, in this repository only: the
+		// manifest read and put, no layer push, no delete.
+		var ecrActions []string
+		for _, st := range policyStatements(tm, ref(record["ServiceRole"])) {
+			for _, a := range strs(st["Action"]) {
+				if strings.HasPrefix(a, "ecr:") {
+					ecrActions = append(ecrActions, a)
+					if s.imported(st["Resource"]) == "" || !strings.Contains(jsonOf(st["Resource"]), "Repository") {
+						t.Errorf("the release project may %s on %s, want the repository only", a, jsonOf(st["Resource"]))
+					}
+				}
+			}
+		}
+		if !sameSet(ecrActions, []string{"ecr:BatchGetImage", "ecr:PutImage"}) {
+			t.Errorf("the release project's ECR actions are %v, want ecr:BatchGetImage and ecr:PutImage", ecrActions)
+		}
 		rel := stageNamed(t, stages, "Release")
-		if a := action(rel); a["Name"] != "RecordImage" || jsonOf(a["InputArtifacts"]) != `[{"Name":"Image"}]` {
-			t.Errorf("release action %s, want RecordImage reading the build's imagedefinitions.json", jsonOf(a))
+		var got []string
+		for _, a := range rel["Actions"].([]any) {
+			am := a.(map[string]any)
+			got = append(got, am["Name"].(string)+"@"+jsonOf(am["RunOrder"]))
+			if am["Name"] == "RecordImage" && jsonOf(am["InputArtifacts"]) != `[{"Name":"Image"}]` {
+				t.Errorf("release action %s, want RecordImage reading the build's imagedefinitions.json", jsonOf(am))
+			}
+		}
+		if !slices.Equal(got, []string{"SmokeTest@1", "RecordImage@2"}) {
+			t.Errorf("release actions %v, want the smoke test first, then the record", got)
 		}
 	})
+	t.Run("smoke test: the health path and cdk.json's /smoke through the load balancer, needs no AWS API", func(t *testing.T) {
+		_, smoke := codeBuildProject(t, tm, "SmokeTest")
+		vars := projectVars(smoke)
+		out := svc["Outputs"].(map[string]any)["ServiceUrl"].(map[string]any)
+		if vars["SMOKE_PATHS"] != `"/ /smoke"` || vars["SMOKE_TRIES"] != `"3"` || vars["SMOKE_REQUEST_SECONDS"] != `"10"` || !strings.Contains(vars["SMOKE_URL"], "http://") || !strings.Contains(vars["SMOKE_URL"], "Fn::ImportValue") {
+			t.Errorf("smoke test variables %v, want the ServiceStack's URL %s and the health path", vars, jsonOf(out["Value"]))
+		}
+		spec := projectCommands(t, smoke)
+		for _, want := range []string{"set -euo pipefail", `curl -sS -o /dev/null -w '%{http_code}' --max-time "$SMOKE_REQUEST_SECONDS" "$SMOKE_URL$path"`, "2??|3??)", "gave no answer within", "want 2xx or 3xx"} {
+			if !strings.Contains(spec, want) {
+				t.Errorf("the smoke test lacks %s: %s", want, spec)
+			}
+		}
+		if smoke["VpcConfig"] != nil {
+			t.Errorf("the smoke test runs in the VPC: its requests would leave through the NAT gateways and reach the load balancer from their addresses, not the users'")
+		}
+		serviceID, _ := svc.Only(t, "AWS::ECS::Service")
+		for _, st := range policyStatements(tm, ref(smoke["ServiceRole"])) {
+			for _, a := range strs(st["Action"]) {
+				switch {
+				case a == "ecs:UpdateService":
+					if !strings.Contains(jsonOf(st["Resource"]), serviceID) || strings.Contains(jsonOf(st["Resource"]), `"*"`) {
+						t.Errorf("the smoke test may %s on %s, want this service only", a, jsonOf(st["Resource"]))
+					}
+				case a == "iam:PassRole":
+					if !strings.Contains(jsonOf(st["Resource"]), "TaskDefinition") || !strings.Contains(jsonOf(st["Condition"]), "ecs-tasks.amazonaws.com") {
+						t.Errorf("the smoke test may pass %s, want the task's roles to ECS only", jsonOf(st["Resource"]))
+					}
+				case !strings.HasPrefix(a, "logs:") && !strings.HasPrefix(a, "codebuild:") && !strings.HasPrefix(a, "s3:") && !strings.HasPrefix(a, "kms:"):
+					t.Errorf("the smoke test's role may %s: it needs only to roll this service back", a)
+				}
+			}
+		}
+	})
+	t.Run("a failed smoke test rolls the service back to the revision the deploy replaced", func(t *testing.T) {
+		_, smoke := codeBuildProject(t, tm, "SmokeTest")
+		_, deployProject := codeBuildProject(t, tm, "EcsDeploy")
+		var deploySpec map[string]any
+		if err := json.Unmarshal([]byte(deployProject["Source"].(map[string]any)["BuildSpec"].(string)), &deploySpec); err != nil {
+			t.Fatal(err)
+		}
+		if exported := jsonOf(deploySpec["env"].(map[string]any)["exported-variables"]); exported != `["PREVIOUS_TASK_DEFINITION"]` || !strings.Contains(projectCommands(t, deployProject), `export PREVIOUS_TASK_DEFINITION="$current"`) {
+			t.Errorf("the deploy step exports %s", exported)
+		}
+		rel := stageNamed(t, stages, "Release")
+		var smokeAction map[string]any
+		for _, a := range rel["Actions"].([]any) {
+			if a.(map[string]any)["Name"] == "SmokeTest" {
+				smokeAction = a.(map[string]any)
+			}
+		}
+		if got := jsonOf(smokeAction["Configuration"].(map[string]any)["EnvironmentVariables"]); !strings.Contains(got, `\"name\":\"PREVIOUS_TASK_DEFINITION\"`) || !strings.Contains(got, `#{Deploy.PREVIOUS_TASK_DEFINITION}`) {
+			t.Errorf("the smoke test action's variables %s, want PREVIOUS_TASK_DEFINITION from the Deploy namespace", got)
+		}
+		if dep := action(stageNamed(t, stages, "Deploy")); dep["Namespace"] != "Deploy" {
+			t.Errorf("the deploy action's namespace %v", dep["Namespace"])
+		}
+		if spec := projectCommands(t, smoke); !strings.Contains(spec, `aws ecs update-service --cluster "$CLUSTER" --service "$SERVICE" --task-definition "$PREVIOUS_TASK_DEFINITION"`) {
+			t.Errorf("the smoke test does not roll back: %s", spec)
+		}
+	})
+	t.Run("deploy role: this service, its deployments, its task family and roles", func(t *testing.T) {
+		_, deployProject := codeBuildProject(t, tm, "EcsDeploy")
+		granted := map[string]string{}
+		for _, st := range policyStatements(tm, ref(deployProject["ServiceRole"])) {
+			for _, a := range strs(st["Action"]) {
+				if strings.HasPrefix(a, "ecs:") || strings.HasPrefix(a, "iam:") {
+					granted[a] = jsonOf(st["Resource"])
+					if a == "iam:PassRole" && !strings.Contains(jsonOf(st["Condition"]), `"iam:PassedToService":"ecs-tasks.amazonaws.com"`) {
+						t.Errorf("iam:PassRole without an iam:PassedToService condition")
+					}
+				}
+			}
+		}
+		serviceID, _ := svc.Only(t, "AWS::ECS::Service")
+		for a, where := range map[string]string{
+			"ecs:UpdateService": serviceID, "ecs:DescribeServices": serviceID, "ecs:ListServiceDeployments": serviceID,
+			"ecs:DescribeServiceDeployments": ":service-deployment/", "ecs:StopServiceDeployment": ":service-deployment/",
+			"ecs:RegisterTaskDefinition": `"*"`, "ecs:TagResource": ":task-definition/demo-dev:*", "iam:PassRole": "TaskDefinition",
+		} {
+			if !strings.Contains(granted[a], where) {
+				t.Errorf("%s on %s, want %s", a, granted[a], where)
+			}
+		}
+	})
+}
+
+// projectCommands is a CodeBuild project's build commands, one per line;
+// every phase must stop at the first failure.
+func projectCommands(t *testing.T, project map[string]any) string {
+	t.Helper()
+	var spec buildSpec
+	if err := json.Unmarshal([]byte(project["Source"].(map[string]any)["BuildSpec"].(string)), &spec); err != nil {
+		t.Fatalf("buildspec: %v", err)
+	}
+	var out []string
+	for name, ph := range spec.Phases {
+		if ph.OnFailure != "ABORT" {
+			t.Errorf("phase %s goes on after a failure", name)
+		}
+		out = append(out, ph.Commands...)
+	}
+	return strings.Join(out, "\n")
+}
+
+// projectVars is a CodeBuild project's environment variables, values as JSON.
+func projectVars(project map[string]any) map[string]string {
+	vars := map[string]string{}
+	for _, v := range project["Environment"].(map[string]any)["EnvironmentVariables"].([]any) {
+		m := v.(map[string]any)
+		vars[m["Name"].(string)] = jsonOf(m["Value"])
+	}
+	return vars
 }
 
 // lastInstruction returns the argument of a Dockerfile's last instruction
@@ -350,7 +517,8 @@ func TestPipelineVariants(t *testing.T) {
 		"sourceBranch":         "release",
 		"dockerHubSecretArn":   "arn:aws:secretsmanager:us-east-1:123456789012:secret:dockerhub-AbCdEf",
 		"buildTestCommand":     "docker build --target test -f app/Dockerfile app",
-		"deployTimeoutMinutes": "20",
+		"deployTimeoutMinutes": "40",
+		"smokeTestPaths":       `["/smoke","/api/ping?deep=1"]`,
 		"architecture":         "ARM64",
 		"cpu":                  "1024",
 		"memory":               "2048",
@@ -386,8 +554,13 @@ func TestPipelineVariants(t *testing.T) {
 		if !strings.Contains(jsonOf(pipeline["Triggers"]), `"Includes":["release"]`) {
 			t.Errorf("triggers %s", jsonOf(pipeline["Triggers"]))
 		}
-		if cfg := action(stages[3])["Configuration"].(map[string]any); cfg["DeploymentTimeout"] != 20.0 {
-			t.Errorf("deploy timeout %v", cfg["DeploymentTimeout"])
+		if _, p := codeBuildProject(t, tm, "EcsDeploy"); p["TimeoutInMinutes"] != 40.0 || projectVars(p)["WAIT_SECONDS"] != `"2220"` {
+			t.Errorf("deploy timeout %v min, waiting %s s", p["TimeoutInMinutes"], projectVars(p)["WAIT_SECONDS"])
+		}
+	})
+	t.Run("smoke test: the health path, then the configured paths", func(t *testing.T) {
+		if _, p := codeBuildProject(t, tm, "SmokeTest"); projectVars(p)["SMOKE_PATHS"] != `"/ /smoke /api/ping?deep=1"` {
+			t.Errorf("smoke paths %s", projectVars(p)["SMOKE_PATHS"])
 		}
 	})
 	t.Run("Docker Hub login with the named secret, read on it only", func(t *testing.T) {
@@ -443,6 +616,39 @@ func TestPipelineVariants(t *testing.T) {
 			t.Errorf("artifact bucket %v, auto-delete %d", r["DeletionPolicy"], len(tm.Resources("Custom::S3AutoDeleteObjects")))
 		}
 	})
+}
+
+// TestSampleAppAnswersTheSmokeTest: every smokeTestPaths entry of an
+// environment that builds the sample app is a route the app registers, so
+// the first pipeline run's smoke test can pass.
+func TestSampleAppAnswersTheSmokeTest(t *testing.T) {
+	ctx := cdkJSONContext(t)
+	src, err := os.ReadFile("app/main.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	routes := regexp.MustCompile(`(?m)^const SmokePath = "([^"]+)"`).FindAllStringSubmatch(string(src), -1)
+	paths := 0
+	for _, name := range sortedIDs(ctx["environments"].(map[string]any)) {
+		c := maps.Clone(ctx)
+		c["env"] = name
+		cfg, err := config.Load(c)
+		if err != nil {
+			t.Fatalf("config of %s: %v", name, err)
+		}
+		if cfg.Pipeline.Dockerfile != "app/Dockerfile" {
+			continue
+		}
+		for _, p := range cfg.Pipeline.SmokeTestPaths {
+			paths++
+			if !slices.ContainsFunc(routes, func(m []string) bool { return m[1] == p }) || !strings.Contains(string(src), `mux.HandleFunc("GET "+SmokePath`) {
+				t.Errorf("%s's smoke test requests %s, which the sample app (app/main.go) does not serve", name, p)
+			}
+		}
+	}
+	if paths == 0 {
+		t.Errorf("no environment of cdk.json smoke-tests a path of the sample app beyond its health check")
+	}
 }
 
 // TestDockerfilesPullNothingFromDockerHub scans the sample Dockerfile and

@@ -9,24 +9,35 @@ import (
 	"testing"
 
 	"github.com/cdkdemo/fargate/report"
+	"github.com/cdkdemo/fargate/rollout"
 )
 
 // appFigures is what the hand calculation expects of one environment.
 type appFigures struct {
 	env string
-	// network: the idle lines of the NetworkStack, and their sum.
-	network      map[string]float64
-	networkTotal float64
-	// egressFixed: the NetworkStack's egress lines alone (NAT gateways and
-	// their addresses), which the egress comparison swaps.
+	// registry, network: the idle lines of the stack, and their sum.
+	registry      map[string]float64
+	registryTotal float64
+	network       map[string]float64
+	networkTotal  float64
+	// egressFixed: the NetworkStack's egress lines alone (NAT gateways or
+	// NAT instance, their addresses), which the egress comparison swaps.
 	egressFixed float64
 	// service: the lines of the ServiceStack that follow from the
-	// configuration; alarms and KMS keys are added from the template.
+	// configuration; alarms are added from the template.
 	service      map[string]float64
 	serviceFixed float64
-	egressNow    string
-	// rollout: one wave, and the same with the ELB/ECS defaults.
-	wave, waveDefaults int
+	// alwaysOn: what the tasks would add without the working hours.
+	alwaysOn  float64
+	egressNow string
+	// rollout: the bound, and the same with the ELB/ECS defaults, and the
+	// terms that dominate them.
+	bound, boundDefaults       int
+	dominant, dominantDefaults string
+	// lean: what "What dev could cost" says each choice saves ("" in use),
+	// and the app with all of them.
+	lean     map[string]float64
+	leanCost float64
 }
 
 func TestReport(t *testing.T) {
@@ -34,54 +45,105 @@ func TestReport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Both environments run 2 tasks of 0.5 vCPU and 1 GB on X86_64, behind
-	// an internet-facing ALB in 2 AZs. A month is 730 hours.
-	service := map[string]float64{
-		"Application Load Balancer":                               16.425,  // 1 × $0.0225 × 730 h
-		"Public IPv4 address/internet-facing ALB, one per AZ (2)": 7.30,    // 2 × $0.005 × 730 h
-		"Fargate vCPU (X86_64)/2 tasks × 0.5 vCPU":                29.5504, // 2 × 512/1024 vCPU × $0.04048 × 730 h
-		"Fargate memory (X86_64)/2 tasks × 1 GB":                  6.4897,  // 2 × 1024/1024 GB × $0.004445 × 730 h
+	// A month is 730 hours; the working hours MON-FRI 08:00-20:00 are 60
+	// of the week's 168, so 60 × 730 / 168 = 260.714286 hours a month.
+	const workingHours = 60.0 * 730 / 168
+	alb := map[string]float64{
+		"Application Load Balancer":                               16.425, // 1 × $0.0225 × 730 h
+		"Public IPv4 address/internet-facing ALB, one per AZ (2)": 7.30,   // 2 × $0.005 × 730 h
 	}
-	const serviceFixed = 16.425 + 7.30 + 29.5504 + 6.4897 // = $59.7651
+	with := func(m map[string]float64, more map[string]float64) map[string]float64 {
+		out := map[string]float64{}
+		for k, v := range m {
+			out[k] = v
+		}
+		for k, v := range more {
+			out[k] = v
+		}
+		return out
+	}
+	// dev (cdk.json): 2 tasks of 0.5 vCPU and 1 GB on ARM64 Fargate Spot,
+	// in working hours; a t4g.nano NAT instance; one KMS key.
+	devSpotCPU := 2 * 0.5 * 0.009714 * workingHours // = $2.532579
+	devSpotGB := 2 * 1.0 * 0.001068 * workingHours  // = $0.556886
+	// prod: 2 tasks of 0.5 vCPU and 1 GB on X86_64 on-demand, all month.
+	prodCPU := 2 * 0.5 * 0.04048 * 730 // = $29.5504
+	prodGB := 2 * 1.0 * 0.004445 * 730 // = $6.4897
 	for _, want := range []appFigures{
 		{
-			env: "dev",
+			env:           "dev",
+			registry:      map[string]float64{"KMS key": 1.00}, // the environment's one key
+			registryTotal: 1.00,
 			network: map[string]float64{
-				"NAT gateway": 32.85, // egress nat: 1 × $0.045 × 730 h
-				"Public IPv4 address/Elastic IP of a NAT gateway": 3.65, // 1 × $0.005 × 730 h
-				"KMS key": 1.00, // the log key: 1 × $1.00 a month
+				"NAT instance t4g.nano":                                  3.066, // 1 × $0.0042 × 730 h
+				"Public IPv4 address/NAT instance's, assigned at launch": 3.65,  // 1 × $0.005 × 730 h
+				"EBS volume (gp3)/NAT instance's root volume, 8 GB":      0.64,  // 8 GB × $0.08
 			},
-			networkTotal: 32.85 + 3.65 + 1.00, // = $37.50
-			egressFixed:  32.85 + 3.65,        // = $36.50
-			service:      service, serviceFixed: serviceFixed,
-			egressNow: report.ModeNat,
-			// start 60 s + max(grace 30 s, interval 10 s × threshold 2 = 20 s) + drain 30 s + stop 30 s
-			wave: 60 + 30 + 30 + 30, // = 150 s
-			// start 60 s + max(30 s, 30 s × 5 = 150 s) + drain 300 s + stop 30 s
-			waveDefaults: 60 + 150 + 300 + 30, // = 540 s
+			networkTotal: 3.066 + 3.65 + 0.64, // = $7.356
+			egressFixed:  3.066 + 3.65 + 0.64,
+			service: with(alb, map[string]float64{
+				"Fargate Spot vCPU (ARM64)/2 tasks × 0.5 vCPU on Spot, 260.71 h a month in working hours": devSpotCPU,
+				"Fargate Spot memory (ARM64)/2 tasks × 1 GB on Spot, 260.71 h a month in working hours":   devSpotGB,
+			}),
+			serviceFixed: 16.425 + 7.30 + devSpotCPU + devSpotGB, // = $26.814465
+			// the same tasks all month: 2 × (0.5 × $0.009714 + 1 × $0.001068) × 730 h = $8.65055
+			alwaysOn:  2*(0.5*0.009714+1*0.001068)*730 - devSpotCPU - devSpotGB,
+			egressNow: report.ModeNatInstance,
+			// rolling, one wave: start 60 s + max(grace 30 s, interval 10 s ×
+			// threshold 2 = 20 s) + drain 30 s + stop 120 s (Spot's two
+			// minutes), then ECS watches the rollback alarms for their 3 × 60 s
+			bound: 60 + 30 + 30 + 120 + 180, dominant: report.TermAlarmBake, // = 420 s
+			// start 60 s + max(30 s, 30 s × 5 = 150 s) + drain 300 s + stop 120 s + 180 s
+			boundDefaults: 60 + 150 + 300 + 120 + 180, dominantDefaults: report.TermDrain, // = 810 s
+			lean: map[string]float64{"a NAT instance": 0, "Fargate Spot": 0, "ARM64 (Graviton)": 0, "working hours": 0, "one KMS key": 0},
 		},
 		{
-			env: "prod",
+			env:           "prod",
+			registry:      map[string]float64{"KMS key": 1.00}, // retained with the artifacts
+			registryTotal: 1.00,
 			network: map[string]float64{
 				"NAT gateway": 65.70, // egress nat-per-az: 2 × $0.045 × 730 h
 				"Public IPv4 address/Elastic IP of a NAT gateway": 7.30, // 2 × $0.005 × 730 h
-				"KMS key": 1.00, // the log key: 1 × $1.00 a month
 			},
-			networkTotal: 65.70 + 7.30 + 1.00, // = $74.00
-			egressFixed:  65.70 + 7.30,        // = $73.00
-			service:      service, serviceFixed: serviceFixed,
+			networkTotal: 65.70 + 7.30, // = $73.00
+			egressFixed:  65.70 + 7.30,
+			service: with(alb, map[string]float64{
+				"Fargate vCPU (X86_64)/2 tasks × 0.5 vCPU": prodCPU,
+				"Fargate memory (X86_64)/2 tasks × 1 GB":   prodGB,
+			}),
+			serviceFixed: 16.425 + 7.30 + prodCPU + prodGB, // = $59.7651
 			egressNow:    report.ModeNatPerAz,
-			wave:         150,
-			waveDefaults: 540,
+			// canary: start 60 s + healthy 30 s + canary bake 600 s + bake
+			// 600 s + drain 30 s + stop 30 s
+			bound: 60 + 30 + 600 + 600 + 30 + 30, dominant: report.TermCanaryBake, // = 1350 s
+			// healthy 150 s and drain 300 s with the defaults
+			boundDefaults: 60 + 150 + 600 + 600 + 300 + 30, dominantDefaults: report.TermCanaryBake, // = 1740 s
+			lean: map[string]float64{
+				"a NAT instance": 73.00 - 7.356, // nat-per-az's $73.00 for the NAT instance's $7.356
+				// on Spot: 1 vCPU × ($0.04048 − $0.012144) × 730 + 2 GB × ($0.004445 − $0.0013335) × 730
+				"Fargate Spot": 1*(0.04048-0.012144)*730 + 2*(0.004445-0.0013335)*730,
+				// on ARM64: 1 vCPU × ($0.04048 − $0.03238) × 730 + 2 GB × ($0.004445 − $0.00356) × 730
+				"ARM64 (Graviton)": 1*(0.04048-0.03238)*730 + 2*(0.004445-0.00356)*730,
+				// 108 of 168 hours without tasks
+				"working hours": (prodCPU + prodGB) * 108 / 168,
+				"one KMS key":   0,
+			},
 		},
 	} {
 		t.Run(want.env, func(t *testing.T) {
 			s := synth(t, map[string]any{"env": want.env})
 			svc := s.cfg.Service
-			if svc.Cpu != 512 || svc.MemoryMiB != 1024 || svc.MinCount != 2 || svc.Architecture != "X86_64" ||
+			arch, schedule := "ARM64", true
+			if want.env == "prod" {
+				arch, schedule = "X86_64", false
+			}
+			if svc.Cpu != 512 || svc.MemoryMiB != 1024 || svc.MinCount != 2 || svc.Architecture != arch || (svc.Schedule != nil) != schedule ||
 				svc.HealthCheckGracePeriodSeconds != 30 || svc.HealthCheck.IntervalSeconds != 10 ||
 				svc.HealthCheck.HealthyThreshold != 2 || svc.DeregistrationDelaySeconds != 30 {
-				t.Fatalf("the hand calculation assumes 2 tasks of cpu 512, memory 1024, X86_64, grace 30 s, health check 10 s × 2, drain 30 s; the %s config has %+v", want.env, svc)
+				t.Fatalf("the hand calculation assumes 2 tasks of cpu 512, memory 1024, %s, a schedule %v, grace 30 s, health check 10 s × 2, drain 30 s; the %s config has %+v", arch, schedule, want.env, svc)
+			}
+			if want.env == "dev" && (s.cfg.Network.NatInstanceType != "t4g.nano" || svc.Schedule.String() != "MON-FRI 08:00-20:00 UTC" || svc.Capacity != "spot") {
+				t.Fatalf("the hand calculation assumes a t4g.nano, Spot and MON-FRI 08:00-20:00; dev has %s, %s, %s", s.cfg.Network.NatInstanceType, svc.Capacity, svc.Schedule)
 			}
 			r, err := report.Build(s.outdir, prices)
 			if err != nil {
@@ -92,15 +154,15 @@ func TestReport(t *testing.T) {
 				stacks[sc.Stack] = sc
 			}
 
+			checkLines(t, stacks["Registry"], want.registry)
 			checkLines(t, stacks["Network"], want.network)
 			if got := stacks["Network"].Monthly; !cents(got, want.networkTotal) {
 				t.Errorf("Network at idle $%.4f, want $%.4f", got, want.networkTotal)
 			}
 
-			// Alarms and KMS keys are counted from the template here, not
-			// by the report: $0.10 per alarm metric (a metric-math alarm
-			// bills each metric it reads), 2 alarms per target-tracking
-			// policy, $1.00 per key.
+			// Alarms are counted from the template here, not by the
+			// report: $0.10 per alarm metric (a metric-math alarm bills
+			// each metric it reads), 2 alarms per target-tracking policy.
 			tm := s.templates["Service"]
 			alarms := 0
 			for _, a := range tm.Resources("AWS::CloudWatch::Alarm") {
@@ -119,24 +181,26 @@ func TestReport(t *testing.T) {
 					alarms += 2
 				}
 			}
-			keys := len(tm.Resources("AWS::KMS::Key"))
 			checkLines(t, stacks["Service"], want.service)
-			serviceTotal := want.serviceFixed + float64(alarms)*0.10 + float64(keys)*1.00
+			serviceTotal := want.serviceFixed + float64(alarms)*0.10
 			if got := stacks["Service"].Monthly; !cents(got, serviceTotal) {
-				t.Errorf("Service at idle $%.4f, want $%.4f + %d alarms × $0.10 + %d keys × $1.00 = $%.4f", got, want.serviceFixed, alarms, keys, serviceTotal)
+				t.Errorf("Service at idle $%.4f, want $%.4f + %d alarms × $0.10 = $%.4f", got, want.serviceFixed, alarms, serviceTotal)
 			}
-
 			// The PipelineStack bills by use only: CodePipeline V2 per
-			// action-minute, CodeBuild per build-minute, S3 and logs per GB.
-			pipelineTotal := 0.0
-			if sc, ok := stacks["Pipeline"]; ok {
-				pipelineTotal = float64(len(s.templates["Pipeline"].Resources("AWS::KMS::Key"))) * 1.00
-				if !cents(sc.Monthly, pipelineTotal) {
-					t.Errorf("Pipeline at idle $%.4f, want $%.2f: %v", sc.Monthly, pipelineTotal, sc.Items)
-				}
+			// action-minute, CodeBuild per build-minute, S3 and logs per GB;
+			// its key is the environment's.
+			if sc := stacks["Pipeline"]; sc.Monthly != 0 {
+				t.Errorf("Pipeline at idle $%.4f, want $0: %v", sc.Monthly, sc.Items)
 			}
-			if total := want.networkTotal + serviceTotal + pipelineTotal; !cents(r.Monthly, total) {
+			total := want.registryTotal + want.networkTotal + serviceTotal
+			if !cents(r.Monthly, total) {
 				t.Errorf("total at idle $%.4f, want $%.4f", r.Monthly, total)
+			}
+			if !cents(r.AlwaysOnMonthly, total+want.alwaysOn) {
+				t.Errorf("total always on $%.4f, want $%.4f + $%.4f", r.AlwaysOnMonthly, total, want.alwaysOn)
+			}
+			if want.env == "dev" && r.Monthly > 40 {
+				t.Errorf("dev at idle costs $%.2f a month with cdk.json's settings, want at most $40", r.Monthly)
 			}
 
 			// Every resource type of the app is classified in
@@ -155,8 +219,9 @@ func TestReport(t *testing.T) {
 			}
 			// The egress lines of the templates, swapped for each mode:
 			// nat 1 × ($0.045 + $0.005) × 730 h = $36.50, nat-per-az $73.00,
-			// endpoints 3 × 2 AZs × $0.01 × 730 h = $43.80.
-			for i, fixed := range []float64{36.50, 73.00, 43.80} {
+			// endpoints 3 × 2 AZs × $0.01 × 730 h = $43.80, a t4g.nano NAT
+			// instance $3.066 + $3.65 + $0.64 = $7.356.
+			for i, fixed := range []float64{36.50, 73.00, 43.80, 7.356} {
 				if m := r.Egress.Modes[i]; !cents(m.Fixed, fixed) || !cents(m.AppMonthly, r.Monthly-want.egressFixed+fixed) {
 					t.Errorf("egress %s: $%.2f, app $%.2f; want $%.2f, $%.2f", m.Mode, m.Fixed, m.AppMonthly, fixed, r.Monthly-want.egressFixed+fixed)
 				}
@@ -166,12 +231,26 @@ func TestReport(t *testing.T) {
 				t.Fatalf("rollout bounds for %d services, want 1", len(r.Rollouts))
 			}
 			ro := r.Rollouts[0]
-			if ro.Waves != 1 || ro.WaveSeconds != want.wave || ro.Seconds != want.wave || ro.WithDefaults.Seconds != want.waveDefaults {
-				t.Errorf("rollout: %d wave(s) of %d s = %d s, with defaults %d s; want 1 of %d s, with defaults %d s",
-					ro.Waves, ro.WaveSeconds, ro.Seconds, ro.WithDefaults.Seconds, want.wave, want.waveDefaults)
+			if ro.Seconds != want.bound || ro.WithDefaults.Seconds != want.boundDefaults {
+				t.Errorf("rollout: %d s, with defaults %d s; want %d s and %d s", ro.Seconds, ro.WithDefaults.Seconds, want.bound, want.boundDefaults)
 			}
-			if ro.Dominant != report.TermStart || ro.WithDefaults.Dominant != report.TermDrain {
-				t.Errorf("dominant terms %q and, with defaults, %q; want %q and %q", ro.Dominant, ro.WithDefaults.Dominant, report.TermStart, report.TermDrain)
+			if ro.Dominant != want.dominant || ro.WithDefaults.Dominant != want.dominantDefaults {
+				t.Errorf("dominant terms %q and, with defaults, %q; want %q and %q", ro.Dominant, ro.WithDefaults.Dominant, want.dominant, want.dominantDefaults)
+			}
+
+			// What dev could cost: each lean choice, in use or its saving.
+			if r.Lean == nil || len(r.Lean.Options) != len(want.lean) {
+				t.Fatalf("lean choices %+v, want %v", r.Lean, want.lean)
+			}
+			for _, o := range r.Lean.Options {
+				saving, ok := want.lean[o.Name]
+				if !ok || o.InUse != (saving == 0) || !cents(o.Saving, saving) {
+					t.Errorf("lean choice %q: in use %v, saves $%.4f; want $%.4f", o.Name, o.InUse, o.Saving, saving)
+				}
+			}
+			// With all of them, every environment costs what dev does.
+			if !cents(r.Lean.Monthly, 1.00+7.356+16.425+7.30+devSpotCPU+devSpotGB+float64(alarms)*0.10) {
+				t.Errorf("with every lean choice $%.4f", r.Lean.Monthly)
 			}
 		})
 	}
@@ -201,3 +280,46 @@ func checkLines(t *testing.T, sc report.StackCost, want map[string]float64) {
 
 // cents compares dollar figures to a hundredth of a cent.
 func cents(got, want float64) bool { return math.Abs(got-want) < 0.0001 }
+
+// TestRolloutBoundFromTemplateAndSettingsAgree: validation checks
+// deployTimeoutMinutes against the rollout bound computed from the
+// settings (config.RolloutBound), `make report` computes it from the
+// synthesized templates. Both go through rollout.Compute; here, for every
+// gate variant, their inputs and results must be equal, so a template that
+// drifts from its settings (a bake the stack forgets, an alarm period that
+// changes) fails here.
+func TestRolloutBoundFromTemplateAndSettingsAgree(t *testing.T) {
+	prices, err := report.DefaultPrices()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range gateVariants {
+		t.Run(v.name, func(t *testing.T) {
+			s := synth(t, v.overrides)
+			r, err := report.Build(s.outdir, prices)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(r.Rollouts) != 1 {
+				t.Fatalf("%d rollouts", len(r.Rollouts))
+			}
+			fromTemplate, fromSettings := r.Rollouts[0].Params, s.cfg.RolloutParams()
+			type knobs struct {
+				strategy                                  string
+				waves, tasks, start, healthy, drain, stop int
+				bake, canaryBake, stepBake, alarm         int
+				canaryPercent, stepPercent                float64
+			}
+			of := func(p rollout.Params) knobs {
+				return knobs{string(p.Strategy), p.Waves, p.Tasks, p.Start.Seconds, p.Healthy.Seconds, p.Drain.Seconds, p.Stop.Seconds,
+					p.BakeMinutes, p.CanaryBakeMinutes, p.StepBakeMinutes, p.AlarmSeconds, p.CanaryPercent, p.StepPercent}
+			}
+			if of(fromTemplate) != of(fromSettings) {
+				t.Errorf("the report reads %+v from the templates, the settings give %+v", of(fromTemplate), of(fromSettings))
+			}
+			if got, want := r.Rollouts[0].Seconds, s.cfg.RolloutBound().Seconds; got != want {
+				t.Errorf("the report bounds the rollout at %d s, validation at %d s", got, want)
+			}
+		})
+	}
+}

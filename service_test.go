@@ -118,10 +118,12 @@ func TestServiceStack(t *testing.T) {
 		if err := json.Unmarshal([]byte(repo["LifecyclePolicy"].(map[string]any)["LifecyclePolicyText"].(string)), &policy); err != nil {
 			t.Fatal(err)
 		}
-		if len(policy.Rules) != 2 {
+		// Untagged, released (TestReleasedImagesOutliveTheLifecycle
+		// evaluates the order), then every other tagged image.
+		if len(policy.Rules) != 3 {
 			t.Fatalf("lifecycle rules %+v", policy.Rules)
 		}
-		untagged, tagged := policy.Rules[0].Selection, policy.Rules[1].Selection
+		untagged, tagged := policy.Rules[0].Selection, policy.Rules[2].Selection
 		if untagged.TagStatus != "untagged" || untagged.CountType != "sinceImagePushed" || untagged.CountNumber != 1 || untagged.CountUnit != "days" {
 			t.Errorf("untagged rule %+v, want expire after 1 day", untagged)
 		}
@@ -142,7 +144,7 @@ func TestServiceStack(t *testing.T) {
 		}
 	})
 	t.Run("task size and platform", func(t *testing.T) {
-		if taskDef["Cpu"] != "512" || taskDef["Memory"] != "1024" || jsonOf(taskDef["RuntimePlatform"]) != `{"CpuArchitecture":"X86_64","OperatingSystemFamily":"LINUX"}` || jsonOf(taskDef["RequiresCompatibilities"]) != `["FARGATE"]` || taskDef["NetworkMode"] != "awsvpc" {
+		if taskDef["Cpu"] != "512" || taskDef["Memory"] != "1024" || jsonOf(taskDef["RuntimePlatform"]) != `{"CpuArchitecture":"ARM64","OperatingSystemFamily":"LINUX"}` || jsonOf(taskDef["RequiresCompatibilities"]) != `["FARGATE"]` || taskDef["NetworkMode"] != "awsvpc" {
 			t.Errorf("task definition %s", jsonOf(taskDef))
 		}
 	})
@@ -178,16 +180,26 @@ func TestServiceStack(t *testing.T) {
 			t.Errorf("scratch mounts %v, want %v; volumes %s", mounted, cfg.WritablePaths, jsonOf(taskDef["Volumes"]))
 		}
 	})
-	t.Run("log groups encrypted with their stack's log key", func(t *testing.T) {
-		for _, tmName := range []string{"Network", "Service", "Pipeline"} {
+	t.Run("log groups encrypted with the environment's key", func(t *testing.T) {
+		reg := s.templates["Registry"]
+		groups := 0
+		for _, tmName := range []string{"Registry", "Network", "Service", "Pipeline"} {
 			tm := s.templates[tmName]
 			for id, lg := range tm.Resources("AWS::Logs::LogGroup") {
-				keyID := ref(lg["Properties"].(map[string]any)["KmsKeyId"])
-				key := tm.Props(keyID)
+				groups++
+				kmsKeyID := lg["Properties"].(map[string]any)["KmsKeyId"]
+				keyID := s.imported(kmsKeyID)
+				if tmName == "Registry" {
+					keyID = ref(kmsKeyID) // the key's own stack
+				}
+				key := reg.Props(keyID)
 				if key == nil || !strings.Contains(jsonOf(key["KeyPolicy"]), `"kms:EncryptionContext:aws:logs:arn"`) || key["EnableKeyRotation"] != true {
 					t.Errorf("%s/%s encrypted with %q: %s", tmName, id, keyID, jsonOf(key))
 				}
 			}
+		}
+		if groups != 7 {
+			t.Errorf("%d log groups, want 7 (the image parameter's provider, flow logs, container, build, deploy step, smoke test, release)", groups)
 		}
 	})
 	t.Run("image: the released one from the SSM parameter, the placeholder only before the first release", func(t *testing.T) {
@@ -202,9 +214,9 @@ func TestServiceStack(t *testing.T) {
 		}
 	})
 	t.Run("first deploy: the parameter exists, saying no release yet, before the service reads it", func(t *testing.T) {
-		_, p := s.templates["Registry"].Only(t, "AWS::SSM::Parameter")
-		if p["Name"] != "/demo/dev/image-uri" || p["Value"] != stacks.NoRelease {
-			t.Errorf("image parameter %s", jsonOf(p))
+		name, sid, id := imageParameter(t, s)
+		if value, _ := parameterCreated(t, s.templates[sid], id, name); sid != "Registry" || name != "/demo/dev/image-uri" || value != stacks.NoRelease {
+			t.Errorf("image parameter %s created by %s/%s with %v", name, sid, id, value)
 		}
 		deps := s.app.Service.Dependencies()
 		found := false
@@ -247,7 +259,9 @@ func TestServiceStack(t *testing.T) {
 		}
 	})
 	t.Run("service: no desired count of its own, private subnets, no public IP, grace, deployment", func(t *testing.T) {
-		if _, set := service["DesiredCount"]; set || service["HealthCheckGracePeriodSeconds"] != 30.0 || service["LaunchType"] != "FARGATE" || service["EnableExecuteCommand"] != false {
+		// dev runs on Fargate Spot (cdk.json): a capacity provider strategy,
+		// no launch type (capacity_test.go checks each capacity mode).
+		if _, set := service["DesiredCount"]; set || service["HealthCheckGracePeriodSeconds"] != 30.0 || service["LaunchType"] != nil || service["CapacityProviderStrategy"] == nil || service["EnableExecuteCommand"] != false {
 			t.Errorf("service %s", jsonOf(service))
 		}
 		if vpc["AssignPublicIp"] != "DISABLED" {
@@ -256,7 +270,7 @@ func TestServiceStack(t *testing.T) {
 		if got := s.importedAll(vpc["Subnets"]); !sameSet(got, []string{netSubnets[2].id, netSubnets[3].id}) {
 			t.Errorf("service subnets %v, want the NetworkStack's private subnets", got)
 		}
-		if jsonOf(service["DeploymentConfiguration"]) != `{"DeploymentCircuitBreaker":{"Enable":true,"Rollback":true},"MaximumPercent":200,"MinimumHealthyPercent":100}` {
+		if jsonOf(service["DeploymentConfiguration"]) != `{"Alarms":{"AlarmNames":["demo-dev-rollback-5xx-rate","demo-dev-rollback-p95-latency"],"Enable":true,"Rollback":true},"DeploymentCircuitBreaker":{"Enable":true,"Rollback":true},"MaximumPercent":200,"MinimumHealthyPercent":100,"Strategy":"ROLLING"}` {
 			t.Errorf("deployment %s", jsonOf(service["DeploymentConfiguration"]))
 		}
 		lbs := service["LoadBalancers"].([]any)
@@ -331,10 +345,14 @@ func TestServiceStack(t *testing.T) {
 			t.Errorf("attributes %s", jsonOf(alb["LoadBalancerAttributes"]))
 		}
 	})
-	t.Run("listener 80 forwards to an ip target group on the container port", func(t *testing.T) {
-		_, l := tm.Only(t, "AWS::ElasticLoadBalancingV2::Listener")
-		if l["Port"] != 80.0 || l["Protocol"] != "HTTP" || ref(l["LoadBalancerArn"]) != albID || jsonOf(l["DefaultActions"]) != `[{"TargetGroupArn":{"Ref":"`+tgID+`"},"Type":"forward"}]` {
-			t.Errorf("listener %s", jsonOf(l))
+	t.Run("listener 80 forwards through a rule to an ip target group on the container port", func(t *testing.T) {
+		lID, l := tm.Only(t, "AWS::ElasticLoadBalancingV2::Listener")
+		if l["Port"] != 80.0 || l["Protocol"] != "HTTP" || ref(l["LoadBalancerArn"]) != albID || jsonOf(l["DefaultActions"]) != `[{"FixedResponseConfig":{"ContentType":"text/plain","MessageBody":"Not found","StatusCode":"404"},"Type":"fixed-response"}]` {
+			t.Errorf("listener %s: production traffic must go through a rule, the default answers 404", jsonOf(l))
+		}
+		_, rule := tm.Only(t, "AWS::ElasticLoadBalancingV2::ListenerRule")
+		if ref(rule["ListenerArn"]) != lID || rule["Priority"] != 1000.0 || jsonOf(rule["Conditions"]) != `[{"Field":"path-pattern","PathPatternConfig":{"Values":["/*"]}}]` || jsonOf(rule["Actions"]) != `[{"TargetGroupArn":{"Ref":"`+tgID+`"},"Type":"forward"}]` {
+			t.Errorf("production rule %s", jsonOf(rule))
 		}
 		if tg["TargetType"] != "ip" || tg["Port"] != 80.0 || tg["Protocol"] != "HTTP" {
 			t.Errorf("target group %s", jsonOf(tg))
@@ -435,6 +453,7 @@ func TestServiceVariants(t *testing.T) {
 		"alarmEmail":                "ops@example.com",
 		"deleteRepositoryOnDestroy": "true",
 		"accessLogs":                "false",
+		"smokeTest":                 "false",
 		"environment":               `{"MODE":"fast"}`,
 		"secrets":                   `{"DB_PASSWORD":"arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf","API_KEY":"arn:aws:ssm:us-east-1:123456789012:parameter/app/api-key"}`,
 	})
@@ -471,7 +490,9 @@ func TestServiceVariants(t *testing.T) {
 				readable = append(readable, strs(st["Resource"])...)
 			}
 		}
-		if !sameSet(readable, []string{"arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf", "arn:aws:ssm:us-east-1:123456789012:parameter/app/api-key"}) {
+		// The Secrets Manager ARN as given and with a six-character suffix
+		// (TestContainerSecretsAreReadable says why).
+		if !sameSet(readable, []string{"arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf", "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf-??????", "arn:aws:ssm:us-east-1:123456789012:parameter/app/api-key"}) {
 			t.Errorf("execution role reads %v, want exactly the two secrets", readable)
 		}
 	})
@@ -496,8 +517,19 @@ func TestServiceVariants(t *testing.T) {
 			p := l["Properties"].(map[string]any)
 			listeners[p["Port"].(float64)] = p
 		}
-		if l := listeners[443]; l == nil || l["Protocol"] != "HTTPS" || l["SslPolicy"] != "ELBSecurityPolicy-TLS13-1-2-2021-06" || !strings.Contains(jsonOf(l["DefaultActions"]), `"Type":"forward"`) {
+		if l := listeners[443]; l == nil || l["Protocol"] != "HTTPS" || l["SslPolicy"] != "ELBSecurityPolicy-TLS13-1-2-2021-06" || !strings.Contains(jsonOf(l["DefaultActions"]), `"Type":"fixed-response"`) {
 			t.Errorf("443 listener %s", jsonOf(l))
+		}
+		var ruleOn []string
+		for id, l := range tm.Resources("AWS::ElasticLoadBalancingV2::Listener") {
+			for _, r := range tm.Resources("AWS::ElasticLoadBalancingV2::ListenerRule") {
+				if ref(r["Properties"].(map[string]any)["ListenerArn"]) == id {
+					ruleOn = append(ruleOn, jsonOf(l["Properties"].(map[string]any)["Port"]))
+				}
+			}
+		}
+		if !slices.Equal(ruleOn, []string{"443"}) {
+			t.Errorf("production rules on the listeners of ports %v, want 443 only (80 redirects)", ruleOn)
 		}
 		if l := listeners[80]; l == nil || !strings.Contains(jsonOf(l["DefaultActions"]), `"RedirectConfig":{"Port":"443","Protocol":"HTTPS","StatusCode":"HTTP_301"}`) {
 			t.Errorf("80 listener %s", jsonOf(l))

@@ -1,5 +1,6 @@
 // Command server is the sample application the pipeline builds and deploys:
-// a tiny HTTP server that answers "/" and the ALB's health check.
+// a tiny HTTP server that answers "/", the ALB's health check, and
+// "/smoke", which the pipeline's smoke test requests after each deploy.
 //
 // The task definition sets PORT (the container port) and HEALTH_CHECK_PATH
 // (the target group's health-check path).
@@ -13,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -50,16 +52,34 @@ func run() error {
 	return nil
 }
 
-// newHandler answers the health check and the home page; anything else is 404.
+// SmokePath is what the pipeline's smoke test requests besides the health
+// check (cdk.json's smokeTestPaths).
+const SmokePath = "/smoke"
+
+// newHandler answers the health check, the home page and the smoke test;
+// anything else is 404.
 func newHandler(healthPath, version string) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+healthPath, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
 	})
+	home := func() string { return fmt.Sprintf("Hello from Fargate (version %s)\n", version) }
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		fmt.Fprintf(w, "Hello from Fargate (version %s)\n", version)
+		fmt.Fprint(w, home())
+	})
+	// The health check proves the process answers; the smoke test proves
+	// what users get: the home page renders, for this version. A build that
+	// breaks the page fails the smoke test, and is never released.
+	mux.HandleFunc("GET "+SmokePath, func(w http.ResponseWriter, r *http.Request) {
+		want := fmt.Sprintf("(version %s)", version)
+		if page := home(); !strings.Contains(page, want) {
+			http.Error(w, fmt.Sprintf("smoke: the home page is %q, want it to name %q", page, want), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintf(w, "smoke ok: version %s\n", version)
 	})
 	return mux
 }

@@ -18,6 +18,7 @@ func TestHandler(t *testing.T) {
 	}{
 		{"GET", "/", 200, "Hello from Fargate (version abc1234)"},
 		{"GET", "/healthz", 200, "ok"},
+		{"GET", "/smoke", 200, "smoke ok: version abc1234"},
 		{"HEAD", "/healthz", 200, ""},
 		{"GET", "/nope", 404, ""},
 		{"POST", "/", 405, ""},

@@ -4,7 +4,7 @@
 //
 // The case it exists for: the Service stack's image is an SSM-typed
 // parameter that only the pipeline's Release stage writes. The pipeline's
-// ECS deploy action registers task definition revisions CloudFormation
+// deploy step registers task definition revisions CloudFormation
 // does not know; CloudFormation still records the task definition of the
 // last successful `cdk deploy` (on a fresh environment, the placeholder).
 // The next deploy resolves the parameter again and replaces the task
@@ -357,13 +357,18 @@ func referenced(parts ...any) map[string]bool {
 // whose value DescribeStacks masks, keeps its value with UsePreviousValue;
 // the others pass their value. That is UsePreviousValue's meaning for all
 // of them, spelled out (moto fails on UsePreviousValue for a parameter
-// the deploy left at its default).
+// the deploy left at its default). A parameter the template does not
+// declare is left out: moto keeps reporting one that an earlier template
+// had (the endpoints mode's placeholder, after a switch back), and fails
+// the update on it.
 func previousParameters(st *cfntypes.Stack, t deployedTemplate) []cfntypes.Parameter {
 	var out []cfntypes.Parameter
 	for _, p := range st.Parameters {
 		key := aws.ToString(p.ParameterKey)
-		decl := t.Parameters[key]
+		decl, declared := t.Parameters[key]
 		switch {
+		case !declared:
+			continue
 		case strings.HasPrefix(decl.Type, ssmType):
 			name, _ := ssmParameter(p, t)
 			out = append(out, cfntypes.Parameter{ParameterKey: aws.String(key), ParameterValue: aws.String(name)})

@@ -17,7 +17,7 @@ var _ = flag.Bool("update", false, "accepted for `go test ./... -update`; this p
 var fast = Options{Poll: time.Millisecond, Region: "eu-west-1", Profile: "cdkdemo", Token: "cfnsync-test"}
 
 // released is what the pipeline left: its Release stage wrote the image
-// into the parameter, and its ECS deploy action moved the service to a
+// into the parameter, and its deploy step moved the service to a
 // revision CloudFormation does not know (2).
 func releasedDev(t *testing.T, f *fakeAWS) *fakeStack {
 	t.Helper()
@@ -175,6 +175,27 @@ func TestNoEchoKeepsItsValue(t *testing.T) {
 	for _, p := range f.updates[0].Parameters {
 		if aws.ToString(p.ParameterKey) == "Secret" && (!aws.ToBool(p.UsePreviousValue) || p.ParameterValue != nil) {
 			t.Errorf("NoEcho parameter passed as %+v, want UsePreviousValue", p)
+		}
+	}
+}
+
+// TestUndeclaredParameterIsLeftOut: moto keeps reporting a parameter an
+// earlier template declared (the endpoints mode's placeholder, after a
+// switch back to a NAT) and fails an update that passes it; CloudFormation
+// would refuse it too. Only the template's parameters are passed.
+func TestUndeclaredParameterIsLeftOut(t *testing.T) {
+	f := newFake()
+	s := releasedDev(t, f)
+	s.params = append(s.params, cfntypes.Parameter{ParameterKey: aws.String("SsmParameterValueStale"), ParameterValue: aws.String("/demo/dev/placeholder-image")})
+	if _, err := Sync(context.Background(), f.clients(), "demo-dev-service", fast); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.updates) != 1 {
+		t.Fatalf("%d updates, want 1", len(f.updates))
+	}
+	for _, p := range f.updates[0].Parameters {
+		if aws.ToString(p.ParameterKey) == "SsmParameterValueStale" {
+			t.Errorf("the update passes %+v, which the template does not declare", p)
 		}
 	}
 }

@@ -12,6 +12,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/cdkdemo/fargate/rollout"
 )
 
 // Egress is how tasks in the private subnets reach ECR, S3 and CloudWatch Logs.
@@ -22,12 +24,61 @@ const (
 	EgressNat Egress = "nat"
 	// EgressNatPerAz is one NAT gateway per AZ: no single point of failure.
 	EgressNatPerAz Egress = "nat-per-az"
+	// EgressNatInstance is one EC2 instance doing NAT instead of a NAT
+	// gateway: a few dollars a month instead of $36, and a single instance
+	// without failover. prod may use it only when explicitly allowed.
+	EgressNatInstance Egress = "nat-instance"
 	// EgressEndpoints is no NAT at all: VPC endpoints for ECR, S3 and Logs only.
 	EgressEndpoints Egress = "endpoints"
 )
 
 // EgressModes lists the egress modes in the order the docs present them.
-var EgressModes = []Egress{EgressNat, EgressNatPerAz, EgressEndpoints}
+var EgressModes = []Egress{EgressNat, EgressNatPerAz, EgressNatInstance, EgressEndpoints}
+
+// Capacity is where the service's tasks run: on-demand Fargate, Fargate
+// Spot, or a base of on-demand tasks with the rest on Spot.
+type Capacity string
+
+const (
+	// CapacityOnDemand is Fargate at the on-demand price: no interruptions.
+	CapacityOnDemand Capacity = "on-demand"
+	// CapacitySpot is Fargate Spot: spare capacity at a discount, which AWS
+	// may take back with a two-minute warning, and no fallback to
+	// on-demand when there is none.
+	CapacitySpot Capacity = "spot"
+	// CapacityMixed runs OnDemandBaseCount tasks on-demand and the rest on
+	// Spot.
+	CapacityMixed Capacity = "mixed"
+)
+
+// CapacityModes lists the capacity modes in the order the docs present them.
+var CapacityModes = []Capacity{CapacityOnDemand, CapacitySpot, CapacityMixed}
+
+// UsesSpot reports whether any task may run on Fargate Spot.
+func (c Capacity) UsesSpot() bool { return c == CapacitySpot || c == CapacityMixed }
+
+// SpotStopTimeoutSeconds is the container's stop timeout with Fargate Spot:
+// the most Fargate allows, which is the two minutes' warning AWS gives
+// before it takes a Spot task back.
+const SpotStopTimeoutSeconds = 120
+
+// Schedule is the service's working hours: on Days, from Start to End in
+// TimeZone, it runs minCount to maxCount tasks; the rest of the week it
+// runs none.
+type Schedule struct {
+	// Days is a cron day-of-week field: "MON-FRI", "MON,WED,FRI".
+	Days string `json:"days"`
+	// Start and End are 24-hour times, "08:00" and "20:00".
+	Start string `json:"start"`
+	End   string `json:"end"`
+	// TimeZone is an IANA time zone name such as "Europe/Berlin" or "UTC".
+	TimeZone string `json:"timeZone"`
+}
+
+// String shows a schedule as people write it: "MON-FRI 08:00-20:00 Europe/Berlin".
+func (s Schedule) String() string {
+	return s.Days + " " + s.Start + "-" + s.End + " " + s.TimeZone
+}
 
 // Config is one environment of the app, fully resolved: every field holds the
 // value the stacks will use.
@@ -65,6 +116,12 @@ type Network struct {
 	// PrivateNaclRules, when not empty, puts a custom network ACL with these
 	// rules on the private subnets instead of the VPC's default NACL.
 	PrivateNaclRules []NaclRule
+	// NatInstanceType is the EC2 instance type of the NAT instance
+	// (egress nat-instance).
+	NatInstanceType string
+	// AllowSingleNatInstanceInProd lets the production environment use a
+	// NAT instance, accepting a single instance without failover.
+	AllowSingleNatInstanceInProd bool
 }
 
 // NaclRule is one numbered rule of a network ACL.
@@ -97,6 +154,12 @@ type Service struct {
 	MaxCount               int
 	ScaleCpuPercent        int
 	ScaleRequestsPerTarget int
+	// Capacity is on-demand Fargate, Fargate Spot, or both; with mixed,
+	// OnDemandBaseCount tasks run on-demand.
+	Capacity          Capacity
+	OnDemandBaseCount int
+	// Schedule, when set, scales the service to zero outside its hours.
+	Schedule *Schedule
 
 	HealthCheckGracePeriodSeconds int
 	EnableExec                    bool
@@ -122,6 +185,60 @@ type Service struct {
 	// DeletionProtection keeps the ALB from being deleted, by CloudFormation
 	// or by hand, until it is turned off.
 	DeletionProtection bool
+
+	// Rollout is how a new image reaches users.
+	Rollout Rollout
+}
+
+// Strategy is a deployment strategy as the settings name it.
+type Strategy string
+
+// The deployment strategies, each ECS's own (rollout.Strategy).
+const (
+	StrategyRolling   Strategy = "rolling"
+	StrategyCanary    Strategy = "canary"
+	StrategyLinear    Strategy = "linear"
+	StrategyBlueGreen Strategy = "blue-green"
+)
+
+// Strategies lists the deployment strategies in the order the docs present them.
+var Strategies = []Strategy{StrategyRolling, StrategyCanary, StrategyLinear, StrategyBlueGreen}
+
+// ECS is the strategy's name in AWS::ECS::Service DeploymentConfiguration.
+func (s Strategy) ECS() rollout.Strategy {
+	switch s {
+	case StrategyCanary:
+		return rollout.Canary
+	case StrategyLinear:
+		return rollout.Linear
+	case StrategyBlueGreen:
+		return rollout.BlueGreen
+	}
+	return rollout.Rolling
+}
+
+// Rollout configures how a new image reaches users: the ECS deployment
+// strategy with its knobs, the alarms that roll a deployment back, and who
+// may reach the test listener of the traffic-shifting strategies.
+type Rollout struct {
+	Strategy          Strategy
+	BakeMinutes       int
+	CanaryPercent     float64
+	CanaryBakeMinutes int
+	StepPercent       float64
+	StepBakeMinutes   int
+
+	// Alarms turns on the rollback alarms: the target 5xx rate and the p95
+	// latency, per target group, wired as the service's deployment alarms.
+	Alarms           bool
+	ErrorRatePercent float64
+	LatencyP95Ms     int
+	// MinRequests is the requests a minute below which neither alarm
+	// breaches: a single 5xx of three requests is no signal.
+	MinRequests int
+
+	// TestListenerCidrs may reach the test listener besides the VPC.
+	TestListenerCidrs []string
 }
 
 // HealthCheck is the target group's health check.
@@ -148,6 +265,11 @@ type Pipeline struct {
 	DeployTimeoutMinutes int
 	ManualApproval       bool
 	AutoDeleteArtifacts  bool
+	// SmokeTest runs the smoke test after the deploy; only after it passes
+	// is the image recorded as the released one.
+	SmokeTest bool
+	// SmokeTestPaths are requested besides the health-check path.
+	SmokeTestPaths []string
 }
 
 // HTTPS reports whether the ALB gets a certificate and a 443 listener.
@@ -233,6 +355,13 @@ func (c Config) ResourcePrefix() string {
 // every deploy.
 func (c Config) ImageParameterName() string {
 	return "/" + c.AppName + "/" + c.Environment + "/image-uri"
+}
+
+// PlaceholderParameterName is the SSM parameter through which the
+// NetworkStack hands the ServiceStack its placeholder in the endpoints
+// mode: the cached image by digest, known at deploy time only.
+func (c Config) PlaceholderParameterName() string {
+	return "/" + c.AppName + "/" + c.Environment + "/placeholder-image"
 }
 
 // path returns the key path a setting was read from, or where it would be set.

@@ -57,7 +57,14 @@ func TestDefaults(t *testing.T) {
 		{"no custom NACL", len(dev.Network.PrivateNaclRules), 0},
 		{"cpu", dev.Service.Cpu, 512},
 		{"memory", dev.Service.MemoryMiB, 1024},
-		{"architecture", dev.Service.Architecture, "X86_64"},
+		{"dev architecture: Graviton", dev.Service.Architecture, "ARM64"},
+		{"prod architecture: as its images so far", prod.Service.Architecture, "X86_64"},
+		{"NAT instance type", dev.Network.NatInstanceType, "t4g.nano"},
+		{"no NAT instance in prod unless allowed", prod.Network.AllowSingleNatInstanceInProd, false},
+		{"capacity", dev.Service.Capacity, CapacityOnDemand},
+		{"prod capacity", prod.Service.Capacity, CapacityOnDemand},
+		{"on-demand base", dev.Service.OnDemandBaseCount, 1},
+		{"no schedule", dev.Service.Schedule, (*Schedule)(nil)},
 		{"port", dev.Service.ContainerPort, 80},
 		{"log retention", dev.Service.LogRetentionDays, 30},
 		{"min", dev.Service.MinCount, 2},
@@ -80,7 +87,23 @@ func TestDefaults(t *testing.T) {
 		{"prod ALB protected", prod.Service.DeletionProtection, true},
 		{"provider", dev.Pipeline.Provider, "GitHub"},
 		{"branch", dev.Pipeline.Branch, "main"},
-		{"deploy timeout", dev.Pipeline.DeployTimeoutMinutes, 15},
+		{"deploy timeout", dev.Pipeline.DeployTimeoutMinutes, 20},
+		{"prod deploy timeout covers the canary", prod.Pipeline.DeployTimeoutMinutes, 30},
+		{"dev rolls", dev.Service.Rollout.Strategy, StrategyRolling},
+		{"prod goes canary first", prod.Service.Rollout.Strategy, StrategyCanary},
+		{"bake", dev.Service.Rollout.BakeMinutes, 10},
+		{"canary share", dev.Service.Rollout.CanaryPercent, 10.0},
+		{"canary bake", dev.Service.Rollout.CanaryBakeMinutes, 10},
+		{"linear step", dev.Service.Rollout.StepPercent, 25.0},
+		{"linear step bake", dev.Service.Rollout.StepBakeMinutes, 5},
+		{"rollback alarms on", dev.Service.Rollout.Alarms, true},
+		{"prod rollback alarms on", prod.Service.Rollout.Alarms, true},
+		{"error rate", dev.Service.Rollout.ErrorRatePercent, 5.0},
+		{"latency", dev.Service.Rollout.LatencyP95Ms, 1000},
+		{"min requests", dev.Service.Rollout.MinRequests, 20},
+		{"test listener: the VPC only", len(dev.Service.Rollout.TestListenerCidrs), 0},
+		{"smoke test on", dev.Pipeline.SmokeTest, true},
+		{"no extra smoke paths", len(dev.Pipeline.SmokeTestPaths), 0},
 		{"dev approval", dev.Pipeline.ManualApproval, false},
 		{"prod approval", prod.Pipeline.ManualApproval, true},
 		{"dev artifacts deleted", dev.Pipeline.AutoDeleteArtifacts, true},
@@ -99,7 +122,7 @@ func TestCommandLineStrings(t *testing.T) {
 	// -c values arrive as strings; numbers, booleans, lists and objects
 	// must still be read.
 	c, err := Load(ctx(nil, map[string]any{
-		"cpu": "1024", "memory": "2048", "enableExec": "true", "allowedCidrs": "10.1.0.0/16, 192.168.0.0/24",
+		"cpu": "1024", "memory": "2048", "enableExec": "true", "allowedCidrs": "10.1.0.0/16, 192.168.0.0/24", "smokeTest": "false",
 		"environment": `{"MODE":"fast"}`, "egress": "endpoints", "vpcCidr": "10.20.0.0/16", "subnetMask": "20",
 	}))
 	if err != nil {
@@ -172,8 +195,53 @@ func TestInvalid(t *testing.T) {
 			[]string{`environments.dev: "big" is not an object of settings`}},
 		{"top-level key inside an environment", map[string]any{"env": "prod"}, nil,
 			[]string{`environments.dev.env: env is set at the top level`}},
+		{"endpoints in China", map[string]any{"egress": "endpoints", "region": "cn-north-1"}, nil,
+			[]string{`environments.dev.egress: "endpoints" works in the aws partition only, and region "cn-north-1" is in aws-cn`}},
+		{"endpoints in GovCloud", map[string]any{"egress": "endpoints", "region": "us-gov-west-1"}, nil,
+			[]string{`environments.dev.egress: "endpoints" works in the aws partition only, and region "us-gov-west-1" is in aws-us-gov`}},
+		{"endpoints in an isolated region", map[string]any{"egress": "endpoints", "region": "us-isob-east-1"}, nil,
+			[]string{`environments.dev.egress: "endpoints" works in the aws partition only, and region "us-isob-east-1" is in aws-iso-b`}},
 		{"bad egress", map[string]any{"egress": "nat-gateway"}, nil,
-			[]string{`environments.dev.egress: "nat-gateway" is not one of "nat", "nat-per-az", "endpoints"`}},
+			[]string{`environments.dev.egress: "nat-gateway" is not one of "nat", "nat-per-az", "nat-instance", "endpoints"`}},
+		{"NAT instance in prod", nil, map[string]any{"env": "prod", "egress": "nat-instance"},
+			[]string{`egress: "nat-instance" is a single EC2 instance without failover`, `set allowSingleNatInstanceInProd to true to accept that`}},
+		{"NAT instance in prod from cdk.json", nil, map[string]any{"env": "prod", "environments": map[string]any{
+			"dev":  map[string]any{"sourceRepository": "o/r"},
+			"prod": map[string]any{"sourceRepository": "o/r", "egress": "nat-instance"},
+		}}, []string{`environments.prod.egress: "nat-instance" is a single EC2 instance without failover`}},
+		{"NAT instance type", map[string]any{"egress": "nat-instance", "natInstanceType": "nano"}, nil,
+			[]string{`environments.dev.natInstanceType: "nano" is not an EC2 instance type such as "t4g.nano" or "t3.micro"`}},
+		{"NAT instance type, not a string", nil, map[string]any{"natInstanceType": 3.0},
+			[]string{`natInstanceType: 3 is not a string`}},
+		{"allow a NAT instance in prod: a boolean", nil, map[string]any{"allowSingleNatInstanceInProd": "yes"},
+			[]string{`allowSingleNatInstanceInProd: "yes" is not true or false`}},
+		{"capacity", map[string]any{"capacity": "spot-only"}, nil,
+			[]string{`environments.dev.capacity: "spot-only" is not one of "on-demand", "spot", "mixed"`}},
+		{"mixed without an on-demand base", map[string]any{"capacity": "mixed", "onDemandBaseCount": 0}, nil,
+			[]string{`environments.dev.onDemandBaseCount: 0 is not an on-demand base for capacity "mixed": 1 to maxCount 4 (0 is capacity "spot", maxCount or more is "on-demand")`}},
+		{"mixed with a base above maxCount", nil, map[string]any{"capacity": "mixed", "onDemandBaseCount": "5"},
+			[]string{`onDemandBaseCount: 5 is not an on-demand base for capacity "mixed": 1 to maxCount 4`}},
+		{"schedule: not an object", map[string]any{"schedule": 8.0}, nil,
+			[]string{`environments.dev.schedule: 8 is not a schedule object such as {"days": "MON-FRI", "start": "08:00", "end": "20:00", "timeZone": "Europe/Berlin"}, or "none"`}},
+		{"schedule: unknown key", map[string]any{"schedule": map[string]any{"days": "MON-FRI", "from": "08:00"}}, nil,
+			[]string{`environments.dev.schedule: from: unknown key; a schedule has days, start, end and timeZone`}},
+		{"schedule: missing keys", map[string]any{"schedule": map[string]any{"days": "MON-FRI"}}, nil,
+			[]string{`environments.dev.schedule: start is missing; a schedule is {"days": "MON-FRI", "start": "08:00", "end": "20:00", "timeZone": "Europe/Berlin"}`, `environments.dev.schedule: timeZone is missing`}},
+		{"schedule: bad values", map[string]any{"schedule": map[string]any{"days": "MON-FRY", "start": "8am", "end": "24:00", "timeZone": "Berlin"}}, nil,
+			[]string{`environments.dev.schedule: days "MON-FRY" is not a list of weekdays such as "MON-FRI" or "MON,WED,FRI": "MON-FRY" is not a day or a range of days from SUN to SAT`,
+				`environments.dev.schedule: start "8am" is not a 24-hour time such as "08:00" (00:00 to 23:59)`,
+				`environments.dev.schedule: end "24:00" is not a 24-hour time`,
+				`environments.dev.schedule: timeZone "Berlin" is not an IANA time zone name such as "Europe/Berlin", "America/New_York" or "UTC"`}},
+		{"schedule: a range backwards", map[string]any{"schedule": map[string]any{"days": "FRI-MON", "start": "08:00", "end": "20:00", "timeZone": "UTC"}}, nil,
+			[]string{`environments.dev.schedule: days "FRI-MON" is not a list of weekdays`}},
+		{"schedule: past midnight", nil, map[string]any{"schedule": `{"days":"MON-FRI","start":"20:00","end":"08:00","timeZone":"Europe/Berlin"}`},
+			[]string{`schedule: end "08:00" is not after start "20:00": the service runs from start to end of each day listed; a window past midnight is not supported`}},
+		{"schedule: a path is no time zone", map[string]any{"schedule": map[string]any{"days": "MON", "start": "08:00", "end": "09:00", "timeZone": "../etc/passwd"}}, nil,
+			[]string{`timeZone "../etc/passwd" is not an IANA time zone name`}},
+		{"schedule: Local is no time zone", map[string]any{"schedule": map[string]any{"days": "MON", "start": "08:00", "end": "09:00", "timeZone": "Local"}}, nil,
+			[]string{`timeZone "Local" is not an IANA time zone name`}},
+		{"schedule: a value not a string", map[string]any{"schedule": map[string]any{"days": "MON", "start": 8.0}}, nil,
+			[]string{`environments.dev.schedule: start: 8 is not a string`}},
 		{"two problems at once", map[string]any{"vpcCidr": "300.0.0.0/16", "egress": "none"}, nil,
 			[]string{`environments.dev.vpcCidr: "300.0.0.0/16" is not an IPv4 CIDR`, `environments.dev.egress: "none" is not one of`}},
 		{"a typo in prod fails dev too", nil, map[string]any{"environments": map[string]any{
@@ -243,7 +311,9 @@ func TestInvalid(t *testing.T) {
 		{"placeholder by digest through the cache", map[string]any{"egress": "endpoints", "placeholderImage": "public.ecr.aws/nginx/nginx@sha256:" + strings.Repeat("a", 64)}, nil,
 			[]string{`environments.dev.placeholderImage: "public.ecr.aws/nginx/nginx@sha256:aaaa`, `names a digest: with egress "endpoints" it comes through this account's pull-through cache, which fills on a pull by tag only; name it by tag, such as "public.ecr.aws/nginx/nginx:stable-alpine"`}},
 		{"keep images", map[string]any{"keepImages": 0}, nil,
-			[]string{`environments.dev.keepImages: 0 is not a number of images to keep`}},
+			[]string{`environments.dev.keepImages: 0 is not a number of images to keep: 2 to 1000`}},
+		{"keep one image only", map[string]any{"keepImages": 1}, nil,
+			[]string{`environments.dev.keepImages: 1 is not a number of images to keep: 2 to 1000 (the released image and the one before it`}},
 
 		// Pipeline settings.
 		{"repository form", map[string]any{"sourceRepository": "just-a-name"}, nil,
@@ -261,7 +331,43 @@ func TestInvalid(t *testing.T) {
 		{"docker hub secret", map[string]any{"dockerHubSecretArn": "arn:aws:ssm:us-east-1:123456789012:parameter/dockerhub"}, nil,
 			[]string{`environments.dev.dockerHubSecretArn: "arn:aws:ssm:us-east-1:123456789012:parameter/dockerhub" is not a Secrets Manager secret ARN`}},
 		{"deploy timeout", map[string]any{"deployTimeoutMinutes": 90}, nil,
-			[]string{`environments.dev.deployTimeoutMinutes: 90 is not a deploy timeout the ECS action accepts: 1 to 60 minutes`}},
+			[]string{`environments.dev.deployTimeoutMinutes: 90 is not a deploy timeout the pipeline's deploy step accepts: 5 to 60 minutes`}},
+		{"deploy timeout below CodeBuild's", map[string]any{"deployTimeoutMinutes": 4}, nil,
+			[]string{`environments.dev.deployTimeoutMinutes: 4 is not a deploy timeout the pipeline's deploy step accepts: 5 to 60 minutes`}},
+		{"deploy timeout shorter than the canary", map[string]any{"deploymentStrategy": "canary"}, nil,
+			[]string{`environments.dev.deployTimeoutMinutes: 20 is shorter than the canary rollout it waits for: up to 22 min 30 s (make report; dominant term: canary bake) plus 180 s for the deploy step itself; set deployTimeoutMinutes to at least 26, or shorten bakeTimeMinutes or canaryBakeMinutes`}},
+		{"deploy timeout shorter than the linear steps", map[string]any{"deploymentStrategy": "linear", "deployTimeoutMinutes": 30}, nil,
+			[]string{`environments.dev.deployTimeoutMinutes: 30 is shorter than the linear rollout it waits for: up to 27 min 30 s (make report; dominant term: step bake) plus 180 s for the deploy step itself; set deployTimeoutMinutes to at least 31, or shorten bakeTimeMinutes, linearStepBakeMinutes, or raise linearStepPercent`}},
+		{"a rollout longer than a pipeline action may run", map[string]any{"deploymentStrategy": "blue-green", "bakeTimeMinutes": 60, "deployTimeoutMinutes": 60}, nil,
+			[]string{`environments.dev.deployTimeoutMinutes: 60 cannot cover the blue-green rollout: it takes up to 62 min 30 s (make report; dominant term: bake time), plus 180 s for the deploy step itself, longer than the 60 minutes a pipeline action may run; shorten bakeTimeMinutes`}},
+		{"bake time out of ECS's range", map[string]any{"deploymentStrategy": "blue-green", "bakeTimeMinutes": 1441}, nil,
+			[]string{`environments.dev.bakeTimeMinutes: 1441 is not a bake time ECS accepts: 0 to 1440 minutes (24 hours)`}},
+		{"canary knobs out of range", map[string]any{"deploymentStrategy": "canary", "canaryPercent": 0.05, "canaryBakeMinutes": -1}, nil,
+			[]string{`environments.dev.canaryPercent: 0.05 is not a traffic share ECS accepts: 0.1 to 100 %`, `environments.dev.canaryBakeMinutes: -1 is not a bake time ECS accepts: 0 to 1440 minutes`}},
+		{"canary share not in tenths", map[string]any{"deploymentStrategy": "canary", "canaryPercent": 12.34}, nil,
+			[]string{`environments.dev.canaryPercent: 12.34 is not a multiple of 0.1 %, as ECS requires (did you mean 12.3?)`}},
+		{"linear step below ECS's 3 %", map[string]any{"deploymentStrategy": "linear", "linearStepPercent": 2.5, "deployTimeoutMinutes": 60}, nil,
+			[]string{`environments.dev.linearStepPercent: 2.5 is not a traffic share ECS accepts: 3 to 100 %`}},
+		{"linear step bake out of range", map[string]any{"deploymentStrategy": "linear", "linearStepBakeMinutes": 2000}, nil,
+			[]string{`environments.dev.linearStepBakeMinutes: 2000 is not a bake time ECS accepts: 0 to 1440 minutes`}},
+		{"a strategy that is not ECS's", map[string]any{"deploymentStrategy": "bluegreen"}, nil,
+			[]string{`environments.dev.deploymentStrategy: "bluegreen" is not one of "rolling", "canary", "linear", "blue-green"`}},
+		{"a share is a number", map[string]any{"deploymentStrategy": "canary", "canaryPercent": "ten"}, nil,
+			[]string{`environments.dev.canaryPercent: "ten" is not a number`}},
+		{"canary knobs with the rolling strategy", map[string]any{"canaryPercent": 20, "bakeTimeMinutes": 5}, nil,
+			[]string{`environments.dev.bakeTimeMinutes: applies only with deploymentStrategy "canary" or "linear" or "blue-green", and it is "rolling"`, `environments.dev.canaryPercent: applies only with deploymentStrategy "canary", and it is "rolling"`}},
+		{"linear knob with canary", nil, map[string]any{"env": "prod", "linearStepPercent": "20"},
+			[]string{`linearStepPercent: applies only with deploymentStrategy "linear", and it is "canary"`}},
+		{"test listener without a test listener", map[string]any{"testListenerCidrs": []any{"192.0.2.0/24"}}, nil,
+			[]string{`environments.dev.testListenerCidrs: applies only with deploymentStrategy "canary" or "linear" or "blue-green", and it is "rolling"`}},
+		{"test listener CIDR", map[string]any{"deploymentStrategy": "blue-green", "testListenerCidrs": []any{"192.0.2.1/24"}}, nil,
+			[]string{`environments.dev.testListenerCidrs: "192.0.2.1/24" is not a network address`}},
+		{"rollback thresholds", map[string]any{"rollbackErrorRatePercent": 0, "rollbackLatencyP95Ms": 0, "rollbackMinRequests": 0}, nil,
+			[]string{`environments.dev.rollbackErrorRatePercent: 0 is not an error rate to alarm on: 0.1 to 100 %`, `environments.dev.rollbackLatencyP95Ms: 0 is not a response time to alarm on`, `environments.dev.rollbackMinRequests: 0 is not a request count`}},
+		{"smoke test paths", map[string]any{"smokeTestPaths": []any{"smoke", "/a b", "/x", "/x"}}, nil,
+			[]string{`environments.dev.smokeTestPaths: "smoke" is not a path to request`, `environments.dev.smokeTestPaths: "/a b" is not a path to request`, `environments.dev.smokeTestPaths: "/x" is listed twice`}},
+		{"smoke test from outside the VPC to a closed ALB", map[string]any{"allowedCidrs": []any{"198.51.100.0/24"}}, nil,
+			[]string{`environments.dev.smokeTest: true cannot reach the load balancer: allowedCidrs ["198.51.100.0/24"] does not admit 0.0.0.0/0, and the smoke test runs in CodeBuild outside the VPC`}},
 		{"dockerfile outside the repository", map[string]any{"dockerfile": "../Dockerfile", "buildContext": "/abs"}, nil,
 			[]string{`environments.dev.dockerfile: "../Dockerfile" is not a path inside the repository`, `environments.dev.buildContext: "/abs" is not a path inside the repository`}},
 		{"compute type", map[string]any{"buildComputeType": "HUGE"}, nil,
@@ -311,6 +417,9 @@ func TestExactMessages(t *testing.T) {
 		}},
 		{"port too large: one message", nil, map[string]any{"containerPort": 70000}, []string{
 			`containerPort: 70000 is not a port: 1 to 65535`,
+		}},
+		{"endpoints in China: one message that says what to use", map[string]any{"egress": "endpoints", "region": "cn-northwest-1"}, nil, []string{
+			`environments.dev.egress: "endpoints" works in the aws partition only, and region "cn-northwest-1" is in aws-cn: its interface endpoint service names (com.amazonaws.REGION.…, aws/aws-cdk#16139) and the ECR Public pull-through cache that brings the placeholder in are the aws partition's; use egress "nat" or "nat-per-az" there`,
 		}},
 		{"a valid port the placeholder does not answer", map[string]any{"containerPort": 8080}, nil, []string{
 			`environments.dev.placeholderImage: "public.ecr.aws/nginx/nginx:stable-alpine" listens on port 80, but containerPort is 8080: the first deploy would never turn healthy; name an image that answers "/" on port 8080`,
@@ -415,10 +524,33 @@ func TestValidConfigurations(t *testing.T) {
 		{"secrets", map[string]any{"secrets": map[string]any{"A": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:a-AbCdEf", "B": "arn:aws:ssm:eu-west-1:123456789012:parameter/b/c"}}},
 		{"own placeholder on another port", map[string]any{"containerPort": 8080, "healthCheckPath": "/healthz", "placeholderImage": "public.ecr.aws/my/app:placeholder"}},
 		{"pinned environment", map[string]any{"account": "123456789012", "region": "eu-central-1"}},
+		{"endpoints in a pinned aws region", map[string]any{"egress": "endpoints", "region": "eu-central-2"}},
+		{"a NAT in China", map[string]any{"region": "cn-north-1"}},
+		{"a NAT per AZ in GovCloud", map[string]any{"egress": "nat-per-az", "region": "us-gov-east-1"}},
 		{"placeholder in this account's ECR, endpoints", map[string]any{"egress": "endpoints", "placeholderImage": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/base/web:1"}},
 		{"placeholder on ECR Public by tag, endpoints", map[string]any{"egress": "endpoints", "placeholderImage": "public.ecr.aws/my/app:placeholder"}},
 		{"placeholder on ECR Public by digest, nat", map[string]any{"placeholderImage": "public.ecr.aws/nginx/nginx@sha256:" + strings.Repeat("a", 64)}},
 		{"NACL", map[string]any{"privateNaclRules": []any{map[string]any{"rule": 100.0, "action": "allow", "direction": "ingress", "protocol": "all", "cidr": "10.0.0.0/16"}}}},
+		{"canary at the edges of ECS's ranges", map[string]any{"deploymentStrategy": "canary", "canaryPercent": 0.1, "canaryBakeMinutes": 0, "bakeTimeMinutes": 0}},
+		{"canary to everyone at once", map[string]any{"deploymentStrategy": "canary", "canaryPercent": "100", "deployTimeoutMinutes": 30}},
+		{"linear at ECS's smallest step, baked briefly", map[string]any{"deploymentStrategy": "linear", "linearStepPercent": 3, "linearStepBakeMinutes": 1, "bakeTimeMinutes": 1, "deployTimeoutMinutes": 45}},
+		{"linear from the command line", map[string]any{"deploymentStrategy": "linear", "linearStepPercent": "33.3", "deployTimeoutMinutes": "40"}},
+		{"blue-green in dev's timeout", map[string]any{"deploymentStrategy": "blue-green"}},
+		{"blue-green at the longest bake the pipeline waits for", map[string]any{"deploymentStrategy": "blue-green", "bakeTimeMinutes": 44, "deployTimeoutMinutes": 60}},
+		{"test listener open to an office", map[string]any{"deploymentStrategy": "blue-green", "testListenerCidrs": []any{"198.51.100.0/24"}}},
+		{"no rollback alarms", map[string]any{"rollbackAlarms": false}},
+		{"a closed ALB without the smoke test", map[string]any{"allowedCidrs": []any{"198.51.100.0/24"}, "smokeTest": false}},
+		{"smoke paths", map[string]any{"smokeTestPaths": []any{"/smoke", "/api/health?deep=1"}}},
+		{"NAT instance", map[string]any{"egress": "nat-instance"}},
+		{"NAT instance, x86", map[string]any{"egress": "nat-instance", "natInstanceType": "t3.micro"}},
+		{"NAT instance, a large type", map[string]any{"egress": "nat-instance", "natInstanceType": "c7gn.16xlarge"}},
+		{"Spot", map[string]any{"capacity": "spot"}},
+		{"mixed, base 1", map[string]any{"capacity": "mixed", "onDemandBaseCount": 1}},
+		{"mixed, base maxCount", map[string]any{"capacity": "mixed", "onDemandBaseCount": 4}},
+		{"schedule", map[string]any{"schedule": map[string]any{"days": "MON-FRI", "start": "08:00", "end": "20:00", "timeZone": "Europe/Berlin"}}},
+		{"schedule, days listed", map[string]any{"schedule": map[string]any{"days": "MON,WED-THU,SAT", "start": "00:00", "end": "23:59", "timeZone": "America/Argentina/Buenos_Aires"}}},
+		{"schedule in UTC", map[string]any{"schedule": map[string]any{"days": "SUN-SAT", "start": "06:30", "end": "18:45", "timeZone": "UTC"}}},
+		{"schedule off", map[string]any{"schedule": "none"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -432,6 +564,94 @@ func TestValidConfigurations(t *testing.T) {
 			if _, err := Load(ctx(map[string]any{"cpu": cpu, "memory": mem}, nil)); err != nil {
 				t.Errorf("cpu %d memory %d: %v", cpu, mem, err)
 			}
+		}
+	}
+}
+
+// TestNatInstanceInProd: prod takes a NAT instance only when told to,
+// and still warns about it.
+func TestNatInstanceInProd(t *testing.T) {
+	c, err := Load(ctx(nil, map[string]any{"env": "prod", "egress": "nat-instance", "allowSingleNatInstanceInProd": "true"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Network.Egress != EgressNatInstance || len(c.Warnings()) != 1 || !strings.HasPrefix(c.Warnings()[0], `egress: "nat-instance" is a single EC2 instance without failover`) {
+		t.Errorf("egress %s, warnings %q", c.Network.Egress, c.Warnings())
+	}
+}
+
+// TestWarnings: what trades robustness for cost, and settings that do
+// nothing, are said, with the key path; nothing else is.
+func TestWarnings(t *testing.T) {
+	tests := []struct {
+		name string
+		dev  map[string]any
+		top  map[string]any
+		want []string
+	}{
+		{"defaults: none", nil, nil, nil},
+		{"prod defaults: none", nil, map[string]any{"env": "prod"}, nil},
+		{"a NAT instance", map[string]any{"egress": "nat-instance"}, nil, []string{
+			`environments.dev.egress: "nat-instance" is a single EC2 instance without failover: when it stops, is replaced (a deploy after AWS publishes a new Amazon Linux image) or its AZ fails, the tasks lose ECR, CloudWatch Logs and the internet until it is back; use "nat" or "nat-per-az" where that matters (docs/network.md)`}},
+		{"a NAT instance type without one", map[string]any{"natInstanceType": "t4g.micro"}, nil, []string{
+			`environments.dev.natInstanceType: "t4g.micro" has no effect: egress is "nat", not "nat-instance"`}},
+		{"allowed in dev", nil, map[string]any{"allowSingleNatInstanceInProd": "true"}, []string{
+			`allowSingleNatInstanceInProd: has no effect outside the "prod" environment`}},
+		{"a base without mixed", map[string]any{"capacity": "spot", "onDemandBaseCount": 2}, nil, []string{
+			`environments.dev.onDemandBaseCount: 2 has no effect: capacity is "spot", not "mixed"`}},
+		{"Spot in dev: documented, not warned", map[string]any{"capacity": "spot"}, nil, nil},
+		{"all of prod on Spot", nil, map[string]any{"env": "prod", "capacity": "spot"}, []string{
+			`capacity: "spot" puts every production task on Fargate Spot: AWS may take them back at the same time, and there is no fallback to on-demand while Spot has no capacity; "mixed" keeps onDemandBaseCount tasks on-demand (docs/service.md)`}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Load(ctx(tc.dev, tc.top))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := c.Warnings(); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("warnings:\n%q\nwant:\n%q", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestSchedule reads a schedule from cdk.json and from -c, and turns it
+// off with "none".
+func TestSchedule(t *testing.T) {
+	want := &Schedule{Days: "MON-FRI", Start: "08:00", End: "20:00", TimeZone: "Europe/Berlin"}
+	for _, tc := range []struct {
+		name string
+		dev  map[string]any
+		top  map[string]any
+		want *Schedule
+	}{
+		{"from cdk.json", map[string]any{"schedule": map[string]any{"days": "MON-FRI", "start": "08:00", "end": "20:00", "timeZone": "Europe/Berlin"}}, nil, want},
+		{"from -c", nil, map[string]any{"schedule": `{"days":"MON-FRI","start":"08:00","end":"20:00","timeZone":"Europe/Berlin"}`}, want},
+		{"-c schedule=none turns cdk.json's off", map[string]any{"schedule": map[string]any{"days": "MON-FRI", "start": "08:00", "end": "20:00", "timeZone": "Europe/Berlin"}}, map[string]any{"schedule": "none"}, nil},
+		{"empty: off", map[string]any{"schedule": ""}, nil, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Load(ctx(tc.dev, tc.top))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(c.Service.Schedule, tc.want) {
+				t.Errorf("schedule %+v, want %+v", c.Service.Schedule, tc.want)
+			}
+		})
+	}
+	if got := want.String(); got != "MON-FRI 08:00-20:00 Europe/Berlin" {
+		t.Errorf("String() = %q", got)
+	}
+	for field, days := range map[string][]int{"MON-FRI": {1, 2, 3, 4, 5}, "SUN": {0}, "MON,WED,FRI": {1, 3, 5}, "SAT,MON-TUE,MON": {1, 2, 6}, "SUN-SAT": {0, 1, 2, 3, 4, 5, 6}} {
+		if got, err := Days(field); err != nil || !reflect.DeepEqual(got, days) {
+			t.Errorf("Days(%q) = %v, %v; want %v", field, got, err, days)
+		}
+	}
+	for _, bad := range []string{"", "mon", "MON-", "MON-FRI-SAT", "SAT-SUN", "1-5", "MON FRI"} {
+		if _, err := Days(bad); err == nil {
+			t.Errorf("Days(%q): no error", bad)
 		}
 	}
 }

@@ -29,11 +29,15 @@ func defaults(appName, env string) Config {
 			SubnetMask:           24,
 			Egress:               EgressNat,
 			FlowLogRetentionDays: 30,
+			// Graviton, the cheapest instance that can do NAT: $3 a month.
+			NatInstanceType: "t4g.nano",
 		},
 		Service: Service{
-			Cpu:                    512,
-			MemoryMiB:              1024,
-			Architecture:           "X86_64",
+			Cpu:       512,
+			MemoryMiB: 1024,
+			// Graviton: 20 % below X86_64 for the same task size. The
+			// placeholder (nginx) and the sample app are built for both.
+			Architecture:           "ARM64",
 			ContainerPort:          80,
 			LogRetentionDays:       30,
 			Environment:            map[string]string{},
@@ -42,6 +46,8 @@ func defaults(appName, env string) Config {
 			MaxCount:               4,
 			ScaleCpuPercent:        60,
 			ScaleRequestsPerTarget: 1000,
+			Capacity:               CapacityOnDemand,
+			OnDemandBaseCount:      1,
 
 			HealthCheckGracePeriodSeconds: 30,
 			AllowedCidrs:                  []string{"0.0.0.0/0"},
@@ -60,6 +66,20 @@ func defaults(appName, env string) Config {
 			// /tmp for any app; the others are where the placeholder (nginx)
 			// writes its pid and caches.
 			WritablePaths: []string{"/tmp", "/var/cache/nginx", "/var/run"},
+			// AWS's own defaults would bake for 36 hours; these fit the
+			// pipeline's hour and still watch the new image for minutes.
+			Rollout: Rollout{
+				Strategy:          StrategyRolling,
+				BakeMinutes:       10,
+				CanaryPercent:     10,
+				CanaryBakeMinutes: 10,
+				StepPercent:       25,
+				StepBakeMinutes:   5,
+				Alarms:            true,
+				ErrorRatePercent:  5,
+				LatencyP95Ms:      1000,
+				MinRequests:       20,
+			},
 		},
 		Pipeline: Pipeline{
 			Provider:             "GitHub",
@@ -67,8 +87,9 @@ func defaults(appName, env string) Config {
 			ComputeType:          "SMALL",
 			Dockerfile:           "app/Dockerfile",
 			BuildContext:         "app",
-			DeployTimeoutMinutes: 15,
+			DeployTimeoutMinutes: 20,
 			AutoDeleteArtifacts:  true,
+			SmokeTest:            true,
 		},
 	}
 	if prod {
@@ -76,7 +97,14 @@ func defaults(appName, env string) Config {
 		c.Network.FlowLogRetentionDays = 365
 		c.Service.LogRetentionDays = 365
 		c.Service.MaxCount = 10
+		// The images prod has run so far are X86_64: a change of
+		// architecture is a decision of its own, not a default.
+		c.Service.Architecture = "X86_64"
 		c.Service.DeletionProtection = true
+		// A bad image reaches canaryPercent of the users, for the minutes
+		// an alarm takes, instead of everyone (docs/deployments.md).
+		c.Service.Rollout.Strategy = StrategyCanary
+		c.Pipeline.DeployTimeoutMinutes = 30
 		c.Pipeline.ManualApproval = true
 		c.Pipeline.AutoDeleteArtifacts = false
 	}

@@ -47,6 +47,11 @@ func showDefault(v any) string {
 		if len(x) == 0 {
 			return "empty"
 		}
+	case *Schedule:
+		if x == nil {
+			return "none: always on"
+		}
+		return "`" + x.String() + "`"
 	}
 	return "`" + show(v) + "`"
 }

@@ -3,12 +3,19 @@ package config
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net/netip"
 	"path"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
+	// Time zones are checked against the IANA database: the machine's, or
+	// the copy built into the binary where the machine has none.
+	_ "time/tzdata"
+
+	"github.com/cdkdemo/fargate/rollout"
 )
 
 // LogRetentionDays are the retention periods CloudWatch Logs accepts.
@@ -50,6 +57,12 @@ var (
 	repositoryRe = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$`)
 	matcherRe    = regexp.MustCompile(`^[0-9]{3}(-[0-9]{3})?(,[0-9]{3}(-[0-9]{3})?)*$`)
 	branchBadRe  = regexp.MustCompile(`[\s~^:?*\[\\]|\.\.|@\{|^[-/]|/$|\.lock$|^$`)
+	// instanceTypeRe is an EC2 instance type: family, generation and
+	// options, then a size, e.g. t4g.nano, c7gn.xlarge, m5.metal.
+	instanceTypeRe = regexp.MustCompile(`^[a-z]+[0-9][a-z0-9-]*\.([0-9]*(nano|micro|small|medium|large|xlarge)|metal(-[0-9]+xl)?)$`)
+	clockRe        = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
+	// tzNameRe keeps out what LoadLocation reads besides zone names: paths.
+	tzNameRe = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$`)
 )
 
 // reservedEnv are the container's environment variables the app sets
@@ -163,7 +176,16 @@ func (v *validator) network() {
 		}
 	}
 	if !slices.Contains(EgressModes, n.Egress) {
-		v.bad("egress", string(n.Egress), "is not one of \"nat\", \"nat-per-az\", \"endpoints\"")
+		v.bad("egress", string(n.Egress), "is not one of \"nat\", \"nat-per-az\", \"nat-instance\", \"endpoints\"")
+	}
+	if n.Egress == EgressNatInstance && v.c.Environment == ProductionEnvironment && !n.AllowSingleNatInstanceInProd {
+		v.bad("egress", string(n.Egress), "is a single EC2 instance without failover: when it stops, or its AZ fails, production loses ECR, CloudWatch Logs and the internet until it is replaced; use \"nat-per-az\" (or \"nat\"), or set allowSingleNatInstanceInProd to true to accept that")
+	}
+	if !instanceTypeRe.MatchString(n.NatInstanceType) {
+		v.bad("natInstanceType", n.NatInstanceType, "is not an EC2 instance type such as \"t4g.nano\" or \"t3.micro\"")
+	}
+	if p := Partition(v.c.Region); n.Egress == EgressEndpoints && regionRe.MatchString(v.c.Region) && p != "aws" {
+		v.bad("egress", string(n.Egress), "works in the aws partition only, and region %s is in %s: its interface endpoint service names (com.amazonaws.REGION.…, aws/aws-cdk#16139) and the ECR Public pull-through cache that brings the placeholder in are the aws partition's; use egress \"nat\" or \"nat-per-az\" there", show(v.c.Region), p)
 	}
 	v.retention("flowLogRetentionDays", n.FlowLogRetentionDays)
 	v.naclRules(n.PrivateNaclRules)
@@ -264,6 +286,12 @@ func (v *validator) service() {
 	if s.ScaleRequestsPerTarget < 1 {
 		v.bad("scaleRequestsPerTarget", s.ScaleRequestsPerTarget, "is not a request count: at least 1")
 	}
+	if s.Capacity == CapacityMixed && (s.OnDemandBaseCount < 1 || s.OnDemandBaseCount > s.MaxCount) {
+		v.bad("onDemandBaseCount", s.OnDemandBaseCount, "is not an on-demand base for capacity \"mixed\": 1 to maxCount %d (0 is capacity \"spot\", maxCount or more is \"on-demand\")", s.MaxCount)
+	}
+	if s.Schedule != nil {
+		v.schedule(*s.Schedule)
+	}
 	if s.HealthCheckGracePeriodSeconds < 0 || s.HealthCheckGracePeriodSeconds > 3600 {
 		v.bad("healthCheckGracePeriodSeconds", s.HealthCheckGracePeriodSeconds, "is not a grace period: 0 to 3600 seconds")
 	}
@@ -278,6 +306,7 @@ func (v *validator) service() {
 		v.bad("deregistrationDelaySeconds", s.DeregistrationDelaySeconds, "is not a deregistration delay: 0 to 3600 seconds")
 	}
 	v.https(s)
+	v.rollout(s)
 	if s.AlarmEmail != "" && !emailRe.MatchString(s.AlarmEmail) {
 		v.bad("alarmEmail", s.AlarmEmail, "is not an email address such as \"ops@example.com\"")
 	}
@@ -291,8 +320,8 @@ func (v *validator) service() {
 		}
 		seenPaths[p] = true
 	}
-	if s.KeepImages < 1 || s.KeepImages > 1000 {
-		v.bad("keepImages", s.KeepImages, "is not a number of images to keep: 1 to 1000")
+	if s.KeepImages < 2 || s.KeepImages > 1000 {
+		v.bad("keepImages", s.KeepImages, "is not a number of images to keep: 2 to 1000 (the released image and the one before it, for a rollback, and a build waiting for approval besides the newest)")
 	}
 	switch {
 	case strings.TrimSpace(s.PlaceholderImage) == "":
@@ -308,6 +337,76 @@ func (v *validator) service() {
 		// service starts (constructs.PlaceholderCache), by tag: a first pull
 		// by digest does not fill a pull-through cache.
 		v.bad("placeholderImage", s.PlaceholderImage, "names a digest: with egress \"endpoints\" it comes through this account's pull-through cache, which fills on a pull by tag only; name it by tag, such as %q", DefaultPlaceholderImage)
+	}
+}
+
+// weekdays are the day names of Application Auto Scaling's cron
+// expressions, Sunday first.
+var weekdays = []string{"SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"}
+
+// Days lists the weekdays (0 Sunday … 6 Saturday) of a cron day-of-week
+// field: names, ranges of names, separated by commas.
+func Days(field string) ([]int, error) {
+	var out []int
+	for _, part := range strings.Split(field, ",") {
+		from, to, isRange := strings.Cut(strings.TrimSpace(part), "-")
+		a, b := slices.Index(weekdays, from), slices.Index(weekdays, to)
+		if !isRange {
+			b = a
+		}
+		if a < 0 || b < 0 || b < a {
+			return nil, fmt.Errorf("%q is not a day or a range of days from SUN to SAT", part)
+		}
+		for d := a; d <= b; d++ {
+			if !slices.Contains(out, d) {
+				out = append(out, d)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// ClockTime reads a 24-hour time "HH:MM".
+func ClockTime(s string) (hour, minute int, ok bool) {
+	if !clockRe.MatchString(s) {
+		return 0, 0, false
+	}
+	hour, _ = strconv.Atoi(s[:2])
+	minute, _ = strconv.Atoi(s[3:])
+	return hour, minute, true
+}
+
+func (v *validator) schedule(sch Schedule) {
+	const key = "schedule"
+	const shape = `a schedule is {"days": "MON-FRI", "start": "08:00", "end": "20:00", "timeZone": "Europe/Berlin"}`
+	for _, f := range []struct{ name, val string }{{"days", sch.Days}, {"start", sch.Start}, {"end", sch.End}, {"timeZone", sch.TimeZone}} {
+		if f.val == "" {
+			v.errs = append(v.errs, fmt.Errorf("%s: %s is missing; %s", v.c.path(key), f.name, shape))
+		}
+	}
+	if sch.Days != "" {
+		if _, err := Days(sch.Days); err != nil {
+			v.errs = append(v.errs, fmt.Errorf("%s: days %s is not a list of weekdays such as \"MON-FRI\" or \"MON,WED,FRI\": %v", v.c.path(key), show(sch.Days), err))
+		}
+	}
+	sh, sm, startOK := ClockTime(sch.Start)
+	eh, em, endOK := ClockTime(sch.End)
+	for _, f := range []struct {
+		name, val string
+		ok        bool
+	}{{"start", sch.Start, startOK}, {"end", sch.End, endOK}} {
+		if f.val != "" && !f.ok {
+			v.errs = append(v.errs, fmt.Errorf("%s: %s %s is not a 24-hour time such as \"08:00\" (00:00 to 23:59)", v.c.path(key), f.name, show(f.val)))
+		}
+	}
+	if startOK && endOK && eh*60+em <= sh*60+sm {
+		v.errs = append(v.errs, fmt.Errorf("%s: end %s is not after start %s: the service runs from start to end of each day listed; a window past midnight is not supported", v.c.path(key), show(sch.End), show(sch.Start)))
+	}
+	if sch.TimeZone != "" {
+		if _, err := time.LoadLocation(sch.TimeZone); err != nil || sch.TimeZone == "Local" || !tzNameRe.MatchString(sch.TimeZone) {
+			v.errs = append(v.errs, fmt.Errorf("%s: timeZone %s is not an IANA time zone name such as \"Europe/Berlin\", \"America/New_York\" or \"UTC\"", v.c.path(key), show(sch.TimeZone)))
+		}
 	}
 }
 
@@ -395,9 +494,130 @@ func (v *validator) pipeline() {
 			v.concealed("dockerHubSecretArn", "", want)
 		}
 	}
-	if p.DeployTimeoutMinutes < 1 || p.DeployTimeoutMinutes > 60 {
-		v.bad("deployTimeoutMinutes", p.DeployTimeoutMinutes, "is not a deploy timeout the ECS action accepts: 1 to 60 minutes")
+	switch {
+	case p.DeployTimeoutMinutes < MinDeployTimeoutMinutes || p.DeployTimeoutMinutes > MaxDeployTimeoutMinutes:
+		v.bad("deployTimeoutMinutes", p.DeployTimeoutMinutes, "is not a deploy timeout the pipeline's deploy step accepts: %d to %d minutes (CodeBuild's shortest timeout, CodePipeline's longest action)", MinDeployTimeoutMinutes, MaxDeployTimeoutMinutes)
+	default:
+		v.deployTimeout(p.DeployTimeoutMinutes)
 	}
+	seen := map[string]bool{}
+	for _, sp := range p.SmokeTestPaths {
+		switch {
+		case !strings.HasPrefix(sp, "/") || len(sp) > 1024 || strings.ContainsAny(sp, " \t\n"):
+			v.bad("smokeTestPaths", sp, "is not a path to request: it starts with \"/\", has no spaces and is at most 1024 characters")
+		case seen[sp]:
+			v.bad("smokeTestPaths", sp, "is listed twice")
+		}
+		seen[sp] = true
+	}
+	if p.SmokeTest && !slices.Contains(v.c.Service.AllowedCidrs, "0.0.0.0/0") && len(v.c.Service.AllowedCidrs) > 0 {
+		v.bad("smokeTest", p.SmokeTest, "cannot reach the load balancer: allowedCidrs %s does not admit 0.0.0.0/0, and the smoke test runs in CodeBuild outside the VPC, from addresses AWS does not fix; add \"0.0.0.0/0\" to allowedCidrs, or set smokeTest to false (the image is then recorded after the deploy alone)", show(v.c.Service.AllowedCidrs))
+	}
+}
+
+// The deploy step's timeout: CodeBuild's shortest, and the longest a
+// CodePipeline action other than the few listed with longer ones may run
+// (CodePipeline quotas: "All other actions: 1 hour").
+const (
+	MinDeployTimeoutMinutes = 5
+	MaxDeployTimeoutMinutes = 60
+)
+
+// deployTimeout rejects a deploy timeout the rollout cannot finish in: the
+// deploy step waits for the whole ECS deployment, bake included, and a step
+// that gives up first fails a good deploy (and rolls it back).
+func (v *validator) deployTimeout(minutes int) {
+	b := v.c.RolloutBound()
+	need := (b.Seconds + rollout.DeployOverheadSeconds + 59) / 60
+	knobs := "healthCheckGracePeriodSeconds, healthCheckIntervalSeconds, healthyThresholdCount or deregistrationDelaySeconds"
+	switch v.c.Service.Rollout.Strategy {
+	case StrategyCanary:
+		knobs = "bakeTimeMinutes or canaryBakeMinutes"
+	case StrategyLinear:
+		knobs = "bakeTimeMinutes, linearStepBakeMinutes, or raise linearStepPercent"
+	case StrategyBlueGreen:
+		knobs = "bakeTimeMinutes"
+	}
+	strategy := v.c.Service.Rollout.Strategy
+	switch {
+	case need > MaxDeployTimeoutMinutes:
+		v.bad("deployTimeoutMinutes", minutes, "cannot cover the %s rollout: it takes up to %s (make report; dominant term: %s), plus %d s for the deploy step itself, longer than the %d minutes a pipeline action may run; shorten %s",
+			strategy, minutesText(b.Seconds), b.Dominant, rollout.DeployOverheadSeconds, MaxDeployTimeoutMinutes, knobs)
+	case minutes < need:
+		v.bad("deployTimeoutMinutes", minutes, "is shorter than the %s rollout it waits for: up to %s (make report; dominant term: %s) plus %d s for the deploy step itself; set deployTimeoutMinutes to at least %d, or shorten %s",
+			strategy, minutesText(b.Seconds), b.Dominant, rollout.DeployOverheadSeconds, need, knobs)
+	}
+}
+
+func minutesText(seconds int) string {
+	if seconds%60 == 0 {
+		return fmt.Sprintf("%d min", seconds/60)
+	}
+	return fmt.Sprintf("%d min %d s", seconds/60, seconds%60)
+}
+
+// rollout checks the deployment strategy's knobs against the ranges of
+// AWS::ECS::Service DeploymentConfiguration (BakeTimeInMinutes 0–1440),
+// CanaryConfiguration (CanaryPercent 0.1–100 in multiples of 0.1,
+// CanaryBakeTimeInMinutes 0–1440) and LinearConfiguration (StepPercent
+// 3–100 in multiples of 0.1, StepBakeTimeInMinutes 0–1440), as the
+// CloudFormation template reference and cfn-lint 1.51.0's resource schema
+// give them. A knob set for a strategy that does not use it is an error:
+// it would be silently ignored.
+func (v *validator) rollout(s Service) {
+	r := s.Rollout
+	minutes := func(key string, n int) {
+		if n < 0 || n > 1440 {
+			v.bad(key, n, "is not a bake time ECS accepts: 0 to 1440 minutes (24 hours)")
+		}
+	}
+	percent := func(key string, x, low float64) {
+		tenths := x * 10
+		switch {
+		case x < low || x > 100:
+			v.bad(key, x, "is not a traffic share ECS accepts: %s to 100 %%", strconv.FormatFloat(low, 'f', -1, 64))
+		case math.Abs(tenths-math.Round(tenths)) > 1e-9:
+			v.bad(key, x, "is not a multiple of 0.1 %%, as ECS requires (did you mean %s?)", strconv.FormatFloat(math.Round(tenths)/10, 'f', -1, 64))
+		}
+	}
+	uses := map[string][]Strategy{
+		"bakeTimeMinutes":       {StrategyCanary, StrategyLinear, StrategyBlueGreen},
+		"canaryPercent":         {StrategyCanary},
+		"canaryBakeMinutes":     {StrategyCanary},
+		"linearStepPercent":     {StrategyLinear},
+		"linearStepBakeMinutes": {StrategyLinear},
+		"testListenerCidrs":     {StrategyCanary, StrategyLinear, StrategyBlueGreen},
+	}
+	for _, key := range sortedKeys(uses) {
+		if v.c.origin[key] != "" && !slices.Contains(uses[key], r.Strategy) {
+			v.errs = append(v.errs, fmt.Errorf("%s: applies only with deploymentStrategy %s, and it is %q: remove it, or choose one of those strategies", v.c.path(key), strings.Join(quoteAll(strategyStrings(uses[key])), " or "), r.Strategy))
+		}
+	}
+	minutes("bakeTimeMinutes", r.BakeMinutes)
+	percent("canaryPercent", r.CanaryPercent, 0.1)
+	minutes("canaryBakeMinutes", r.CanaryBakeMinutes)
+	percent("linearStepPercent", r.StepPercent, 3)
+	minutes("linearStepBakeMinutes", r.StepBakeMinutes)
+	if r.ErrorRatePercent < 0.1 || r.ErrorRatePercent > 100 {
+		v.bad("rollbackErrorRatePercent", r.ErrorRatePercent, "is not an error rate to alarm on: 0.1 to 100 %%")
+	}
+	if r.LatencyP95Ms < 1 || r.LatencyP95Ms > 60000 {
+		v.bad("rollbackLatencyP95Ms", r.LatencyP95Ms, "is not a response time to alarm on: 1 to 60000 ms (the ALB waits at most its idle timeout)")
+	}
+	if r.MinRequests < 1 || r.MinRequests > 1000000 {
+		v.bad("rollbackMinRequests", r.MinRequests, "is not a request count: 1 to 1000000 a minute")
+	}
+	for _, cidr := range r.TestListenerCidrs {
+		v.parseCidr("testListenerCidrs", cidr)
+	}
+}
+
+func strategyStrings(ss []Strategy) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = string(s)
+	}
+	return out
 }
 
 // deriveSubnets lays out the subnets like the hand-built original unless
@@ -438,4 +658,24 @@ func sortedIntKeys[V any](m map[int]V) []int {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// Partition is the AWS partition of a region name: "aws-cn" for China,
+// "aws-us-gov" for GovCloud (US), "aws-iso", "aws-iso-b", … for the
+// isolated regions, and "aws" for every other name, including "" (the
+// environment-agnostic stacks, which the endpoints mode targets as aws).
+func Partition(region string) string {
+	switch {
+	case strings.HasPrefix(region, "cn-"):
+		return "aws-cn"
+	case strings.Contains(region, "-gov-"):
+		return "aws-us-gov"
+	}
+	if _, rest, ok := strings.Cut(region, "-iso"); ok {
+		if letter, _, _ := strings.Cut(rest, "-"); letter != "" {
+			return "aws-iso-" + letter
+		}
+		return "aws-iso"
+	}
+	return "aws"
 }

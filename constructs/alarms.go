@@ -20,12 +20,16 @@ import (
 type AlarmTopicProps struct {
 	// Email is subscribed to the topic when not empty.
 	Email string
+	// Key encrypts the topic (NewEnvironmentKey, whose policy lets
+	// CloudWatch alarms and EventBridge rules use it for this topic): the
+	// AWS-managed SNS key lets neither.
+	Key kms.IKey
 }
 
 // NewAlarmTopic is the SNS topic every alarm and pipeline failure goes to.
-// It is encrypted with its own KMS key, because CloudWatch and EventBridge
-// cannot publish to a topic under the AWS-managed SNS key, and it accepts
-// only TLS.
+// It is encrypted with the environment's key, because CloudWatch and
+// EventBridge cannot publish to a topic under the AWS-managed SNS key, and
+// it accepts only TLS.
 //
 // The topic's policy replaces SNS's default one, so it names both
 // publishers, each held to this account and region by aws:SourceAccount
@@ -33,12 +37,8 @@ type AlarmTopicProps struct {
 // https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-use-cases.html):
 // CloudWatch for the alarms, EventBridge for rules such as the pipeline's
 // failure rule (which publishes through TopicTarget, so that it adds no
-// unconditioned grant of its own). The key lets both use it for topics of
-// this account and region only (kms:EncryptionContext:aws:sns:topicArn);
-// CloudWatch is also held to its alarms here, EventBridge cannot be: AWS
-// does not support aws:SourceAccount and aws:SourceArn in a key policy for
-// EventBridge publishing to an encrypted topic
-// (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html).
+// unconditioned grant of its own). The key's policy lets both use the key
+// for this topic only (NewEnvironmentKey).
 func NewAlarmTopic(scope constructs.Construct, id string, props *AlarmTopicProps) sns.Topic {
 	c := constructs.NewConstruct(scope, &id)
 	stack := awscdk.Stack_Of(c)
@@ -47,37 +47,16 @@ func NewAlarmTopic(scope constructs.Construct, id string, props *AlarmTopicProps
 			jsii.String("arn:"), stack.Partition(), jsii.String(":" + service + ":"), stack.Region(), jsii.String(":"), stack.Account(), jsii.String(":" + resource),
 		})
 	}
-	alarms, rules, topics := arn("cloudwatch", "alarm:*"), arn("events", "rule/*"), arn("sns", "*")
+	alarms, rules := arn("cloudwatch", "alarm:*"), arn("events", "rule/*")
 	source := func(of *string) *map[string]any {
 		return &map[string]any{
 			"StringEquals": map[string]any{"aws:SourceAccount": stack.Account()},
 			"ArnLike":      map[string]any{"aws:SourceArn": of},
 		}
 	}
-	encrypting := map[string]any{"kms:EncryptionContext:aws:sns:topicArn": topics}
-
-	key := kms.NewKey(c, jsii.String("Key"), &kms.KeyProps{
-		Description:       jsii.String("Encrypts the alarm topic; CloudWatch alarms and EventBridge rules may use it to publish"),
-		EnableKeyRotation: jsii.Bool(true),
-		RemovalPolicy:     awscdk.RemovalPolicy_DESTROY,
-		PendingWindow:     awscdk.Duration_Days(jsii.Number(7)),
-	})
-	cwKey := source(alarms)
-	(*cwKey)["StringLike"] = encrypting
-	key.AddToResourcePolicy(iam.NewPolicyStatement(&iam.PolicyStatementProps{
-		Sid:        jsii.String("AllowCloudWatchAlarms"),
-		Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey*"),
-		Principals: &[]iam.IPrincipal{iam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)},
-		Resources:  jsii.Strings("*"), // in a key policy, "*" is this key
-		Conditions: cwKey,
-	}), nil)
-	key.AddToResourcePolicy(iam.NewPolicyStatement(&iam.PolicyStatementProps{
-		Sid:        jsii.String("AllowEventBridgeRules"),
-		Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey*"),
-		Principals: &[]iam.IPrincipal{iam.NewServicePrincipal(jsii.String("events.amazonaws.com"), nil)},
-		Resources:  jsii.Strings("*"),
-		Conditions: &map[string]any{"StringLike": encrypting},
-	}), nil)
+	// By ARN: a grant on the topic would otherwise add kms:Decrypt for its
+	// principal, without a condition, to the environment key's policy.
+	key := kms.Key_FromKeyArn(c, jsii.String("Key"), props.Key.KeyArn())
 
 	topic := sns.NewTopic(c, jsii.String("Topic"), &sns.TopicProps{
 		MasterKey:  key,
@@ -125,7 +104,10 @@ func (t *topicTarget) Bind(_ ievents.IRuleRef, _ *string) *events.RuleTargetConf
 type ServiceAlarmsProps struct {
 	Topic        sns.ITopic
 	LoadBalancer elbv2.ApplicationLoadBalancer
-	TargetGroup  elbv2.ApplicationTargetGroup
+	// TargetGroups are the service's: the primary and, with a
+	// traffic-shifting strategy, the alternate. Each is watched, since
+	// production traffic may be in either after a deployment.
+	TargetGroups []elbv2.ApplicationTargetGroup
 	Service      ecs.FargateService
 	Cluster      ecs.ICluster
 }
@@ -165,19 +147,25 @@ func NewServiceAlarms(scope constructs.Construct, id string, props *ServiceAlarm
 		alarm.AddOkAction(action)
 		s.alarms = append(s.alarms, alarm)
 	}
-	lb, tg := props.LoadBalancer.Metrics(), props.TargetGroup.Metrics()
+	lb := props.LoadBalancer.Metrics()
 	add("Alb5xx", "The load balancer answered 5xx (no healthy target, or the target failed) 10 or more times in 5 minutes",
 		lb.HttpCodeElb(elbv2.HttpCodeElb_ELB_5XX_COUNT, &cw.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(5)), Statistic: jsii.String("Sum")}),
 		10, cw.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD, 1)
-	add("Target5xx", "The tasks answered 5xx 10 or more times in 5 minutes",
-		tg.HttpCodeTarget(elbv2.HttpCodeTarget_TARGET_5XX_COUNT, &cw.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(5)), Statistic: jsii.String("Sum")}),
-		10, cw.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD, 1)
-	add("UnhealthyHosts", "A task has failed its ALB health checks for 3 minutes",
-		tg.UnhealthyHostCount(&cw.MetricOptions{Period: minute, Statistic: jsii.String("Maximum")}),
-		1, cw.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD, 3)
-	add("TargetResponseTime", "p95 response time of the tasks above 1 second for 5 minutes",
-		tg.TargetResponseTime(&cw.MetricOptions{Period: minute, Statistic: jsii.String("p95")}),
-		1, cw.ComparisonOperator_GREATER_THAN_THRESHOLD, 5)
+	for i, g := range props.TargetGroups {
+		tg, suffix, where := g.Metrics(), "", ""
+		if i > 0 {
+			suffix, where = "Alternate", " in the alternate target group"
+		}
+		add("Target5xx"+suffix, "The tasks"+where+" answered 5xx 10 or more times in 5 minutes",
+			tg.HttpCodeTarget(elbv2.HttpCodeTarget_TARGET_5XX_COUNT, &cw.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(5)), Statistic: jsii.String("Sum")}),
+			10, cw.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD, 1)
+		add("UnhealthyHosts"+suffix, "A task"+where+" has failed its ALB health checks for 3 minutes",
+			tg.UnhealthyHostCount(&cw.MetricOptions{Period: minute, Statistic: jsii.String("Maximum")}),
+			1, cw.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD, 3)
+		add("TargetResponseTime"+suffix, "p95 response time of the tasks"+where+" above 1 second for 5 minutes",
+			tg.TargetResponseTime(&cw.MetricOptions{Period: minute, Statistic: jsii.String("p95")}),
+			1, cw.ComparisonOperator_GREATER_THAN_THRESHOLD, 5)
+	}
 	add("CpuHigh", "Service CPU above 85% for 5 minutes: autoscaling is at its maximum or too slow",
 		props.Service.MetricCpuUtilization(&cw.MetricOptions{Period: minute}),
 		85, cw.ComparisonOperator_GREATER_THAN_THRESHOLD, 5)

@@ -56,15 +56,18 @@ func newPrivateBucket(scope constructs.Construct, id string, p privateBucketProp
 
 // ArtifactStoreProps configures ArtifactStore.
 type ArtifactStoreProps struct {
-	// Retain keeps the artifacts, their key and their access logs on
-	// `cdk destroy`; otherwise they are emptied and deleted.
+	// Retain keeps the artifacts and their access logs on `cdk destroy`;
+	// otherwise they are emptied and deleted.
 	Retain bool
+	// Key encrypts the artifacts (NewEnvironmentKey, retained when the
+	// artifacts are).
+	Key kms.IKey
 	// LogRetentionDays bounds the access logs; artifacts expire after 30 days.
 	LogRetentionDays int
 }
 
 // ArtifactStore is where the pipeline keeps its artifacts (the source, the
-// image definitions): a bucket under the pipeline's own KMS key, which the
+// image definitions): a bucket under the environment's KMS key, which the
 // build project uses for its output too, with server access logs.
 type ArtifactStore interface {
 	constructs.Construct
@@ -78,23 +81,13 @@ type artifactStore struct {
 
 func (a *artifactStore) Bucket() s3.IBucket { return a.bucket }
 
-// NewArtifactStore creates the key, the bucket and its access-log bucket.
+// NewArtifactStore creates the bucket and its access-log bucket.
 func NewArtifactStore(scope constructs.Construct, id string, props *ArtifactStoreProps) ArtifactStore {
 	a := &artifactStore{}
 	constructs.NewConstruct_Override(a, scope, &id)
-	removal := awscdk.RemovalPolicy_DESTROY
-	if props.Retain {
-		removal = awscdk.RemovalPolicy_RETAIN
-	}
-	key := kms.NewKey(a, jsii.String("Key"), &kms.KeyProps{
-		Description:       jsii.String("Encrypts the pipeline's artifacts"),
-		EnableKeyRotation: jsii.Bool(true),
-		RemovalPolicy:     removal,
-		PendingWindow:     awscdk.Duration_Days(jsii.Number(7)),
-	})
 	logs := newPrivateBucket(a, "AccessLogs", privateBucketProps{ExpireAfterDays: props.LogRetentionDays, Retain: props.Retain})
 	a.bucket = newPrivateBucket(a, "Bucket", privateBucketProps{
-		Key: key, ExpireAfterDays: 30, Retain: props.Retain, ServerAccessLogs: logs, LogPrefix: "artifacts/",
+		Key: props.Key, ExpireAfterDays: 30, Retain: props.Retain, ServerAccessLogs: logs, LogPrefix: "artifacts/",
 	})
 	return a
 }

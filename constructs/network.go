@@ -8,7 +8,6 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	ec2 "github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
-	iam "github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	logs "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -22,7 +21,7 @@ import (
 type FlowLogProps struct {
 	Vpc           ec2.IVpc
 	RetentionDays int
-	// Key encrypts the log group (NewLogKey).
+	// Key encrypts the log group (NewEnvironmentKey).
 	Key kms.IKey
 }
 
@@ -62,30 +61,6 @@ func NewLogGroup(scope constructs.Construct, id string, days int, key kms.IKey) 
 		EncryptionKey: key,
 		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
 	})
-}
-
-// NewLogKey is the KMS key the log groups of one stack are encrypted with:
-// one per stack, so a log group references a key of its own template.
-// CloudWatch Logs may use it for this account's log groups in this region
-// only, as AWS's key policy for Logs prescribes.
-func NewLogKey(scope constructs.Construct, id string) kms.Key {
-	key := kms.NewKey(scope, &id, &kms.KeyProps{
-		Description:       jsii.String("Encrypts the environment's CloudWatch Logs groups"),
-		EnableKeyRotation: jsii.Bool(true),
-		RemovalPolicy:     awscdk.RemovalPolicy_DESTROY,
-		PendingWindow:     awscdk.Duration_Days(jsii.Number(7)),
-	})
-	stack := awscdk.Stack_Of(scope)
-	key.AddToResourcePolicy(iam.NewPolicyStatement(&iam.PolicyStatementProps{
-		Sid:        jsii.String("AllowCloudWatchLogs"),
-		Principals: &[]iam.IPrincipal{iam.NewServicePrincipal(jsii.String("logs."+*stack.Region()+".amazonaws.com"), nil)},
-		Actions:    jsii.Strings("kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"),
-		Resources:  jsii.Strings("*"), // in a key policy, "*" is this key
-		Conditions: &map[string]interface{}{"ArnLike": map[string]interface{}{
-			"kms:EncryptionContext:aws:logs:arn": "arn:" + *stack.Partition() + ":logs:" + *stack.Region() + ":" + *stack.Account() + ":log-group:*",
-		}},
-	}), nil)
-	return key
 }
 
 // retentionByDays maps the retention periods CloudWatch Logs accepts onto

@@ -50,18 +50,23 @@ type PlaceholderCacheProps struct {
 // bucket, through the S3 gateway endpoint.
 type PlaceholderCache interface {
 	constructs.Construct
-	// ImageUri is the image in this account's ECR, through the cache.
+	// ImageUri is the image in this account's ECR, through the cache, by
+	// tag.
 	ImageUri() string
+	// ImageUriByDigest is the same image by the digest the fill found in
+	// ECR (a token, resolved at deploy time).
+	ImageUriByDigest() string
 	// RepositoryArnPattern matches the repositories the cache creates.
 	RepositoryArnPattern() string
 }
 
 type placeholderCache struct {
 	constructs.Construct
-	image, arn string
+	image, byDigest, arn string
 }
 
 func (c *placeholderCache) ImageUri() string             { return c.image }
+func (c *placeholderCache) ImageUriByDigest() string     { return c.byDigest }
 func (c *placeholderCache) RepositoryArnPattern() string { return c.arn }
 
 // NewPlaceholderCache creates the rule, the custom resource and its
@@ -110,6 +115,10 @@ func NewPlaceholderCache(scope constructs.Construct, id string, props *Placehold
 		},
 	})
 	fill.Node().AddDependency(rule)
+	// The handler answers with the tag's digest as ECR holds it (an index
+	// for a multi-platform image, whose manifest for this platform it
+	// pulled too).
+	c.byDigest = fmt.Sprintf("%s.dkr.ecr.%s.%s/%s@%s", *stack.Account(), *stack.Region(), *stack.UrlSuffix(), repo, *fill.GetAttString(jsii.String("ImageDigest")))
 	return c
 }
 

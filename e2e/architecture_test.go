@@ -4,8 +4,11 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -17,14 +20,15 @@ import (
 )
 
 // Changing `architecture` on a released environment (step 4f): dev runs
-// X86_64 with the image its pipeline released; dev-arm is the same
-// configuration with architecture ARM64. A deploy of it would register an
-// ARM64 task definition with an x86 image. Preflight refuses it and prints
-// the procedure (docs/deployments.md): release an image built for both
-// architectures, then deploy. The test follows the procedure as printed
-// (the multi-arch push is what `docker buildx build --platform
-// linux/amd64,linux/arm64 --push` leaves in ECR: an image index), syncs as
-// make deploy does, and scripts/e2e.sh then deploys dev-arm.
+// cdk.json's ARM64 with the image its pipeline released; dev-arch is the
+// same configuration with the other architecture, X86_64. A deploy of it
+// would register an X86_64 task definition with an arm64 image. Preflight
+// refuses it and prints the procedure (docs/deployments.md): release an
+// image built for both architectures, then deploy. The test follows the
+// procedure as printed (the multi-arch push is what `docker buildx build
+// --platform linux/amd64,linux/arm64 --push` leaves in ECR: an image
+// index), syncs as make deploy does, and scripts/e2e.sh then deploys
+// dev-arch.
 
 // imageIndex is an OCI image index for the platforms, with the provenance
 // attestation buildx adds.
@@ -49,42 +53,66 @@ func pushIndex(t *testing.T, released, tag string, platforms ...string) string {
 	return repoURI + ":" + tag
 }
 
+// switch is the architecture dev's Service stack runs and the one dev-arch
+// switches it to, with their image platforms.
+type archSwitch struct{ From, To, FromPlatform, ToPlatform string }
+
+func architectures(t *testing.T) archSwitch {
+	t.Helper()
+	svc := describeStack(t, devDeployment(t).stackName("service"))
+	svc.Template = deployedTemplate(t, svc.Name)
+	platform := map[string]string{"X86_64": "linux/amd64", "ARM64": "linux/arm64"}
+	var a archSwitch
+	switch a.From = taskArchitecture(t, svc); a.From {
+	case "ARM64":
+		a.To = "X86_64"
+	case "X86_64":
+		a.To = "ARM64"
+	default:
+		t.Fatalf("dev's deployed task definition has architecture %q", a.From)
+	}
+	a.FromPlatform, a.ToPlatform = platform[a.From], platform[a.To]
+	return a
+}
+
 var buildxTag = regexp.MustCompile(`docker buildx build --platform linux/amd64,linux/arm64 -t (\S+) --push`)
 var putParameter = regexp.MustCompile(`aws ssm put-parameter [^;]*`)
 
 // TestArchitectureRefused: preflight refuses the switch, the procedure it
 // prints works, and the sync before the deploy moves CloudFormation onto
-// the multi-arch image while the task stays X86_64.
+// the multi-arch image while the task keeps its architecture.
 func TestArchitectureRefused(t *testing.T) {
 	var lc lifecycle
 	readJSON(t, "lifecycle.json", &lc)
 	d := devDeployment(t)
-	dir := workFile("out/dev-arm")
+	dir := workFile("out/dev-arch")
+	a := architectures(t)
+	t.Logf("dev runs %s; dev-arch switches it to %s", a.From, a.To)
 	released := lc.Released[d.Name]
 	param := lc.Parameter[d.Name]
 
-	t.Run("the pipeline's x86 image", func(t *testing.T) {
+	t.Run("the pipeline's single-platform image", func(t *testing.T) {
 		r, _ := preflight(t, dir)
-		a := r.only(t, "architecture")[0]
+		line := r.only(t, "architecture")[0]
 		const gap = "ecr:GetDownloadUrlForLayer of its config"
-		if a.Status == "warn" && strings.Contains(a.Found, gap) {
+		if line.Status == "warn" && strings.Contains(line.Found, gap) {
 			// A single-platform image names its platform in its config
 			// blob, which moto cannot serve; the fake covers the refusal.
-			recordGap(t, "ecr-layer-download", a.Found)
+			recordGap(t, "ecr-layer-download", line.Found)
 			return
 		}
-		wantLine(t, "architecture", a, "fail", "is built for linux/amd64 only", "ARM64")
+		wantLine(t, "architecture", line, "fail", "is built for "+a.FromPlatform+" only", a.To)
 	})
 
-	t.Run("an arm64-only image would break the sync and a rollback", func(t *testing.T) {
-		arm := pushIndex(t, released, "a11ce5e-arm64", "linux/arm64")
-		lc.Pushed[d.Name] = append(lc.Pushed[d.Name], arm)
-		if _, err := ssmC.PutParameter(context.Background(), &ssm.PutParameterInput{Name: aws.String(param), Value: aws.String(arm), Type: ssmtypes.ParameterTypeString, Overwrite: aws.Bool(true)}); err != nil {
+	t.Run("an image for the new architecture only would break the sync and a rollback", func(t *testing.T) {
+		only := pushIndex(t, released, "a11ce5e-"+a.ToPlatform[len("linux/"):], a.ToPlatform)
+		lc.Pushed[d.Name] = append(lc.Pushed[d.Name], only)
+		if _, err := ssmC.PutParameter(context.Background(), &ssm.PutParameterInput{Name: aws.String(param), Value: aws.String(only), Type: ssmtypes.ParameterTypeString, Overwrite: aws.Bool(true)}); err != nil {
 			t.Fatal(err)
 		}
 		r, code := preflight(t, dir)
-		a := r.only(t, "architecture")[0]
-		wantLine(t, "architecture", a, "fail", "is built for linux/arm64 only, and the deployed task definition of "+d.stackName("service")+" is X86_64",
+		line := r.only(t, "architecture")[0]
+		wantLine(t, "architecture", line, "fail", "is built for "+a.ToPlatform+" only, and the deployed task definition of "+d.stackName("service")+" is "+a.From,
 			"docker buildx build --platform linux/amd64,linux/arm64", "aws ssm put-parameter --name "+param)
 		if code != 1 {
 			t.Errorf("exit %d, want 1", code)
@@ -92,10 +120,10 @@ func TestArchitectureRefused(t *testing.T) {
 
 		// The procedure, as printed: the multi-arch image under the tag it
 		// names, then the command it gives.
-		m := buildxTag.FindStringSubmatch(a.Fix)
-		cmd := putParameter.FindString(a.Fix)
+		m := buildxTag.FindStringSubmatch(line.Fix)
+		cmd := putParameter.FindString(line.Fix)
 		if m == nil || cmd == "" {
-			t.Fatalf("the fix names no buildx tag or put-parameter command: %s", a.Fix)
+			t.Fatalf("the fix names no buildx tag or put-parameter command: %s", line.Fix)
 		}
 		multi := m[1]
 		tag := multi[strings.LastIndexByte(multi, ':')+1:]
@@ -112,14 +140,14 @@ func TestArchitectureRefused(t *testing.T) {
 		lc.Released[d.Name] = multi
 
 		r, code = preflight(t, dir)
-		wantLine(t, "architecture", r.only(t, "architecture")[0], "ok", "is built for linux/amd64, linux/arm64", "ARM64 task definition runs it", "so does the deployed X86_64 one")
+		wantLine(t, "architecture", r.only(t, "architecture")[0], "ok", "is built for linux/amd64, linux/arm64", a.To+" task definition runs it", "so does the deployed "+a.From+" one")
 		if code != 0 {
 			t.Errorf("exit %d after the procedure, want 0", code)
 		}
 	})
 	writeJSON(t, "lifecycle.json", lc)
 
-	t.Run("the sync moves CloudFormation onto it on the X86_64 task", func(t *testing.T) {
+	t.Run("the sync moves CloudFormation onto it on the deployed architecture", func(t *testing.T) {
 		r, code := runSync(t, dir)
 		if code != 0 || r.outcome(t, d.stackName("service")) != "synced" {
 			t.Fatalf("exit %d: %+v", code, r.Results)
@@ -129,33 +157,50 @@ func TestArchitectureRefused(t *testing.T) {
 		if _, image := recordedTaskDefinition(t, svc); image != lc.Released[d.Name] {
 			t.Errorf("CloudFormation records %s, want %s", image, lc.Released[d.Name])
 		}
-		if arch := taskArchitecture(t, svc); arch != "X86_64" {
+		if arch := taskArchitecture(t, svc); arch != a.From {
 			t.Errorf("the sync changed the task's architecture to %s: it must keep the deployed template", arch)
 		}
 	})
 }
 
-// TestArchitectureSwitched runs after dev-arm was deployed: the task
-// definition is ARM64 with the multi-arch image, and preflight passes
-// without a switch to check.
+// TestArchitectureSwitched runs after dev-arch was deployed: the task
+// definition has dev-arch's architecture with the multi-arch image, and
+// preflight passes without a switch to check.
 func TestArchitectureSwitched(t *testing.T) {
 	var lc lifecycle
 	readJSON(t, "lifecycle.json", &lc)
 	d := devDeployment(t)
+	dir := workFile("out/dev-arch")
+	want := assemblyArchitecture(t, dir)
 	svc := describeStack(t, d.stackName("service"))
 	svc.Template = deployedTemplate(t, svc.Name)
-	if arch := taskArchitecture(t, svc); arch != "ARM64" {
-		t.Errorf("the deployed task definition is %s, want ARM64", arch)
+	if arch := taskArchitecture(t, svc); arch != want {
+		t.Errorf("the deployed task definition is %s, want dev-arch's %s", arch, want)
 	}
 	if _, image := recordedTaskDefinition(t, svc); image != lc.Released[d.Name] {
-		t.Errorf("the ARM64 task definition runs %s, want the multi-arch %s", image, lc.Released[d.Name])
+		t.Errorf("the %s task definition runs %s, want the multi-arch %s", want, image, lc.Released[d.Name])
 	}
-	r, _ := preflight(t, workFile("out/dev-arm"))
+	r, _ := preflight(t, dir)
 	a := r.only(t, "architecture")[0]
-	wantLine(t, "architecture", a, "ok", "ARM64 task definition runs it")
+	wantLine(t, "architecture", a, "ok", want+" task definition runs it")
 	if strings.Contains(a.Found, "so does the deployed") {
 		t.Errorf("preflight still sees a switch: %s", a.Found)
 	}
+}
+
+// assemblyArchitecture is the task architecture of an assembly's Service
+// template.
+func assemblyArchitecture(t *testing.T, dir string) string {
+	t.Helper()
+	var tmpl Template
+	body, err := os.ReadFile(filepath.Join(dir, "Service.template.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(body, &tmpl); err != nil {
+		t.Fatal(err)
+	}
+	return taskArchitecture(t, &stack{Name: dir, Template: tmpl})
 }
 
 func taskArchitecture(t *testing.T, s *stack) string {

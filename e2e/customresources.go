@@ -12,6 +12,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -23,6 +24,8 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	"github.com/aws/smithy-go"
 )
 
@@ -42,6 +45,7 @@ type Responder struct {
 	CFN      *cloudformation.Client
 	EC2      *ec2.Client
 	ECR      *ecr.Client
+	SSM      *ssm.Client
 	Endpoint string
 	// Log receives one line per answered resource.
 	Log      io.Writer
@@ -55,7 +59,12 @@ type standIn func(ctx context.Context, r *Responder, stack cfntypes.Stack, props
 var standIns = map[string]standIn{
 	"Custom::VpcRestrictDefaultSG":  restrictDefaultSecurityGroup,
 	"Custom::PlaceholderImageCache": fillPlaceholderCache,
+	"Custom::CreateOnlyParameter":   awsSdkCreate,
 }
+
+// physicalIDKey is the key of a stand-in's Data that carries the physical
+// ID the handler would answer with; it is not sent as Data.
+const physicalIDKey = "\x00PhysicalResourceId"
 
 // Poll answers every custom resource of every stack now in
 // CREATE_IN_PROGRESS that it has not answered yet.
@@ -105,7 +114,15 @@ func (r *Responder) Poll(ctx context.Context) error {
 			if err != nil {
 				return fmt.Errorf("stack %s: custom resource %s (%s): %w", aws.ToString(stack.StackName), id, res.Type, err)
 			}
-			if err := r.respond(ctx, stack, id, data); err != nil {
+			physical := "e2e-" + id
+			if p, ok := data[physicalIDKey].(string); ok {
+				physical = p
+				delete(data, physicalIDKey)
+			}
+			if err := r.finishDependents(ctx, stack, tmpl, id, data); err != nil {
+				return fmt.Errorf("stack %s: custom resource %s (%s): %w", aws.ToString(stack.StackName), id, res.Type, err)
+			}
+			if err := r.respond(ctx, stack, id, physical, data); err != nil {
 				return fmt.Errorf("stack %s: custom resource %s (%s): %w", aws.ToString(stack.StackName), id, res.Type, err)
 			}
 			r.answered[key] = true
@@ -117,16 +134,98 @@ func (r *Responder) Poll(ctx context.Context) error {
 	return nil
 }
 
+// finishDependents gives the resources that read the custom resource's
+// attributes the values CloudFormation would have: CloudFormation creates
+// them after the resource answered, moto creates them at once, with the
+// attribute missing (seen: the placeholder parameter held
+// "…/nginx/nginx@None"). The one such resource the stacks have is the
+// NetworkStack's placeholder parameter (an AWS::SSM::Parameter whose Value
+// joins the cache fill's ImageDigest): it is written again with the
+// answered value, before the answer lets the stack complete. Any other
+// resource that reads an attribute is an error: the harness would hide a
+// wrong value.
+func (r *Responder) finishDependents(ctx context.Context, stack cfntypes.Stack, tmpl Template, id string, data map[string]any) error {
+	ids := make([]string, 0, len(tmpl.Resources))
+	for other := range tmpl.Resources {
+		ids = append(ids, other)
+	}
+	slices.Sort(ids)
+	for _, other := range ids {
+		res := tmpl.Resources[other]
+		body, _ := json.Marshal(res.Properties)
+		if !strings.Contains(string(body), `{"Fn::GetAtt":["`+id+`",`) {
+			continue
+		}
+		if res.Type != "AWS::SSM::Parameter" {
+			return fmt.Errorf("%s (%s) reads its attributes, and the stand-in can finish only an AWS::SSM::Parameter", other, res.Type)
+		}
+		value, err := r.resolve(stack, res.Properties["Value"], id, data)
+		if err != nil {
+			return fmt.Errorf("resolving the value of %s: %w", other, err)
+		}
+		name, _ := res.Properties["Name"].(string)
+		if _, err := r.SSM.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(name), Value: aws.String(value), Type: ssmtypes.ParameterTypeString, Overwrite: aws.Bool(true)}); err != nil {
+			return fmt.Errorf("writing %s (%s) with the answered value: %w", name, other, err)
+		}
+		if r.Log != nil {
+			fmt.Fprintf(r.Log, "cfn-responder: %s: wrote %s = %s, as CloudFormation would create %s after %s answered\n", aws.ToString(stack.StackName), name, value, other, id)
+		}
+	}
+	return nil
+}
+
+// resolve evaluates a template string of Fn::Join, the pseudo parameters
+// and Fn::GetAtt of the answered custom resource.
+func (r *Responder) resolve(stack cfntypes.Stack, v any, id string, data map[string]any) (string, error) {
+	switch x := v.(type) {
+	case string:
+		return x, nil
+	case map[string]any:
+		if ref, ok := x["Ref"].(string); ok {
+			switch ref {
+			case "AWS::AccountId":
+				return AccountOfStack(aws.ToString(stack.StackId))
+			case "AWS::Region":
+				return Region, nil
+			case "AWS::URLSuffix":
+				return "amazonaws.com", nil
+			case "AWS::Partition":
+				return "aws", nil
+			}
+		}
+		if ga, ok := x["Fn::GetAtt"].([]any); ok && len(ga) == 2 && ga[0] == id {
+			if s, ok := data[fmt.Sprint(ga[1])].(string); ok {
+				return s, nil
+			}
+			return "", fmt.Errorf("the answer has no attribute %v", ga[1])
+		}
+		if j, ok := x["Fn::Join"].([]any); ok && len(j) == 2 {
+			parts, _ := j[1].([]any)
+			var out []string
+			for _, p := range parts {
+				s, err := r.resolve(stack, p, id, data)
+				if err != nil {
+					return "", err
+				}
+				out = append(out, s)
+			}
+			sep, _ := j[0].(string)
+			return strings.Join(out, sep), nil
+		}
+	}
+	return "", fmt.Errorf("cannot resolve %v", v)
+}
+
 // respond sends SUCCESS to the URL moto gives the function as ResponseURL,
 // with the body the CDK's provider framework sends.
-func (r *Responder) respond(ctx context.Context, stack cfntypes.Stack, logicalID string, data map[string]any) error {
+func (r *Responder) respond(ctx context.Context, stack cfntypes.Stack, logicalID, physicalID string, data map[string]any) error {
 	body, err := json.Marshal(map[string]any{
 		"Status":             "SUCCESS",
 		"Reason":             "done by the e2e harness's stand-in for the Lambda function",
 		"StackId":            aws.ToString(stack.StackId),
 		"RequestId":          "e2e-" + logicalID,
 		"LogicalResourceId":  logicalID,
-		"PhysicalResourceId": "e2e-" + logicalID,
+		"PhysicalResourceId": physicalID,
 		"Data":               data,
 	})
 	if err != nil {
@@ -225,6 +324,51 @@ func fillPlaceholderCache(ctx context.Context, r *Responder, stack cfntypes.Stac
 	}
 	digest := aws.ToString(out.ImageDetails[0].ImageDigest)
 	return map[string]any{"ImageDigest": digest, "PlatformDigest": digest, "Layers": "0"}, nil
+}
+
+// awsSdkCreate stands in for the CDK's AwsCustomResource handler on Create
+// (aws-cdk-lib, custom-resources/aws-custom-resource): it makes the SDK call
+// of the Create property against moto, ignores an error whose code matches
+// ignoreErrorCodesMatching, as the handler does, and answers with the
+// call's physicalResourceId. It knows the calls the stacks make, SSM
+// PutParameter (constructs.CreateOnlyParameter), and refuses any other.
+func awsSdkCreate(ctx context.Context, r *Responder, stack cfntypes.Stack, props map[string]any) (map[string]any, error) {
+	text, _ := props["Create"].(string)
+	var call struct {
+		Service, Action          string
+		Parameters               map[string]any
+		PhysicalResourceID       struct{ ID string } `json:"physicalResourceId"`
+		IgnoreErrorCodesMatching string
+	}
+	if err := json.Unmarshal([]byte(text), &call); err != nil {
+		return nil, fmt.Errorf("property Create %q: %w", text, err)
+	}
+	service := strings.TrimPrefix(strings.ToLower(call.Service), "@aws-sdk/client-")
+	if service != "ssm" || !strings.EqualFold(call.Action, "PutParameter") {
+		return nil, fmt.Errorf("the stand-in makes SSM PutParameter calls only, not %s %s", call.Service, call.Action)
+	}
+	str := func(k string) *string {
+		if v, ok := call.Parameters[k].(string); ok {
+			return aws.String(v)
+		}
+		return nil
+	}
+	overwrite, _ := call.Parameters["Overwrite"].(bool)
+	_, err := r.SSM.PutParameter(ctx, &ssm.PutParameterInput{
+		Name: str("Name"), Value: str("Value"), Type: ssmtypes.ParameterType(aws.ToString(str("Type"))),
+		Description: str("Description"), Overwrite: aws.Bool(overwrite),
+	})
+	if err != nil {
+		ignore, rerr := regexp.Compile(call.IgnoreErrorCodesMatching)
+		if call.IgnoreErrorCodesMatching == "" || rerr != nil || !ignore.MatchString(apiCode(err)) {
+			return nil, fmt.Errorf("SSM PutParameter %s: %w", aws.ToString(str("Name")), err)
+		}
+	}
+	physical := call.PhysicalResourceID.ID
+	if physical == "" {
+		return nil, fmt.Errorf("property Create names no physicalResourceId.id: %s", text)
+	}
+	return map[string]any{physicalIDKey: physical}, nil
 }
 
 // apiCode is the error code of an AWS API error, or "".

@@ -44,6 +44,9 @@ func TestInventory(t *testing.T) {
 	for _, d := range deployments(t) {
 		for _, id := range []string{"Network", "Service"} {
 			s := d.deployed(t, id)
+			// What is deployed now: dev's last redeploy switched it to
+			// blue-green, with resources its first template lacks.
+			s.Template = deployedTemplate(t, s.Name)
 			for logical, physical := range s.physical {
 				r, ok := s.Template.Resources[logical]
 				if !ok {
@@ -116,14 +119,36 @@ func TestPrepareDestroy(t *testing.T) {
 				t.Errorf("deleting the leftover VPC endpoint %s: %v", aws.ToString(ep.VpcEndpointId), err)
 			}
 		}
-		// And a security group no live stack holds any more (the endpoints'
-		// group, after the switch back to nat).
+		// And an instance no live stack holds any more (a NAT instance an
+		// update removed), with what it holds in the VPC.
 		held := map[string]bool{}
 		for _, id := range []string{"Network", "Service"} {
 			for _, p := range d.deployed(t, id).physical {
 				held[p] = true
 			}
 		}
+		insts, err := ec2C.DescribeInstances(ctx, &ec2.DescribeInstancesInput{Filters: []ec2types.Filter{ec2Filter("vpc-id", vpc)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var leftovers []string
+		for _, r := range insts.Reservations {
+			for _, in := range r.Instances {
+				id := aws.ToString(in.InstanceId)
+				if held[id] || in.State == nil || in.State.Name == ec2types.InstanceStateNameTerminated || in.State.Name == ec2types.InstanceStateNameShuttingDown {
+					continue
+				}
+				recordGap(t, "cfn-update-leftovers", "instance "+id)
+				leftovers = append(leftovers, id)
+			}
+		}
+		if len(leftovers) > 0 {
+			if _, err := ec2C.TerminateInstances(ctx, &ec2.TerminateInstancesInput{InstanceIds: leftovers}); err != nil {
+				t.Errorf("terminating the leftover instances %v: %v", leftovers, err)
+			}
+		}
+		// And a security group no live stack holds any more (the endpoints'
+		// group, after the switch back to the NAT instance).
 		sgs, err := ec2C.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: []ec2types.Filter{ec2Filter("vpc-id", vpc)}})
 		if err != nil {
 			t.Fatal(err)
@@ -254,6 +279,21 @@ var exists = map[string]existence{
 		out, err := ec2C.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{GroupIds: []string{id}})
 		return found(err, "InvalidGroup.NotFound", out != nil && len(out.SecurityGroups) > 0)
 	},
+	"AWS::EC2::Instance": func(ctx context.Context, id string) (bool, error) {
+		// A terminated instance stays visible for a while: it is gone.
+		out, err := ec2C.DescribeInstances(ctx, &ec2.DescribeInstancesInput{InstanceIds: []string{id}})
+		if err != nil {
+			return found(err, "InvalidInstanceID.NotFound", false)
+		}
+		for _, r := range out.Reservations {
+			for _, in := range r.Instances {
+				if in.State == nil || in.State.Name != ec2types.InstanceStateNameTerminated {
+					return true, nil
+				}
+			}
+		}
+		return false, nil
+	},
 	"AWS::EC2::FlowLog": func(ctx context.Context, id string) (bool, error) {
 		out, err := ec2C.DescribeFlowLogs(ctx, &ec2.DescribeFlowLogsInput{FlowLogIds: []string{id}})
 		return found(err, "InvalidFlowLogId.NotFound", out != nil && len(out.FlowLogs) > 0)
@@ -292,6 +332,10 @@ var exists = map[string]existence{
 		_, err := elbC.DescribeTargetGroups(ctx, &elbv2.DescribeTargetGroupsInput{TargetGroupArns: []string{arn}})
 		return found(err, "TargetGroupNotFound", err == nil)
 	},
+	"AWS::IAM::InstanceProfile": func(ctx context.Context, name string) (bool, error) {
+		_, err := iamC.GetInstanceProfile(ctx, &iam.GetInstanceProfileInput{InstanceProfileName: aws.String(name)})
+		return found(err, "NoSuchEntity", err == nil)
+	},
 	"AWS::IAM::Role": func(ctx context.Context, name string) (bool, error) {
 		_, err := iamC.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
 		return found(err, "NoSuchEntity", err == nil)
@@ -329,16 +373,17 @@ var exists = map[string]existence{
 // partOf are the types that live and die with another resource that is
 // checked, or that create nothing of their own.
 var partOf = map[string]string{
-	"AWS::EC2::Route":                       "a route of its route table",
-	"AWS::EC2::SubnetRouteTableAssociation": "an association of its route table",
-	"AWS::EC2::VPCGatewayAttachment":        "the attachment of its internet gateway",
-	"AWS::EC2::SecurityGroupIngress":        "a rule of its security group",
-	"AWS::IAM::Policy":                      "an inline policy of its role",
-	"AWS::ECS::Service":                     "a service of its cluster",
-	"AWS::ElasticLoadBalancingV2::Listener": "a listener of its load balancer",
-	"Custom::VpcRestrictDefaultSG":          "no resource: rules removed from the VPC's default group",
-	"AWS::ECR::PullThroughCacheRule":        "a rule of the registry",
-	"Custom::PlaceholderImageCache":         "no resource of the stack: the image the cache holds, in a repository of ECR's own (kept on AWS, as on moto)",
+	"AWS::EC2::Route":                           "a route of its route table",
+	"AWS::EC2::SubnetRouteTableAssociation":     "an association of its route table",
+	"AWS::EC2::VPCGatewayAttachment":            "the attachment of its internet gateway",
+	"AWS::EC2::SecurityGroupIngress":            "a rule of its security group",
+	"AWS::IAM::Policy":                          "an inline policy of its role",
+	"AWS::ECS::Service":                         "a service of its cluster",
+	"AWS::ElasticLoadBalancingV2::Listener":     "a listener of its load balancer",
+	"AWS::ElasticLoadBalancingV2::ListenerRule": "a rule of its listener",
+	"Custom::VpcRestrictDefaultSG":              "no resource: rules removed from the VPC's default group",
+	"AWS::ECR::PullThroughCacheRule":            "a rule of the registry",
+	"Custom::PlaceholderImageCache":             "no resource of the stack: the image the cache holds, in a repository of ECR's own (kept on AWS, as on moto)",
 }
 
 // found turns a describe call's outcome into existence: the not-found

@@ -104,19 +104,25 @@ func TestDeployedEndpointsMode(t *testing.T) {
 			if len(branches) != 3 {
 				t.Fatalf("container image %v, want Fn::If on the release with the placeholder first", container["Image"])
 			}
+			// By the digest the fill found, handed over through the
+			// network's SSM parameter, which the service stack resolved.
 			image := svc.str(t, branches[1])
 			registry := fmt.Sprintf("%s.dkr.ecr.%s.amazonaws.com/", s.ref(t, "AWS::AccountId"), Region)
-			repo, tag, ok := strings.Cut(strings.TrimPrefix(image, registry), ":")
-			if !strings.HasPrefix(image, registry) || !ok {
-				t.Fatalf("placeholder %s is not in this account's ECR", image)
+			repo, digest, ok := strings.Cut(strings.TrimPrefix(image, registry), "@")
+			if !strings.HasPrefix(image, registry) || !ok || !strings.HasPrefix(digest, "sha256:") {
+				t.Fatalf("placeholder %s is not an image of this account's ECR by digest", image)
 			}
 			fill := s.Template.Resources[s.one(t, "Custom::PlaceholderImageCache")]
-			if fill.Properties["RepositoryName"] != repo || fill.Properties["Tag"] != tag {
-				t.Errorf("the cache fill pulls %v:%v, the service starts from %s:%s", fill.Properties["RepositoryName"], fill.Properties["Tag"], repo, tag)
+			tag, _ := fill.Properties["Tag"].(string)
+			if fill.Properties["RepositoryName"] != repo {
+				t.Errorf("the cache fill pulls %v:%v, the service starts from %s", fill.Properties["RepositoryName"], tag, image)
 			}
 			out, err := ecrC.DescribeImages(ctx, &ecr.DescribeImagesInput{RepositoryName: aws.String(repo), ImageIds: []ecrtypes.ImageIdentifier{{ImageTag: aws.String(tag)}}})
 			if err != nil || len(out.ImageDetails) != 1 {
-				t.Errorf("%s:%s is not in this account's ECR after the network deployed: %v", repo, tag, err)
+				t.Fatalf("%s:%s is not in this account's ECR after the network deployed: %v", repo, tag, err)
+			}
+			if got := aws.ToString(out.ImageDetails[0].ImageDigest); got != digest {
+				t.Errorf("the service starts from %s, and the cached %s:%s is %s", image, repo, tag, got)
 			}
 		})
 

@@ -41,9 +41,14 @@ var gaps = map[string]gap{
 		CoveredBy: "TestBuildCache (the template deletes the repository, emptied first) and preflight's TestLeftovers, whose fake deletes it as CloudFormation does",
 	},
 	"cfn-update-leftovers": {
-		What:      "a stack update that removes NAT gateways, VPC endpoints or their security group from the template, or replaces a subnet (switching the egress mode retags the private subnets), deletes what it removed",
+		What:      "a stack update that removes NAT gateways, a NAT instance, the routes to them, VPC endpoints or their security group from the template, or replaces a subnet (switching the egress mode retags the private subnets), deletes what it removed",
 		Moto:      "leaves them in the VPC after the update",
-		CoveredBy: "the deployed templates (TestEgressSwitched reads the network's egress from them) and netcheck on every egress mode's templates; TestPrepareDestroy deletes the leftovers before cdk destroy",
+		CoveredBy: "the deployed templates (TestEgressSwitched reads the network's egress from them) and netcheck on every egress mode's templates; TestEgressSwitched deletes the leftover routes (the switch back adds its own), TestPrepareDestroy the other leftovers before cdk destroy",
+	},
+	"cfn-stack-tags": {
+		What:      "a change of a stack's tags (cdk deploy --tags) updates every taggable resource of the stack; an AWS::SSM::Parameter would get its template value again (aws/aws-cdk#25949)",
+		Moto:      "keeps the new tags on the stack and updates none of its resources",
+		CoveredBy: "TestImageParameterIsCreateOnly: no CloudFormation-managed parameter holds the image, its custom resource has no update call and creates it without overwriting; TestRegistryRetagged checks the released image stays through the tag change",
 	},
 	"cfn-update-rollback": {
 		What:      "a stack update that fails is rolled back: UPDATE_ROLLBACK_COMPLETE, and an ECS service is pointed back at the task definition CloudFormation records (aws/containers-roadmap#117)",
@@ -58,7 +63,7 @@ var gaps = map[string]gap{
 	"ecs-task-update-keys": {
 		What:      "the revision a stack update registers for a replaced task definition has the container's name and image",
 		Moto:      "registers it from the template's container definitions without converting their keys, and drops them: DescribeTaskDefinition shows a container without name or image",
-		CoveredBy: "TestSync reads the image CloudFormation resolved for that revision (the deployed template against the stack's resolved parameters), and compares it with ECS's wherever ECS shows one",
+		CoveredBy: "TestSync reads the image CloudFormation resolved for that revision (the deployed template against the stack's resolved parameters), and compares it with ECS's wherever ECS shows one; TestRedeployed checks the deployed template's task definition resolves its image to the released one after a cdk deploy that also changed the service (dev's switch to blue-green)",
 	},
 	"ecr-layer-download": {
 		What:      "an image's config blob (GetDownloadUrlForLayer), where a single-platform image names its architecture",
@@ -90,10 +95,30 @@ var gaps = map[string]gap{
 		Moto:      "drops LoadBalancers of a CloudFormation ECS service",
 		CoveredBy: "TestDeployedService resolves the deployed template's LoadBalancers to this stack's target group; service_test.go checks the template",
 	},
+	"ecs-service-deployment-strategy": {
+		What:      "the service's deployment strategy (rolling, canary, linear, blue/green) with its bake time, canary and linear configuration, deployment alarms with rollback and the circuit breaker (DeploymentConfiguration)",
+		Moto:      "drops DeploymentConfiguration of a CloudFormation ECS service: DescribeServices shows none",
+		CoveredBy: "deployments_test.go (the configuration and the advanced load balancer configuration of each strategy in the template), report_app_test.go (the report reads back the bound validation computed), TestDeployedDeployment (the groups, rules, test listener and shift role it names, in the account)",
+	},
+	"ec2-instance-network-settings": {
+		What:      "the NAT instance's network interface (NetworkInterfaces: public subnet 1, its security group, a public IP of its own), its source/destination check off and IMDSv2 only (MetadataOptions HttpTokens required)",
+		Moto:      "ignores NetworkInterfaces, SourceDestCheck and MetadataOptions of a CloudFormation instance: it launches it in a default subnet of the default VPC, with the default VPC's group, the check on and HttpTokens optional",
+		CoveredBy: "cost_test.go TestNatInstance (the template), netcheck's NAT instance model and its crafted cases (a check left on breaks the paths), and the security group's rules, which TestDeployedNetwork reads from the group itself",
+	},
 	"ecs-service-launch-type": {
 		What:      "launch type FARGATE",
 		Moto:      "drops LaunchType: DescribeServices shows EC2",
 		CoveredBy: "the deployed template (TestDeployedService) and service_test.go",
+	},
+	"appscaling-scheduled-actions": {
+		What:      "the working hours: the scalable target's scheduled actions (WorkingHoursStart, WorkingHoursEnd) in their time zone",
+		Moto:      "skips AWS::ApplicationAutoScaling::ScalableTarget, and its ScheduledActions with it",
+		CoveredBy: "cost_test.go TestWorkingHours (cron, time zone, 0..0 and minCount..maxCount) and the report's reading of them (report/capacity_test.go TestScheduleHours)",
+	},
+	"ecs-capacity-providers": {
+		What:      "Fargate Spot: the cluster's FARGATE and FARGATE_SPOT capacity providers (AWS::ECS::ClusterCapacityProviderAssociations) and the service's capacity provider strategy",
+		Moto:      "keeps neither: the cluster lists no capacity providers, the service no strategy",
+		CoveredBy: "cost_test.go TestCapacity (strategy, no launch type, the association the service waits for, the 120 s stop timeout) and the report's Spot lines",
 	},
 	"ecs-task-fargate": {
 		What:      "the task's cpu, awsvpc network mode, FARGATE compatibility and runtime platform",

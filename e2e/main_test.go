@@ -462,6 +462,12 @@ func (s *stack) getAtt(t *testing.T, logicalID, attr string) string {
 			t.Fatalf("stack %s: VPC %s: %v", s.Name, logicalID, err)
 		}
 		return aws.ToString(out.Vpcs[0].CidrBlock)
+	case typ == "AWS::ElasticLoadBalancingV2::LoadBalancer" && attr == "DNSName":
+		out, err := elbC.DescribeLoadBalancers(context.Background(), &elbv2.DescribeLoadBalancersInput{LoadBalancerArns: []string{s.phys(t, logicalID)}})
+		if err != nil || len(out.LoadBalancers) != 1 {
+			t.Fatalf("stack %s: load balancer %s: %v", s.Name, logicalID, err)
+		}
+		return aws.ToString(out.LoadBalancers[0].DNSName)
 	}
 	// ARNs and names built from the physical ID, as AWS builds them.
 	account, _ := AccountOfStack(s.ID)
@@ -473,6 +479,8 @@ func (s *stack) getAtt(t *testing.T, logicalID, attr string) string {
 		return fmt.Sprintf("arn:aws:iam::%s:role/%s", account, physical)
 	case typ == "AWS::ECS::Cluster" && attr == "Arn":
 		return fmt.Sprintf("arn:aws:ecs:%s:%s:cluster/%s", Region, account, physical)
+	case typ == "AWS::KMS::Key" && attr == "Arn":
+		return fmt.Sprintf("arn:aws:kms:%s:%s:key/%s", Region, account, physical)
 	case typ == "AWS::ECS::Service" && attr == "Name":
 		return physical[strings.LastIndexByte(physical, '/')+1:]
 	}

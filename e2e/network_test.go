@@ -212,7 +212,7 @@ func TestDeployedNetwork(t *testing.T) {
 		})
 
 		t.Run("nat gateways", func(t *testing.T) {
-			want := map[string]int{"nat": 1, "nat-per-az": 2, "endpoints": 0}[d.Egress]
+			want := map[string]int{"nat": 1, "nat-per-az": 2, "nat-instance": 0, "endpoints": 0}[d.Egress]
 			if len(nats) != want || len(s.Template.OfType("AWS::EC2::NatGateway")) != want {
 				t.Fatalf("egress %s: %d NAT gateways in the account, %d in the template, want %d", d.Egress, len(nats), len(s.Template.OfType("AWS::EC2::NatGateway")), want)
 			}
@@ -231,11 +231,32 @@ func TestDeployedNetwork(t *testing.T) {
 			}
 		})
 
+		// With egress nat-instance: the template's one instance, as the
+		// account holds it.
+		natInstance := ""
+		if d.Egress == "nat-instance" {
+			natInstance = s.phys(t, s.one(t, "AWS::EC2::Instance"))
+		} else if ids := s.Template.OfType("AWS::EC2::Instance"); len(ids) != 0 {
+			t.Errorf("egress %s: the template has instances %v", d.Egress, ids)
+		}
+
+		t.Run("nat instance", func(t *testing.T) {
+			if natInstance == "" {
+				t.Skipf("egress %s has no NAT instance", d.Egress)
+			}
+			checkNatInstance(t, s, n, natInstance)
+		})
+
 		t.Run("private routes", func(t *testing.T) {
 			for i, sn := range n.Private {
 				rt := routeTable(t, sn.RouteTable)
 				r, ok := defaultRoute(rt)
 				switch d.Egress {
+				case "nat-instance":
+					// Both private subnets share the one NAT instance.
+					if !ok || aws.ToString(r.InstanceId) != natInstance {
+						t.Errorf("%s (%s): 0.0.0.0/0 -> %s, want the NAT instance %s", sn.Name, sn.RouteTable, routeTarget(r, ok), natInstance)
+					}
 				case "nat", "nat-per-az":
 					// nat: both private subnets share the NAT in AZ a;
 					// nat-per-az: each uses the NAT in its own AZ.
@@ -269,14 +290,14 @@ func TestDeployedNetwork(t *testing.T) {
 				p := s.Template.Resources[id].Properties
 				rt := routeTable(t, s.str(t, p["RouteTableId"]))
 				var target string
-				for _, key := range []string{"GatewayId", "NatGatewayId"} {
+				for _, key := range []string{"GatewayId", "NatGatewayId", "InstanceId"} {
 					if v, ok := p[key]; ok {
 						target = s.str(t, v)
 					}
 				}
 				found := false
 				for _, r := range rt.Routes {
-					if aws.ToString(r.DestinationCidrBlock) == p["DestinationCidrBlock"] && (aws.ToString(r.GatewayId) == target || aws.ToString(r.NatGatewayId) == target) {
+					if aws.ToString(r.DestinationCidrBlock) == p["DestinationCidrBlock"] && (aws.ToString(r.GatewayId) == target || aws.ToString(r.NatGatewayId) == target || aws.ToString(r.InstanceId) == target) {
 						found = true
 					}
 				}
@@ -333,8 +354,17 @@ func TestDeployedNetwork(t *testing.T) {
 		})
 
 		t.Run("no image parameter", func(t *testing.T) {
-			if ids := s.Template.OfType("AWS::SSM::Parameter"); len(ids) != 0 {
-				t.Errorf("the network holds SSM parameters %v: the image parameter belongs to the registry, which make destroy keeps", ids)
+			for _, id := range s.Template.OfType("AWS::SSM::Parameter") {
+				// The endpoints mode hands the cached placeholder over by
+				// digest, and nothing else.
+				name, _ := s.Template.Resources[id].Properties["Name"].(string)
+				if want := "/" + d.App + "/" + d.Env + "/placeholder-image"; name != want || d.Egress != "endpoints" {
+					t.Errorf("the network holds the SSM parameter %s (%s): the image parameter belongs to the registry, which make destroy keeps", id, name)
+					continue
+				}
+				if v := parameterValue(t, name); !strings.Contains(v, "@sha256:") {
+					t.Errorf("%s = %q, want the cached placeholder by digest", name, v)
+				}
 			}
 		})
 	})
@@ -346,6 +376,8 @@ func routeTarget(r ec2types.Route, ok bool) string {
 		return "(no route)"
 	case r.NatGatewayId != nil:
 		return aws.ToString(r.NatGatewayId)
+	case r.InstanceId != nil:
+		return aws.ToString(r.InstanceId)
 	default:
 		return aws.ToString(r.GatewayId)
 	}
@@ -381,4 +413,98 @@ func parameterValue(t *testing.T, name string) string {
 		t.Fatalf("SSM parameter %s: %v", name, err)
 	}
 	return aws.ToString(out.Parameter.Value)
+}
+
+// checkNatInstance compares the NAT instance the account runs with its
+// template: in public subnet 1, of its type, with a public IPv4 address,
+// its source/destination check off, IMDSv2 only, no key pair, and a
+// security group that admits TCP, UDP and ICMP from the private subnets
+// only. moto accepts several of these properties without emulating them:
+// those are recorded as gaps.
+func checkNatInstance(t *testing.T, s *stack, n *network, id string) {
+	t.Helper()
+	ctx := context.Background()
+	out, err := ec2C.DescribeInstances(ctx, &ec2.DescribeInstancesInput{InstanceIds: []string{id}})
+	if err != nil || len(out.Reservations) != 1 || len(out.Reservations[0].Instances) != 1 {
+		t.Fatalf("NAT instance %s: %v", id, err)
+	}
+	in := out.Reservations[0].Instances[0]
+	p := s.Template.Resources[s.one(t, "AWS::EC2::Instance")].Properties
+	// TestEgressSwitched tells a new instance from this one.
+	writeJSON(t, "nat-instance-"+s.Name+".json", id)
+	if in.State == nil || (in.State.Name != ec2types.InstanceStateNameRunning && in.State.Name != ec2types.InstanceStateNamePending) {
+		t.Errorf("NAT instance %s is %v", id, in.State)
+	}
+	if string(in.InstanceType) != p["InstanceType"] {
+		t.Errorf("NAT instance type %s, template %v", in.InstanceType, p["InstanceType"])
+	}
+	// Its subnet, security group and public address come from the
+	// template's NetworkInterfaces, which moto ignores: it launches the
+	// instance in a default subnet of another VPC.
+	interfaceKept := aws.ToString(in.VpcId) == n.VPC
+	switch got := aws.ToString(in.SubnetId); {
+	case got == n.Public[0].ID:
+	case !interfaceKept:
+		recordGap(t, "ec2-instance-network-settings", fmt.Sprintf("launched in subnet %s of %s, not in the template's public subnet 1 %s of %s", got, aws.ToString(in.VpcId), n.Public[0].ID, n.VPC))
+	default:
+		t.Errorf("NAT instance in subnet %s, want public subnet 1 %s", got, n.Public[0].ID)
+	}
+	// The public subnets map no public IP on launch: the address is the
+	// instance's own (AssociatePublicIpAddress).
+	if interfaceKept && aws.ToString(in.PublicIpAddress) == "" {
+		t.Errorf("NAT instance %s has no public IP: the internet gateway would carry none of its traffic", id)
+	}
+	if in.KeyName != nil {
+		t.Errorf("NAT instance has key pair %s", aws.ToString(in.KeyName))
+	}
+	wantImage := s.ref(t, refName(p["ImageId"]))
+	if got := aws.ToString(in.ImageId); got != wantImage {
+		t.Errorf("NAT instance image %s, want the SSM parameter's %s", got, wantImage)
+	}
+	switch {
+	case aws.ToBool(in.SourceDestCheck) == false:
+	case p["SourceDestCheck"] == false:
+		recordGap(t, "ec2-instance-network-settings", "SourceDestCheck true")
+	default:
+		t.Errorf("the template keeps the source/destination check on")
+	}
+	if mo := in.MetadataOptions; mo == nil || mo.HttpTokens != ec2types.HttpTokensStateRequired {
+		recordGap(t, "ec2-instance-network-settings", fmt.Sprintf("MetadataOptions %+v", mo))
+	}
+	// Its security group, from the template's interface, as the account
+	// holds it.
+	ni := p["NetworkInterfaces"].([]any)[0].(map[string]any)
+	groups := s.resolve(t, ni["GroupSet"]).([]any)
+	if len(groups) != 1 {
+		t.Fatalf("NAT instance interface groups %v", groups)
+	}
+	sgID := groups[0].(string)
+	var shown []string
+	for _, g := range in.SecurityGroups {
+		shown = append(shown, aws.ToString(g.GroupId))
+	}
+	if !interfaceKept || len(shown) == 0 {
+		recordGap(t, "ec2-instance-network-settings", fmt.Sprintf("security groups %v on the instance", shown))
+	} else if !slices.Equal(shown, []string{sgID}) {
+		t.Errorf("NAT instance security groups %v, want %s", shown, sgID)
+	}
+	sg := securityGroup(t, sgID)
+	var admits []string
+	for _, perm := range sg.IpPermissions {
+		for _, r := range perm.IpRanges {
+			admits = append(admits, fmt.Sprintf("%s %s %d-%d", aws.ToString(r.CidrIp), aws.ToString(perm.IpProtocol), aws.ToInt32(perm.FromPort), aws.ToInt32(perm.ToPort)))
+		}
+		if len(perm.UserIdGroupPairs) > 0 || len(perm.PrefixListIds) > 0 || len(perm.Ipv6Ranges) > 0 {
+			t.Errorf("the NAT security group admits %+v: only the private subnets' CIDRs", perm)
+		}
+	}
+	var want []string
+	for _, sn := range n.Private {
+		want = append(want, sn.CIDR+" tcp 0-65535", sn.CIDR+" udp 0-65535", sn.CIDR+" icmp -1--1")
+	}
+	slices.Sort(admits)
+	slices.Sort(want)
+	if !slices.Equal(admits, want) {
+		t.Errorf("the NAT security group admits %v, want %v", admits, want)
+	}
 }

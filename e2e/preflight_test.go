@@ -77,8 +77,15 @@ func preflight(t *testing.T, dir string) (preflightReport, int) {
 	if after := preflightState(t); !slices.Equal(before, after) {
 		t.Errorf("preflight changed the account:\nbefore %v\nafter  %v", before, after)
 	}
-	if len(r.Calls) < 10 {
-		t.Errorf("preflight reports %d kinds of call: %v", len(r.Calls), r.Calls)
+	// The Elastic IP quota is read (ec2:DescribeAddresses) only when the
+	// templates create Elastic IPs: NAT gateways do, dev's NAT instance
+	// has a public address of its own, no Elastic IP.
+	wantCalls := 9
+	if createsEIPs(t, dir) {
+		wantCalls = 10
+	}
+	if len(r.Calls) < wantCalls {
+		t.Errorf("preflight reports %d kinds of call, want %d or more: %v", len(r.Calls), wantCalls, r.Calls)
 	}
 	for _, c := range r.Calls {
 		_, op, _ := strings.Cut(c, ":")
@@ -290,7 +297,7 @@ func TestPreflightDeployed(t *testing.T) {
 	}
 	wantLine(t, "identity", r.only(t, "identity")[0], "ok", "in account "+r.Account+", region us-east-1")
 	wantLine(t, "bootstrap", r.only(t, "bootstrap")[0], "ok", "bootstrapped with version", "CDKToolkit")
-	wantLine(t, "exports", r.only(t, "exports")[0], "ok", "6 export(s) of demo-dev-network, demo-dev-registry are imported by demo-dev-service;", "unchanged")
+	wantLine(t, "exports", r.only(t, "exports")[0], "ok", "7 export(s) of demo-dev-network, demo-dev-registry are imported by demo-dev-network, demo-dev-service;", "unchanged")
 	lo := r.only(t, "leftovers")
 	if len(lo) != 3 {
 		t.Fatalf("leftovers: %+v", lo)
@@ -303,6 +310,25 @@ func TestPreflightDeployed(t *testing.T) {
 		wantLine(t, "role", role, "ok", "exists")
 	}
 	q := r.only(t, "quotas")
+	if !createsEIPs(t, devDeployment(t).Dir) {
+		// dev's NAT instance has no Elastic IP, so no quota of them to
+		// check: that check is prod's, whose NAT gateways have two.
+		if len(q) != 1 || strings.Contains(q[0].Found, "Elastic IP") {
+			t.Fatalf("quotas: %+v, want the VPCs only", q)
+		}
+		wantLine(t, "VPCs", q[0], "ok", "VPCs in us-east-1:", "+ 0 new", "of 5 (L-F678F1CE, the account's quota from Service Quotas)")
+		var prod deployment
+		for _, d := range deployments(t) {
+			if d.Name == "prod" {
+				prod = d
+			}
+		}
+		if !createsEIPs(t, prod.Dir) {
+			t.Fatalf("neither dev nor prod creates an Elastic IP: the quota of them goes unchecked")
+		}
+		rp, _ := preflight(t, prod.Dir)
+		q = rp.only(t, "quotas")
+	}
 	if len(q) != 2 {
 		t.Fatalf("quotas: %+v", q)
 	}
@@ -374,7 +400,17 @@ func TestPreflightChangedDev(t *testing.T) {
 	}
 	wantLine(t, "secret", secrets[0], "ok", "secret "+aws.ToString(secret.ARN)+" (for DB_PASSWORD (demo-dev-service)) exists in us-east-1")
 	wantLine(t, "parameter", secrets[1], "fail", "SSM parameter arn:aws:ssm:us-east-1:123456789012:parameter/e2e/missing (for API_KEY (demo-dev-service)) does not exist in us-east-1")
-	wantLine(t, "VPCs", r.only(t, "quotas")[1], "ok", "+ 1 new for the app's VPC")
+	// The quotas are the Elastic IPs' (with NAT gateways only) and the VPCs'.
+	var vpcs []struct{ Check, Status, Found, Fix string }
+	for _, q := range r.only(t, "quotas") {
+		if strings.HasPrefix(q.Found, "VPCs") {
+			vpcs = append(vpcs, q)
+		}
+	}
+	if len(vpcs) != 1 {
+		t.Fatalf("quotas: %+v, want one line on VPCs", r.only(t, "quotas"))
+	}
+	wantLine(t, "VPCs", vpcs[0], "ok", "+ 1 new for the app's VPC")
 }
 
 // TestPreflightAfterDestroy (step 5p): after `cdk destroy`, the retained
@@ -416,4 +452,24 @@ func TestPreflightAfterDestroy(t *testing.T) {
 	if strings.Contains(lo[1].Found, "demo-prod") || strings.Contains(lo[1].Found, "demo-dev-") {
 		t.Errorf("another environment's bucket is listed as %s's: %s", d.Name, lo[1].Found)
 	}
+}
+
+// createsEIPs reports whether the assembly's templates create an Elastic IP.
+func createsEIPs(t *testing.T, dir string) bool {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(dir, "*.template.json"))
+	for _, f := range files {
+		body, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tmpl, err := ParseTemplate(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(tmpl.OfType("AWS::EC2::EIP")) > 0 {
+			return true
+		}
+	}
+	return false
 }

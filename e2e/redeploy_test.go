@@ -6,18 +6,23 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
-	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 )
 
 // The day-2 lifecycle on the emulator: pipeline runs that release, fail or
@@ -26,10 +31,12 @@ import (
 // CodePipeline does cannot run on moto (no CodePipeline, no CodeBuild), so
 // each run walks the PipelineStack template's own stages in their order and
 // does each action's writes: the build pushes to the repository its
-// variables name, the ECS action registers a revision and updates the
-// service, and whichever action's buildspec runs put-parameter writes the
+// variables name, the deploy step registers a revision and updates the
+// service, a failing smoke test points the service back at the revision it
+// replaced, and whichever action's buildspec runs put-parameter writes the
 // parameter its variables name. The template decides the order; a template
-// that recorded the image before the deploy would fail these tests.
+// that recorded the image before the deploy or the smoke test would fail
+// these tests.
 
 // outcome is how one simulated pipeline run ends.
 type outcome string
@@ -38,7 +45,8 @@ const (
 	released     outcome = "released"      // every stage succeeds
 	buildFailed  outcome = "build-failed"  // the build (its tests, docker build) fails: nothing is pushed
 	rejected     outcome = "rejected"      // the manual approval is rejected
-	deployFailed outcome = "deploy-failed" // the circuit breaker rolls the deploy back
+	deployFailed outcome = "deploy-failed" // the circuit breaker or a rollback alarm rolls the deploy back
+	smokeFailed  outcome = "smoke-failed"  // the deploy succeeds, the smoke test fails and goes back
 )
 
 // pipelineRun is what one simulated run did.
@@ -140,12 +148,12 @@ func simulate(t *testing.T, d deployment, commit string, end outcome) pipelineRu
 	t.Helper()
 	ctx := context.Background()
 	run := pipelineRun{Deployment: d.Name, Commit: commit, Outcome: end}
-	var imageDefinitions string
+	var imageDefinitions, previous string
 	for _, a := range resolvedPipeline(t, d) {
 		run.Stages = append(run.Stages, a.Stage+"/"+a.Name)
 		switch {
 		case a.Category == "Source":
-		case a.Provider == "CodeBuild" && a.Env["REPOSITORY_URI"] != "":
+		case a.Provider == "CodeBuild" && strings.Contains(a.BuildSpec, "docker push"):
 			// The image build: tag, push, imagedefinitions.json.
 			if end == buildFailed {
 				return run
@@ -162,14 +170,27 @@ func simulate(t *testing.T, d deployment, commit string, end outcome) pipelineRu
 			defs, _ := json.Marshal([]map[string]string{{"name": "app", "imageUri": run.Image}})
 			imageDefinitions = string(defs)
 			if strings.Contains(a.BuildSpec, "put-parameter") {
-				recordImage(t, a, &run, imageDefinitions)
+				t.Fatalf("%s, the image build, writes the image parameter: before the approval and the deploy", a.Name)
 			}
 		case a.Category == "Approval":
 			if end == rejected {
 				return run
 			}
-		case a.Provider == "ECS":
-			deployImage(t, a.Env["CLUSTER"], a.Env["SERVICE"], run.Image, end == deployFailed)
+		case a.Provider == "CodeBuild" && a.Env["SMOKE_URL"] != "":
+			// The smoke test requests the service's URL: the load balancer
+			// of this deployment's ServiceStack.
+			if want := "http://" + albDNS(t, d); a.Env["SMOKE_URL"] != want {
+				t.Fatalf("%s requests %s, want the deployed load balancer's %s", a.Name, a.Env["SMOKE_URL"], want)
+			}
+			if end == smokeFailed {
+				if previous == "" {
+					t.Fatalf("%s runs before a deploy: there is no revision to go back to", a.Name)
+				}
+				pointService(t, a.Env["CLUSTER"], a.Env["SERVICE"], previous)
+				return run
+			}
+		case deploys(a):
+			previous = deployImage(t, a.Env["CLUSTER"], a.Env["SERVICE"], run.Image, end == deployFailed)
 			if end == deployFailed {
 				return run
 			}
@@ -235,30 +256,82 @@ func pushedBefore(ctx context.Context, repo, tag, manifest string, err error) bo
 	return gerr == nil && len(out.Images) == 1 && aws.ToString(out.Images[0].ImageManifest) == manifest
 }
 
-// recordImage is an action whose buildspec writes the image parameter: it
-// writes what imagedefinitions.json names.
+// recordImage is an action whose buildspec writes the image parameter: its
+// build phase runs as CodeBuild runs it, command after command in one bash,
+// stopping at the first failure, with the project's variables as the
+// template resolves them, the AWS CLI and jq, against the emulator, in a
+// directory holding the build's imagedefinitions.json. So whatever the
+// buildspec does (tag the released image, write the parameter) happens to
+// the emulated account, and a buildspec that fails there fails the run.
 func recordImage(t *testing.T, a pipelineAction, run *pipelineRun, imageDefinitions string) {
 	t.Helper()
 	var defs []map[string]string
 	if err := json.Unmarshal([]byte(imageDefinitions), &defs); err != nil || len(defs) != 1 {
 		t.Fatalf("%s runs before imagedefinitions.json exists (%q)", a.Name, imageDefinitions)
 	}
-	name := a.Env["IMAGE_PARAMETER"]
-	if name == "" {
-		t.Fatalf("%s writes the image parameter but its variables do not name it: %v", a.Name, a.Env)
+	var spec struct {
+		Phases map[string]struct{ Commands []string }
 	}
-	if _, err := ssmC.PutParameter(context.Background(), &ssm.PutParameterInput{
-		Name: aws.String(name), Value: aws.String(defs[0]["imageUri"]), Type: ssmtypes.ParameterTypeString, Overwrite: aws.Bool(true),
-	}); err != nil {
-		t.Fatalf("%s: writing %s: %v", a.Name, name, err)
+	if err := json.Unmarshal([]byte(a.BuildSpec), &spec); err != nil || len(spec.Phases["build"].Commands) == 0 {
+		t.Fatalf("%s: no build phase in its buildspec (%v): %s", a.Name, err, a.BuildSpec)
 	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "imagedefinitions.json"), []byte(imageDefinitions), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	endpoint, err := Endpoint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var script strings.Builder
+	for _, c := range spec.Phases["build"].Commands {
+		script.WriteString(c + "\nrc=$?; if [ $rc -ne 0 ]; then exit $rc; fi\n")
+	}
+	cmd := exec.Command("bash", "-c", script.String())
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "AWS_ENDPOINT_URL="+endpoint, "AWS_PAGER=")
+	for k, v := range a.Env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s: its build phase failed against the emulator: %v\n%s", a.Name, err, out)
+	}
+	t.Logf("%s: %s", a.Name, strings.TrimSpace(string(out)))
 	run.Recorded = true
 }
 
-// deployImage is the ECS deploy action: a new revision of the running task
+// deploys reports whether an action is the deploy: CodePipeline's ECS
+// action, or a project that updates the service and is not the smoke test.
+func deploys(a pipelineAction) bool {
+	return a.Provider == "ECS" || a.Provider == "CodeBuild" && a.Env["SERVICE"] != "" && a.Env["SMOKE_URL"] == "" && strings.Contains(a.BuildSpec, "aws ecs update-service")
+}
+
+// albDNS is the DNS name of a deployment's load balancer.
+func albDNS(t *testing.T, d deployment) string {
+	t.Helper()
+	svc := d.deployed(t, "Service")
+	arn := svc.phys(t, svc.one(t, "AWS::ElasticLoadBalancingV2::LoadBalancer"))
+	out, err := elbC.DescribeLoadBalancers(context.Background(), &elbv2.DescribeLoadBalancersInput{LoadBalancerArns: []string{arn}})
+	if err != nil || len(out.LoadBalancers) != 1 {
+		t.Fatalf("load balancer %s: %v", arn, err)
+	}
+	return aws.ToString(out.LoadBalancers[0].DNSName)
+}
+
+// pointService updates the service to a task definition.
+func pointService(t *testing.T, cluster, service, taskDefinition string) {
+	t.Helper()
+	if _, err := ecsC.UpdateService(context.Background(), &ecs.UpdateServiceInput{Cluster: aws.String(cluster), Service: aws.String(service), TaskDefinition: aws.String(taskDefinition)}); err != nil {
+		t.Fatalf("pointing the service at %s: %v", taskDefinition, err)
+	}
+}
+
+// deployImage is the deploy step: a new revision of the running task
 // definition with the image, the service pointed at it. A failed deploy is
-// rolled back by the circuit breaker to the revision it ran before.
-func deployImage(t *testing.T, cluster, service, image string, fail bool) {
+// rolled back (circuit breaker, rollback alarm) to the revision it ran
+// before, which it returns.
+func deployImage(t *testing.T, cluster, service, image string, fail bool) string {
 	t.Helper()
 	ctx := context.Background()
 	svc := describeService(t, cluster, service)
@@ -283,15 +356,11 @@ func deployImage(t *testing.T, cluster, service, image string, fail bool) {
 	if err != nil {
 		t.Fatalf("registering the new revision: %v", err)
 	}
-	revision := aws.ToString(reg.TaskDefinition.TaskDefinitionArn)
-	if _, err := ecsC.UpdateService(ctx, &ecs.UpdateServiceInput{Cluster: aws.String(cluster), Service: aws.String(service), TaskDefinition: aws.String(revision)}); err != nil {
-		t.Fatalf("pointing the service at %s: %v", revision, err)
-	}
+	pointService(t, cluster, service, aws.ToString(reg.TaskDefinition.TaskDefinitionArn))
 	if fail {
-		if _, err := ecsC.UpdateService(ctx, &ecs.UpdateServiceInput{Cluster: aws.String(cluster), Service: aws.String(service), TaskDefinition: aws.String(before)}); err != nil {
-			t.Fatalf("rolling the service back to %s: %v", before, err)
-		}
+		pointService(t, cluster, service, before)
 	}
+	return before
 }
 
 func describeService(t *testing.T, cluster, service string) ecstypes.Service {
@@ -312,14 +381,15 @@ var pipelineRuns = []struct {
 	{"dev", "a11ce5e0000000000000", released},
 	{"dev", "b0b0b0b1111111111111", deployFailed},
 	{"dev", "c0ffee02222222222222", buildFailed},
+	{"dev", "5a0ce0f5555555555555", smokeFailed},
 	{"prod", "d00d1e03333333333333", released},
 	{"prod", "e1e1e1e4444444444444", rejected},
 }
 
 // TestPipelineRuns runs the pipeline on dev and prod: a release, then runs
-// that must not change what a `cdk deploy` ships (a deploy the circuit
-// breaker rolled back, a failed build, a rejected approval). Then, as
-// autoscaling would, it sets dev's task count out of band.
+// that must not change what a `cdk deploy` ships (a deploy rolled back, a
+// failed build, a deploy whose smoke test failed, a rejected approval).
+// Then, as autoscaling would, it sets dev's task count out of band.
 func TestPipelineRuns(t *testing.T) {
 	lc := lifecycle{Released: map[string]string{}, Pushed: map[string][]string{}, Parameter: map[string]string{}, Service: map[string][2]string{}, Desired: map[string]int32{}}
 	byName := map[string]deployment{}
@@ -353,7 +423,7 @@ func TestPipelineRuns(t *testing.T) {
 	}
 	for _, name := range []string{"dev", "prod"} {
 		for _, a := range resolvedPipeline(t, byName[name]) {
-			if a.Provider == "ECS" {
+			if deploys(a) {
 				lc.Service[name] = [2]string{a.Env["CLUSTER"], a.Env["SERVICE"]}
 			}
 		}
@@ -388,6 +458,7 @@ func TestRedeployed(t *testing.T) {
 					t.Errorf("the deployed task definition has cpu %v and memory %v, want 1024 and 2048 from the redeploy", p["Cpu"], p["Memory"])
 				}
 			})
+			t.Run("rolling switched to blue-green on the running environment", func(t *testing.T) { checkSwitchedToBlueGreen(t, svc) })
 		}
 		checkRunsReleased(t, svc, lc, d)
 	})
@@ -407,6 +478,47 @@ func TestRedeployed(t *testing.T) {
 			}
 		}
 	})
+}
+
+// checkSwitchedToBlueGreen checks dev's redeploy with deploymentStrategy
+// blue-green: the deployed template asks ECS for BLUE_GREEN and names an
+// alternate target group, the rules of the production and test listeners
+// and the shift role, and the update created each of them.
+func checkSwitchedToBlueGreen(t *testing.T, svc *stack) {
+	t.Helper()
+	ctx := context.Background()
+	p := svc.Template.Resources[svc.one(t, "AWS::ECS::Service")].Properties
+	if got := p["DeploymentConfiguration"].(map[string]any)["Strategy"]; got != "BLUE_GREEN" {
+		t.Fatalf("the deployed service's strategy is %v, want BLUE_GREEN after the switch", got)
+	}
+	adv := p["LoadBalancers"].([]any)[0].(map[string]any)["AdvancedConfiguration"].(map[string]any)
+	alt := svc.phys(t, refID(adv["AlternateTargetGroupArn"]))
+	if out, err := elbC.DescribeTargetGroups(ctx, &elbv2.DescribeTargetGroupsInput{TargetGroupArns: []string{alt}}); err != nil || len(out.TargetGroups) != 1 {
+		t.Errorf("the alternate target group %s was not created: %v", alt, err)
+	}
+	for _, key := range []string{"ProductionListenerRule", "TestListenerRule"} {
+		arn := svc.phys(t, refID(adv[key]))
+		if out, err := elbC.DescribeRules(ctx, &elbv2.DescribeRulesInput{RuleArns: []string{arn}}); err != nil || len(out.Rules) != 1 {
+			t.Errorf("%s %s was not created: %v", key, arn, err)
+		}
+	}
+	role := svc.phys(t, adv["RoleArn"].(map[string]any)["Fn::GetAtt"].([]any)[0].(string))
+	if _, err := iamC.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(role[strings.LastIndexByte(role, '/')+1:])}); err != nil {
+		t.Errorf("the shift role %s was not created: %v", role, err)
+	}
+	sv := lifecycleService(t, svc)
+	if dc := describeService(t, sv[0], sv[1]).DeploymentConfiguration; dc == nil || dc.Strategy == "" {
+		recordGap(t, "ecs-service-deployment-strategy", fmt.Sprintf("after the switch, DescribeServices shows deploymentConfiguration %+v", dc))
+	} else if dc.Strategy != "BLUE_GREEN" {
+		t.Errorf("ECS deploys %s after the switch, want BLUE_GREEN", dc.Strategy)
+	}
+}
+
+// lifecycleService is a deployed service stack's cluster and service name.
+func lifecycleService(t *testing.T, svc *stack) [2]string {
+	t.Helper()
+	service := svc.phys(t, svc.one(t, "AWS::ECS::Service"))
+	return [2]string{svc.phys(t, svc.one(t, "AWS::ECS::Cluster")), service[strings.LastIndexByte(service, '/')+1:]}
 }
 
 // checkRunsReleased checks a deployed service stack runs the deployment's
@@ -430,7 +542,12 @@ func checkRunsReleased(t *testing.T, svc *stack, lc lifecycle, d deployment) {
 	t.Run("what ECS shows", func(t *testing.T) {
 		sv := lc.Service[d.Name]
 		running := aws.ToString(describeService(t, sv[0], sv[1]).TaskDefinition)
-		image := aws.ToString(container(t, taskDefinition(t, running), "app").Image)
+		td := taskDefinition(t, running)
+		if len(td.ContainerDefinitions) > 0 && !slices.ContainsFunc(td.ContainerDefinitions, func(c ecstypes.ContainerDefinition) bool { return c.Name != nil }) {
+			recordGap(t, "ecs-task-update-keys", fmt.Sprintf("%s: %d container definitions without a name or image", running, len(td.ContainerDefinitions)))
+			return
+		}
+		image := aws.ToString(container(t, td, "app").Image)
 		if image != want {
 			t.Errorf("the service runs %s with image %q, want %s", running, image, want)
 		}
@@ -446,8 +563,10 @@ func checkRunsReleased(t *testing.T, svc *stack, lc lifecycle, d deployment) {
 }
 
 // TestEgressSwitched runs after dev's egress mode was switched (to
-// endpoints, and later back to nat) on the running environment: the
-// network has the new mode, and the service still runs the released image.
+// endpoints, and later back to its NAT instance) on the running
+// environment: the network has the new mode, the NAT instance runs when the
+// mode has one (a new one after the switch back), and the service still
+// runs the released image.
 func TestEgressSwitched(t *testing.T) {
 	var lc lifecycle
 	readJSON(t, "lifecycle.json", &lc)
@@ -455,10 +574,31 @@ func TestEgressSwitched(t *testing.T) {
 		net := describeStack(t, d.stackName("network"))
 		net.Template = deployedTemplate(t, net.Name)
 		endpoints := len(net.Template.OfType("AWS::EC2::VPCEndpoint")) > 1
-		nats := len(net.Template.OfType("AWS::EC2::NatGateway"))
-		t.Logf("%s now has %d NAT gateways, interface endpoints: %v", net.Name, nats, endpoints)
+		nats := len(net.Template.OfType("AWS::EC2::NatGateway")) + len(net.Template.OfType("AWS::EC2::Instance"))
+		t.Logf("%s now has %d NAT gateways or instances, interface endpoints: %v", net.Name, nats, endpoints)
 		if endpoints == (nats > 0) {
-			t.Errorf("the deployed network has %d NAT gateways and interface endpoints %v: want one egress mode", nats, endpoints)
+			t.Errorf("the deployed network has %d NAT gateways or instances and interface endpoints %v: want one egress mode", nats, endpoints)
+		}
+		// moto leaves the routes an update removed (cfn-update-leftovers):
+		// the switch back would fail to add its own (RouteAlreadyExists).
+		// They go, as CloudFormation would have deleted them.
+		sweepRoutes(t, net)
+		for _, id := range net.Template.OfType("AWS::EC2::Instance") {
+			phys := net.phys(t, id)
+			out, err := ec2C.DescribeInstances(context.Background(), &ec2.DescribeInstancesInput{InstanceIds: []string{phys}})
+			if err != nil || len(out.Reservations) != 1 || len(out.Reservations[0].Instances) != 1 {
+				t.Fatalf("the NAT instance %s (%s) after the switch: %+v, %v", id, phys, out, err)
+			}
+			if state := out.Reservations[0].Instances[0].State.Name; state != ec2types.InstanceStateNameRunning && state != ec2types.InstanceStateNamePending {
+				t.Errorf("the NAT instance %s (%s) after the switch is %s; want it running", id, phys, state)
+			}
+			// The switch to endpoints deleted the first deploy's
+			// instance: the switch back creates another.
+			var first string
+			readJSON(t, "nat-instance-"+net.Name+".json", &first)
+			if phys == first {
+				t.Errorf("the NAT instance %s after the switch back is the first deploy's %s: the update created none", id, phys)
+			}
 		}
 		svc := describeStack(t, d.stackName("service"))
 		svc.Template = deployedTemplate(t, svc.Name)
@@ -482,7 +622,52 @@ func TestRegistryKept(t *testing.T) {
 		if got := parameterValue(t, "/"+d.App+"/"+d.Env+"/image-uri"); got != want {
 			t.Errorf("the image parameter holds %q after destroy, want %q", got, want)
 		}
+		if lc.Released[d.Name] != "" {
+			checkReleasedTag(t, reg, lc.Released[d.Name])
+		}
 	})
+}
+
+// checkReleasedTag checks that the released image also carries the tag the
+// repository's lifecycle policy keeps apart from the builds: the prefix of
+// the policy's tagPrefixList rule (read from the deployed template), then
+// the image's own tag, on the very same image (digest).
+func checkReleasedTag(t *testing.T, reg *stack, image string) {
+	t.Helper()
+	repoID := reg.at(t, "Registry/Repository/Resource")
+	policy, _ := reg.Template.Resources[repoID].Properties["LifecyclePolicy"].(map[string]any)
+	var rules struct {
+		Rules []struct {
+			Selection struct{ TagPrefixList []string }
+		}
+	}
+	if err := json.Unmarshal([]byte(fmt.Sprint(policy["LifecyclePolicyText"])), &rules); err != nil {
+		t.Fatalf("the repository's lifecycle policy: %v", err)
+	}
+	prefix := ""
+	for _, r := range rules.Rules {
+		if len(r.Selection.TagPrefixList) == 1 {
+			prefix = r.Selection.TagPrefixList[0]
+		}
+	}
+	if prefix == "" {
+		t.Fatalf("the lifecycle policy keeps no tag prefix apart: nothing protects the released image %s", image)
+	}
+	tag := image[strings.LastIndexByte(image, ':')+1:]
+	out, err := ecrC.DescribeImages(context.Background(), &ecr.DescribeImagesInput{
+		RepositoryName: aws.String(reg.phys(t, repoID)),
+		ImageIds:       []ecrtypes.ImageIdentifier{{ImageTag: aws.String(tag)}, {ImageTag: aws.String(prefix + tag)}},
+	})
+	if err != nil {
+		t.Fatalf("the released image %s tagged %s%s: %v", image, prefix, tag, err)
+	}
+	digests := map[string]bool{}
+	for _, img := range out.ImageDetails {
+		digests[aws.ToString(img.ImageDigest)] = true
+	}
+	if len(out.ImageDetails) == 0 || len(digests) != 1 || !slices.Contains(out.ImageDetails[0].ImageTags, prefix+tag) {
+		t.Errorf("the released image %s is not tagged %s%s on the same image: %d images, %v", image, prefix, tag, len(out.ImageDetails), digests)
+	}
 }
 
 // checkImages checks the registry's repository holds every pushed image.
@@ -528,4 +713,33 @@ func TestRedeployedAfterDestroy(t *testing.T) {
 		lc.Service[d.Name] = [2]string{cluster, service[strings.LastIndexByte(service, '/')+1:]}
 		checkRunsReleased(t, svc, lc, d)
 	})
+}
+
+// sweepRoutes deletes the routes of the network's route tables whose target
+// (an instance, a NAT gateway) the deployed stack no longer holds: moto
+// leaves them after the update that removed them from the template.
+func sweepRoutes(t *testing.T, s *stack) {
+	t.Helper()
+	ctx := context.Background()
+	held := map[string]bool{}
+	for _, p := range s.physical {
+		held[p] = true
+	}
+	vpc := s.phys(t, s.one(t, "AWS::EC2::VPC"))
+	tables, err := ec2C.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{Filters: []ec2types.Filter{ec2Filter("vpc-id", vpc)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rt := range tables.RouteTables {
+		for _, r := range rt.Routes {
+			target := aws.ToString(r.InstanceId) + aws.ToString(r.NatGatewayId)
+			if target == "" || held[target] || r.DestinationCidrBlock == nil {
+				continue
+			}
+			recordGap(t, "cfn-update-leftovers", fmt.Sprintf("route %s -> %s in %s", aws.ToString(r.DestinationCidrBlock), target, aws.ToString(rt.RouteTableId)))
+			if _, err := ec2C.DeleteRoute(ctx, &ec2.DeleteRouteInput{RouteTableId: rt.RouteTableId, DestinationCidrBlock: r.DestinationCidrBlock}); err != nil {
+				t.Errorf("deleting the leftover route %s -> %s in %s: %v", aws.ToString(r.DestinationCidrBlock), target, aws.ToString(rt.RouteTableId), err)
+			}
+		}
+	}
 }

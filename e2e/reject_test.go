@@ -30,7 +30,7 @@ func TestRejectsBadConfig(t *testing.T) {
 		{"invalid CIDR", []string{"-c", "vpcCidr=10.0.0.0/33"},
 			[]string{"invalid configuration (cdk.json context and -c options):", `vpcCidr: "10.0.0.0/33" is not an IPv4 CIDR such as "10.0.0.0/16"`}},
 		{"unknown egress mode", []string{"-c", "egress=nat-gateway"},
-			[]string{"invalid configuration (cdk.json context and -c options):", `egress: "nat-gateway" is not one of "nat", "nat-per-az", "endpoints"`}},
+			[]string{"invalid configuration (cdk.json context and -c options):", `egress: "nat-gateway" is not one of "nat", "nat-per-az", "nat-instance", "endpoints"`}},
 	}
 	root, err := filepath.Abs("..")
 	if err != nil {

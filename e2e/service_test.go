@@ -33,9 +33,12 @@ type service struct {
 	Subnets        []string // the template's awsvpc subnets, resolved
 	SecurityGroups []string // the template's awsvpc security groups, resolved
 	AssignPublicIP string
-	TargetGroup    string // ARN
-	LoadBalancer   string // ARN
-	ContainerPort  int32
+	TargetGroup    string // ARN of the primary target group
+	// AlternateTargetGroup is the blue/green, canary or linear
+	// strategies' second group (ARN), or "".
+	AlternateTargetGroup string
+	LoadBalancer         string // ARN
+	ContainerPort        int32
 }
 
 func readService(t *testing.T, d deployment) *service {
@@ -63,11 +66,27 @@ func readService(t *testing.T, d deployment) *service {
 		sv.SecurityGroups = append(sv.SecurityGroups, v.(string))
 	}
 	sv.AssignPublicIP, _ = awsvpc["AssignPublicIp"].(string)
-	sv.TargetGroup = s.phys(t, s.one(t, "AWS::ElasticLoadBalancingV2::TargetGroup"))
+	lbs, _ := p["LoadBalancers"].([]any)
+	if len(lbs) != 1 {
+		t.Fatalf("the template's service has %d load balancers, want 1", len(lbs))
+	}
+	lb := lbs[0].(map[string]any)
+	primary := refID(lb["TargetGroupArn"])
+	sv.TargetGroup = s.phys(t, primary)
+	if adv, ok := lb["AdvancedConfiguration"].(map[string]any); ok {
+		sv.AlternateTargetGroup = s.phys(t, refID(adv["AlternateTargetGroupArn"]))
+	}
 	sv.LoadBalancer = s.phys(t, s.one(t, "AWS::ElasticLoadBalancingV2::LoadBalancer"))
-	port, _ := s.Template.Resources[s.one(t, "AWS::ElasticLoadBalancingV2::TargetGroup")].Properties["Port"].(float64)
+	port, _ := s.Template.Resources[primary].Properties["Port"].(float64)
 	sv.ContainerPort = int32(port)
 	return sv
+}
+
+// refID is the logical ID of {"Ref": ID}.
+func refID(v any) string {
+	m, _ := v.(map[string]any)
+	s, _ := m["Ref"].(string)
+	return s
 }
 
 // TestDeployedService checks where the service runs: the private subnets
@@ -111,14 +130,18 @@ func TestDeployedService(t *testing.T) {
 			}
 		})
 
-		t.Run("launch type and count", func(t *testing.T) {
-			if p["LaunchType"] != "FARGATE" {
-				t.Fatalf("the template's launch type is %v, want FARGATE", p["LaunchType"])
-			}
-			if sv.ECS.LaunchType == ecstypes.LaunchTypeEc2 {
-				recordGap(t, "ecs-service-launch-type", "launchType EC2")
-			} else if sv.ECS.LaunchType != ecstypes.LaunchTypeFargate {
-				t.Errorf("launch type %s, want FARGATE", sv.ECS.LaunchType)
+		t.Run("launch type or capacity providers, and count", func(t *testing.T) {
+			if p["CapacityProviderStrategy"] != nil {
+				checkCapacityProviders(t, s, sv, p)
+			} else {
+				if p["LaunchType"] != "FARGATE" {
+					t.Fatalf("the template's launch type is %v, want FARGATE", p["LaunchType"])
+				}
+				if sv.ECS.LaunchType == ecstypes.LaunchTypeEc2 {
+					recordGap(t, "ecs-service-launch-type", "launchType EC2")
+				} else if sv.ECS.LaunchType != ecstypes.LaunchTypeFargate {
+					t.Errorf("launch type %s, want FARGATE", sv.ECS.LaunchType)
+				}
 			}
 			// Autoscaling owns the count: the template sets none. AWS
 			// creates such a service with one task, and registering its
@@ -127,6 +150,15 @@ func TestDeployedService(t *testing.T) {
 				t.Errorf("the template sets DesiredCount %v: every deploy would reset what autoscaling chose", want)
 			}
 			min := scalableTargetMin(t, s)
+			// Working hours: the scalable target's scheduled actions.
+			targetID := s.one(t, "AWS::ApplicationAutoScaling::ScalableTarget")
+			if actions, _ := s.Template.Resources[targetID].Properties["ScheduledActions"].([]any); len(actions) > 0 {
+				if _, deployed := s.physical[targetID]; !deployed {
+					recordGap(t, "appscaling-scheduled-actions", fmt.Sprintf("%d scheduled actions of a scalable target moto skipped", len(actions)))
+				} else {
+					t.Errorf("moto deploys the scalable target %s now: read its %d scheduled actions with the Application Auto Scaling API and compare them", targetID, len(actions))
+				}
+			}
 			switch got := sv.ECS.DesiredCount; {
 			case got == 0:
 				recordGap(t, "ecs-service-desired-count", fmt.Sprintf("desiredCount 0, scalable target minimum %d", min))
@@ -226,16 +258,51 @@ func fargateTask(t *testing.T, td *ecstypes.TaskDefinition, tmpl map[string]any)
 // writes.
 func noRelease(t *testing.T, d deployment) string {
 	t.Helper()
-	reg := d.template(t, "Registry")
-	for _, r := range reg.Resources {
-		if r.Type == "AWS::SSM::Parameter" {
-			if v, ok := r.Properties["Value"].(string); ok {
-				return v
-			}
-		}
+	_, _, value := imageParameterCreate(t, d.template(t, "Registry"))
+	return value
+}
+
+// checkCapacityProviders compares a service on Fargate Spot with its
+// template: the cluster offers FARGATE and FARGATE_SPOT, the service has
+// the template's strategy and no launch type.
+func checkCapacityProviders(t *testing.T, s *stack, sv *service, p map[string]any) {
+	t.Helper()
+	if _, set := p["LaunchType"]; set {
+		t.Errorf("the template has both a capacity provider strategy and launch type %v", p["LaunchType"])
 	}
-	t.Fatal("the registry template has no image parameter with a literal value")
-	return ""
+	var want []string
+	for _, it := range p["CapacityProviderStrategy"].([]any) {
+		m := it.(map[string]any)
+		want = append(want, fmt.Sprintf("%v base %v weight %v", m["CapacityProvider"], numOr0(m["Base"]), numOr0(m["Weight"])))
+	}
+	var got []string
+	for _, it := range sv.ECS.CapacityProviderStrategy {
+		got = append(got, fmt.Sprintf("%s base %d weight %d", aws.ToString(it.CapacityProvider), it.Base, it.Weight))
+	}
+	switch {
+	case len(got) == 0:
+		recordGap(t, "ecs-capacity-providers", fmt.Sprintf("service capacityProviderStrategy empty, launch type %q", sv.ECS.LaunchType))
+	case !slices.Equal(got, want):
+		t.Errorf("capacity provider strategy %v, template %v", got, want)
+	}
+	cluster := s.phys(t, s.one(t, "AWS::ECS::Cluster"))
+	out, err := ecsC.DescribeClusters(context.Background(), &ecs.DescribeClustersInput{Clusters: []string{cluster}})
+	if err != nil || len(out.Clusters) != 1 {
+		t.Fatalf("cluster %s: %v", cluster, err)
+	}
+	switch providers := out.Clusters[0].CapacityProviders; {
+	case len(providers) == 0:
+		recordGap(t, "ecs-capacity-providers", "the cluster lists no capacity providers")
+	case !sameSet(providers, []string{"FARGATE", "FARGATE_SPOT"}):
+		t.Errorf("the cluster's capacity providers %v, want FARGATE and FARGATE_SPOT", providers)
+	}
+}
+
+func numOr0(v any) any {
+	if v == nil {
+		return 0.0
+	}
+	return v
 }
 
 // scalableTargetMin is the MinCapacity of the scalable target of the
@@ -254,13 +321,14 @@ func imageParameterKey(t *testing.T, s *stack) string {
 	t.Helper()
 	var keys []string
 	for k, p := range s.Template.Parameters {
-		// BootstrapVersion, the CDK's check of the bootstrap stack, is one too.
-		if p.Type == "AWS::SSM::Parameter::Value<String>" && k != "BootstrapVersion" {
+		// BootstrapVersion, the CDK's check of the bootstrap stack, is one
+		// too; the endpoints mode's placeholder is another.
+		if p.Type == "AWS::SSM::Parameter::Value<String>" && strings.HasSuffix(fmt.Sprint(p.Default), "/image-uri") {
 			keys = append(keys, k)
 		}
 	}
 	if len(keys) != 1 {
-		t.Fatalf("stack %s has SSM parameter types %v, want the image's only", s.Name, keys)
+		t.Fatalf("stack %s has image parameters %v, want one", s.Name, keys)
 	}
 	return keys[0]
 }
@@ -432,94 +500,155 @@ func TestDeployedIngress(t *testing.T) {
 	})
 }
 
-// TestDeployedTargetGroup checks the target group: type ip (awsvpc tasks
-// register by IP), the health check, the deregistration delay, and the
-// listener that forwards to it.
+// TestDeployedTargetGroup checks the target groups (the alternate one too,
+// with a traffic-shifting strategy): type ip (awsvpc tasks register by IP),
+// the health check, the deregistration delay; and the listeners and rules
+// that forward to them.
 func TestDeployedTargetGroup(t *testing.T) {
 	forEach(t, nil, func(t *testing.T, d deployment) {
-		ctx := context.Background()
 		sv := readService(t, d)
 		s := sv.stack
-		p := s.Template.Resources[s.one(t, "AWS::ElasticLoadBalancingV2::TargetGroup")].Properties
-		out, err := elbC.DescribeTargetGroups(ctx, &elbv2.DescribeTargetGroupsInput{TargetGroupArns: []string{sv.TargetGroup}})
-		if err != nil || len(out.TargetGroups) != 1 {
-			t.Fatalf("target group %s: %v", sv.TargetGroup, err)
+		groups := []string{sv.TargetGroup}
+		if sv.AlternateTargetGroup != "" {
+			groups = append(groups, sv.AlternateTargetGroup)
 		}
-		tg := out.TargetGroups[0]
-		matcher := ""
-		if tg.Matcher != nil {
-			matcher = aws.ToString(tg.Matcher.HttpCode)
+		if want := len(s.Template.OfType("AWS::ElasticLoadBalancingV2::TargetGroup")); want != len(groups) {
+			t.Fatalf("the template has %d target groups, the service uses %d", want, len(groups))
 		}
-		got := map[string]string{
-			"TargetType":                 string(tg.TargetType),
-			"Protocol":                   string(tg.Protocol),
-			"Port":                       fmt.Sprint(aws.ToInt32(tg.Port)),
-			"VpcId":                      aws.ToString(tg.VpcId),
-			"HealthCheckPath":            aws.ToString(tg.HealthCheckPath),
-			"HealthCheckIntervalSeconds": fmt.Sprint(aws.ToInt32(tg.HealthCheckIntervalSeconds)),
-			"HealthCheckTimeoutSeconds":  fmt.Sprint(aws.ToInt32(tg.HealthCheckTimeoutSeconds)),
-			"HealthyThresholdCount":      fmt.Sprint(aws.ToInt32(tg.HealthyThresholdCount)),
-			"UnhealthyThresholdCount":    fmt.Sprint(aws.ToInt32(tg.UnhealthyThresholdCount)),
-			"Matcher":                    matcher,
+		for _, arn := range groups {
+			t.Run(arn[strings.LastIndexByte(arn, ':')+1:], func(t *testing.T) { checkTargetGroup(t, sv, arn) })
 		}
-		for key, value := range got {
-			tmpl := p[key]
-			if key == "Matcher" {
-				tmpl = tmpl.(map[string]any)["HttpCode"]
-			}
-			if want := fmt.Sprint(s.resolve(t, tmpl)); value != want {
-				t.Errorf("target group %s: %s = %s, template %s", sv.TargetGroup, key, value, want)
-			}
-		}
-		if got["TargetType"] != "ip" {
-			t.Errorf("target type %s, want ip: awsvpc tasks register by IP", got["TargetType"])
-		}
-		if got["VpcId"] != sv.net.VPC {
-			t.Errorf("target group in %s, want the network's VPC %s", got["VpcId"], sv.net.VPC)
-		}
-
-		t.Run("deregistration delay", func(t *testing.T) {
-			want := ""
-			for _, a := range p["TargetGroupAttributes"].([]any) {
-				if a.(map[string]any)["Key"] == "deregistration_delay.timeout_seconds" {
-					want = a.(map[string]any)["Value"].(string)
-				}
-			}
-			if want == "" {
-				t.Fatal("the template sets no deregistration delay")
-			}
-			attrs, err := elbC.DescribeTargetGroupAttributes(ctx, &elbv2.DescribeTargetGroupAttributesInput{TargetGroupArn: aws.String(sv.TargetGroup)})
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := ""
-			for _, a := range attrs.Attributes {
-				if aws.ToString(a.Key) == "deregistration_delay.timeout_seconds" {
-					got = aws.ToString(a.Value)
-				}
-			}
-			if got == "300" && want != "300" {
-				recordGap(t, "target-group-attributes", "deregistration_delay.timeout_seconds 300, template "+want)
-			} else if got != want {
-				t.Errorf("deregistration delay %s s, template %s s", got, want)
-			}
-		})
-
-		t.Run("listener", func(t *testing.T) {
-			ls, err := elbC.DescribeListeners(ctx, &elbv2.DescribeListenersInput{LoadBalancerArn: aws.String(sv.LoadBalancer)})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(ls.Listeners) != 1 {
-				t.Fatalf("%d listeners, want the one on port 80", len(ls.Listeners))
-			}
-			l := ls.Listeners[0]
-			if aws.ToInt32(l.Port) != 80 || l.Protocol != elbtypes.ProtocolEnumHttp || len(l.DefaultActions) != 1 ||
-				l.DefaultActions[0].Type != elbtypes.ActionTypeEnumForward || aws.ToString(l.DefaultActions[0].TargetGroupArn) != sv.TargetGroup {
-				t.Errorf("listener %d %s %+v, want HTTP 80 forwarding to %s", aws.ToInt32(l.Port), l.Protocol, l.DefaultActions, sv.TargetGroup)
-			}
-		})
+		t.Run("listeners and rules", func(t *testing.T) { checkListeners(t, sv) })
 	})
+}
+
+// checkTargetGroup compares one deployed target group with its template.
+func checkTargetGroup(t *testing.T, sv *service, arn string) {
+	ctx := context.Background()
+	t.Helper()
+	s := sv.stack
+	var p map[string]any
+	for _, id := range s.Template.OfType("AWS::ElasticLoadBalancingV2::TargetGroup") {
+		if s.phys(t, id) == arn {
+			p = s.Template.Resources[id].Properties
+		}
+	}
+	out, err := elbC.DescribeTargetGroups(ctx, &elbv2.DescribeTargetGroupsInput{TargetGroupArns: []string{arn}})
+	if err != nil || len(out.TargetGroups) != 1 {
+		t.Fatalf("target group %s: %v", arn, err)
+	}
+	tg := out.TargetGroups[0]
+	matcher := ""
+	if tg.Matcher != nil {
+		matcher = aws.ToString(tg.Matcher.HttpCode)
+	}
+	got := map[string]string{
+		"TargetType":                 string(tg.TargetType),
+		"Protocol":                   string(tg.Protocol),
+		"Port":                       fmt.Sprint(aws.ToInt32(tg.Port)),
+		"VpcId":                      aws.ToString(tg.VpcId),
+		"HealthCheckPath":            aws.ToString(tg.HealthCheckPath),
+		"HealthCheckIntervalSeconds": fmt.Sprint(aws.ToInt32(tg.HealthCheckIntervalSeconds)),
+		"HealthCheckTimeoutSeconds":  fmt.Sprint(aws.ToInt32(tg.HealthCheckTimeoutSeconds)),
+		"HealthyThresholdCount":      fmt.Sprint(aws.ToInt32(tg.HealthyThresholdCount)),
+		"UnhealthyThresholdCount":    fmt.Sprint(aws.ToInt32(tg.UnhealthyThresholdCount)),
+		"Matcher":                    matcher,
+	}
+	for key, value := range got {
+		tmpl := p[key]
+		if key == "Matcher" {
+			tmpl = tmpl.(map[string]any)["HttpCode"]
+		}
+		if want := fmt.Sprint(s.resolve(t, tmpl)); value != want {
+			t.Errorf("target group %s: %s = %s, template %s", arn, key, value, want)
+		}
+	}
+	if got["TargetType"] != "ip" {
+		t.Errorf("target type %s, want ip: awsvpc tasks register by IP", got["TargetType"])
+	}
+	if got["VpcId"] != sv.net.VPC {
+		t.Errorf("target group in %s, want the network's VPC %s", got["VpcId"], sv.net.VPC)
+	}
+
+	t.Run("deregistration delay", func(t *testing.T) {
+		want := ""
+		for _, a := range p["TargetGroupAttributes"].([]any) {
+			if a.(map[string]any)["Key"] == "deregistration_delay.timeout_seconds" {
+				want = a.(map[string]any)["Value"].(string)
+			}
+		}
+		if want == "" {
+			t.Fatal("the template sets no deregistration delay")
+		}
+		attrs, err := elbC.DescribeTargetGroupAttributes(ctx, &elbv2.DescribeTargetGroupAttributesInput{TargetGroupArn: aws.String(arn)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := ""
+		for _, a := range attrs.Attributes {
+			if aws.ToString(a.Key) == "deregistration_delay.timeout_seconds" {
+				got = aws.ToString(a.Value)
+			}
+		}
+		if got == "300" && want != "300" {
+			recordGap(t, "target-group-attributes", "deregistration_delay.timeout_seconds 300, template "+want)
+		} else if got != want {
+			t.Errorf("deregistration delay %s s, template %s s", got, want)
+		}
+	})
+
+}
+
+// checkListeners checks the production listener (80) answers 404 by
+// default and forwards through its rule to the service's target group
+// (weighted over both groups with a traffic-shifting strategy), and that
+// the test listener (8080) of those strategies does the same.
+func checkListeners(t *testing.T, sv *service) {
+	ctx := context.Background()
+	ls, err := elbC.DescribeListeners(ctx, &elbv2.DescribeListenersInput{LoadBalancerArn: aws.String(sv.LoadBalancer)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[int32]string{80: "production"}
+	if sv.AlternateTargetGroup != "" {
+		want[8080] = "test"
+	}
+	if len(ls.Listeners) != len(want) {
+		t.Fatalf("%d listeners, want %v", len(ls.Listeners), want)
+	}
+	for _, l := range ls.Listeners {
+		port := aws.ToInt32(l.Port)
+		if want[port] == "" || l.Protocol != elbtypes.ProtocolEnumHttp || len(l.DefaultActions) != 1 || l.DefaultActions[0].Type != elbtypes.ActionTypeEnumFixedResponse ||
+			aws.ToString(l.DefaultActions[0].FixedResponseConfig.StatusCode) != "404" {
+			t.Errorf("listener %d %s %+v, want HTTP on one of %v answering 404 by default", port, l.Protocol, l.DefaultActions, want)
+			continue
+		}
+		rules, err := elbC.DescribeRules(ctx, &elbv2.DescribeRulesInput{ListenerArn: l.ListenerArn})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var forwards []string
+		for _, r := range rules.Rules {
+			if aws.ToBool(r.IsDefault) || aws.ToString(r.Priority) != "1000" || len(r.Actions) != 1 {
+				continue
+			}
+			a := r.Actions[0]
+			if a.ForwardConfig != nil && len(a.ForwardConfig.TargetGroups) > 0 {
+				for _, g := range a.ForwardConfig.TargetGroups {
+					forwards = append(forwards, fmt.Sprintf("%s=%d", aws.ToString(g.TargetGroupArn), aws.ToInt32(g.Weight)))
+				}
+			} else {
+				forwards = append(forwards, aws.ToString(a.TargetGroupArn))
+			}
+		}
+		wantForwards := []string{sv.TargetGroup}
+		if sv.AlternateTargetGroup != "" {
+			wantForwards = []string{sv.TargetGroup + "=100", sv.AlternateTargetGroup + "=0"}
+		}
+		if !slices.Equal(forwards, wantForwards) && !(len(forwards) == 1 && len(wantForwards) == 1 && strings.HasPrefix(forwards[0], wantForwards[0])) {
+			t.Errorf("the %s listener's rule 1000 forwards to %v, want %v", want[port], forwards, wantForwards)
+		}
+	}
 }
 
 // TestDeployedRepository checks the ECR repository of the registry stack:

@@ -107,7 +107,25 @@ func (m *Model) routeTarget(st *Stack, r *Route, p map[string]any) {
 		r.Target, r.NAT = TargetNAT, nat
 		return
 	}
-	for _, k := range []string{"TransitGatewayId", "VpcPeeringConnectionId", "NetworkInterfaceId", "InstanceId", "VpcEndpointId", "EgressOnlyInternetGatewayId", "CarrierGatewayId", "LocalGatewayId", "CoreNetworkArn"} {
+	if v := p["InstanceId"]; v != nil {
+		in, err := lookup[*Instance](m, st, v)
+		if err != nil {
+			r.Target, r.TargetText = TargetUnknown, fmt.Sprintf("instance %v", err)
+			return
+		}
+		r.Target, r.Instance = TargetInstance, in
+		return
+	}
+	if v := p["NetworkInterfaceId"]; v != nil {
+		eni, err := lookup[*ENI](m, st, v)
+		if err != nil {
+			r.Target, r.TargetText = TargetUnknown, fmt.Sprintf("network interface %v", err)
+			return
+		}
+		r.Target, r.ENI = TargetInstance, eni
+		return
+	}
+	for _, k := range []string{"TransitGatewayId", "VpcPeeringConnectionId", "VpcEndpointId", "EgressOnlyInternetGatewayId", "CarrierGatewayId", "LocalGatewayId", "CoreNetworkArn"} {
 		if v := p[k]; v != nil {
 			what := strings.TrimSuffix(strings.TrimSuffix(k, "Id"), "Arn")
 			if ref, err := m.refOf(st, v); err == nil {
@@ -475,7 +493,10 @@ func (m *Model) buildPlacements() {
 		if err != nil {
 			return
 		}
-		l.TargetGroups = append(l.TargetGroups, m.forwards(st, p["Actions"])...)
+		rule := m.obj(st, id).(*ListenerRule)
+		rule.Listener = l
+		rule.TargetGroups = m.forwards(st, p["Actions"])
+		l.TargetGroups = append(l.TargetGroups, rule.TargetGroups...)
 	})
 	ports := map[string][]int{}
 	m.each("AWS::ECS::TaskDefinition", func(st *Stack, id string, p map[string]any) {
@@ -519,36 +540,31 @@ func (m *Model) buildPlacements() {
 				t.TargetGroup = tg
 			}
 			svc.Targets = append(svc.Targets, t)
+			adv, _ := lp["AdvancedConfiguration"].(map[string]any)
+			if adv == nil {
+				continue
+			}
+			alt := ServiceTarget{ContainerPort: t.ContainerPort, Alternate: true}
+			if tg, err := lookup[*TargetGroup](m, st, adv["AlternateTargetGroupArn"]); err == nil {
+				alt.TargetGroup = tg
+			} else {
+				m.note("ECS service %s: alternate target group %v", id, err)
+			}
+			svc.Targets = append(svc.Targets, alt)
+			if adv["TestListenerRule"] == nil {
+				continue
+			}
+			if rule, err := lookup[*ListenerRule](m, st, adv["TestListenerRule"]); err == nil && rule.Listener != nil {
+				rule.Listener.Test = true
+			} else {
+				m.note("ECS service %s: test listener rule %v", id, err)
+			}
 		}
 		if r, err := m.refOf(st, p["TaskDefinition"]); err == nil {
 			svc.Ports = ports[r.key()]
 		}
 	})
-	m.each("AWS::EC2::Instance", func(st *Stack, id string, p map[string]any) {
-		in := m.obj(st, id).(*Instance)
-		m.Instances = append(m.Instances, in)
-		subnet, sgs, pub := p["SubnetId"], p["SecurityGroupIds"], any(nil)
-		if nis, ok := p["NetworkInterfaces"].([]any); ok && len(nis) > 0 {
-			ni, _ := nis[0].(map[string]any)
-			subnet, sgs, pub = ni["SubnetId"], ni["GroupSet"], ni["AssociatePublicIpAddress"]
-		}
-		sn, err := lookup[*Subnet](m, st, subnet)
-		if err != nil {
-			in.Unknown = fmt.Sprintf("SubnetId %v", err)
-			return
-		}
-		in.Subnet = sn
-		if in.SGs, err = lookupAll[*SecurityGroup](m, st, sgs); err != nil {
-			in.Unknown = fmt.Sprintf("security groups %v", err)
-		}
-		if len(in.SGs) == 0 && sn.VPC != nil {
-			in.SGs = []*SecurityGroup{m.defaultSG(sn.VPC)}
-		}
-		in.PublicIP = sn.MapPublicIP
-		if s, err := m.str(st, pub); err == nil {
-			in.PublicIP = s == "true"
-		}
-	})
+	m.buildInstances()
 	m.each("AWS::Lambda::Function", func(st *Stack, id string, p map[string]any) {
 		vc, _ := p["VpcConfig"].(map[string]any)
 		if vc == nil || vc["SubnetIds"] == nil {
@@ -584,4 +600,155 @@ func (m *Model) forwards(st *Stack, actions any) []*TargetGroup {
 		}
 	}
 	return out
+}
+
+// boolOf reads a boolean property: true, false, "true" or "false".
+func (m *Model) boolOf(st *Stack, v any) (b, set bool) {
+	if b, ok := v.(bool); ok {
+		return b, true
+	}
+	if s, err := m.str(st, v); err == nil && (s == "true" || s == "false") {
+		return s == "true", true
+	}
+	return false, false
+}
+
+// buildInstances places the instances and network interfaces: subnet,
+// security groups, source/destination check, and a public address from
+// AssociatePublicIpAddress, an Elastic IP, or the subnet's
+// MapPublicIpOnLaunch, which is what a route to them (a NAT instance)
+// depends on.
+func (m *Model) buildInstances() {
+	m.each("AWS::EC2::NetworkInterface", func(st *Stack, id string, p map[string]any) {
+		eni := m.obj(st, id).(*ENI)
+		m.ENIs = append(m.ENIs, eni)
+		sn, err := lookup[*Subnet](m, st, p["SubnetId"])
+		if err != nil {
+			eni.Unknown = fmt.Sprintf("SubnetId %v", err)
+			return
+		}
+		eni.Subnet = sn
+		if eni.SGs, err = lookupAll[*SecurityGroup](m, st, p["GroupSet"]); err != nil {
+			eni.Unknown = fmt.Sprintf("GroupSet %v", err)
+		}
+		if len(eni.SGs) == 0 && sn.VPC != nil {
+			eni.SGs = []*SecurityGroup{m.defaultSG(sn.VPC)}
+		}
+		if b, set := m.boolOf(st, p["SourceDestCheck"]); set {
+			eni.SourceDestCheck = b
+		}
+		eni.PublicIPVia = "no Elastic IP is associated with it"
+	})
+	m.each("AWS::EC2::Instance", func(st *Stack, id string, p map[string]any) {
+		in := m.obj(st, id).(*Instance)
+		m.Instances = append(m.Instances, in)
+		if b, set := m.boolOf(st, p["SourceDestCheck"]); set {
+			in.SourceDestCheck = b
+		}
+		subnet, sgs, pub := p["SubnetId"], p["SecurityGroupIds"], any(nil)
+		if nis, ok := p["NetworkInterfaces"].([]any); ok && len(nis) > 0 {
+			for _, x := range nis {
+				ni, _ := x.(map[string]any)
+				if ni["NetworkInterfaceId"] != nil {
+					eni, err := lookup[*ENI](m, st, ni["NetworkInterfaceId"])
+					if err != nil {
+						in.Unknown = fmt.Sprintf("NetworkInterfaceId %v", err)
+						return
+					}
+					eni.Instance = in
+					if idx, _ := m.str(st, ni["DeviceIndex"]); idx == "0" {
+						in.Primary = eni
+					}
+					continue
+				}
+				if idx, _ := m.str(st, ni["DeviceIndex"]); idx == "0" || len(nis) == 1 {
+					subnet, sgs, pub = ni["SubnetId"], ni["GroupSet"], ni["AssociatePublicIpAddress"]
+				}
+			}
+		}
+		if e := in.Primary; e != nil {
+			// The interface's own settings are the instance's.
+			in.Subnet, in.SGs, in.SourceDestCheck = e.Subnet, e.SGs, e.SourceDestCheck
+			in.PublicIPVia = "no Elastic IP is associated with its interface " + e.Name()
+			if e.Unknown != "" {
+				in.Unknown = e.Unknown
+			}
+			return
+		}
+		sn, err := lookup[*Subnet](m, st, subnet)
+		if err != nil {
+			in.Unknown = fmt.Sprintf("SubnetId %v", err)
+			return
+		}
+		in.Subnet = sn
+		if in.SGs, err = lookupAll[*SecurityGroup](m, st, sgs); err != nil {
+			in.Unknown = fmt.Sprintf("security groups %v", err)
+		}
+		if len(in.SGs) == 0 && sn.VPC != nil {
+			in.SGs = []*SecurityGroup{m.defaultSG(sn.VPC)}
+		}
+		in.PublicIP = sn.MapPublicIP
+		in.PublicIPVia = fmt.Sprintf("no AssociatePublicIpAddress, no Elastic IP, and subnet %s does not map public IPs on launch", sn.Name())
+		if sn.MapPublicIP {
+			in.PublicIPVia = fmt.Sprintf("the MapPublicIpOnLaunch of subnet %s", sn.Name())
+		}
+		if b, set := m.boolOf(st, pub); set {
+			in.PublicIP = b
+			in.PublicIPVia = "AssociatePublicIpAddress"
+			if !b {
+				in.PublicIPVia = "AssociatePublicIpAddress false, and no Elastic IP"
+			}
+		}
+	})
+	m.each("AWS::EC2::NetworkInterfaceAttachment", func(st *Stack, id string, p map[string]any) {
+		eni, err := lookup[*ENI](m, st, p["NetworkInterfaceId"])
+		if err != nil {
+			m.note("NetworkInterfaceAttachment %s: network interface %v", id, err)
+			return
+		}
+		in, err := lookup[*Instance](m, st, p["InstanceId"])
+		if err != nil {
+			m.note("NetworkInterfaceAttachment %s: instance %v", id, err)
+			return
+		}
+		eni.Instance = in
+	})
+	// Elastic IPs: on an instance (EIP InstanceId, or an EIPAssociation)
+	// or on a network interface (EIPAssociation NetworkInterfaceId).
+	eip := func(st *Stack, id, what string, target any, isENI bool) {
+		if isENI {
+			eni, err := lookup[*ENI](m, st, target)
+			if err != nil {
+				m.note("%s %s: network interface %v", what, id, err)
+				return
+			}
+			eni.PublicIP, eni.PublicIPVia = true, "Elastic IP "+id
+			if in := eni.Instance; in != nil && in.Primary == eni {
+				in.PublicIP, in.PublicIPVia = true, "Elastic IP "+id+" on its interface "+eni.Name()
+			}
+			return
+		}
+		in, err := lookup[*Instance](m, st, target)
+		if err != nil {
+			m.note("%s %s: instance %v", what, id, err)
+			return
+		}
+		in.PublicIP, in.PublicIPVia = true, "Elastic IP "+id
+		if in.Primary != nil {
+			in.Primary.PublicIP, in.Primary.PublicIPVia = true, "Elastic IP "+id
+		}
+	}
+	m.each("AWS::EC2::EIP", func(st *Stack, id string, p map[string]any) {
+		if p["InstanceId"] != nil {
+			eip(st, id, "EIP", p["InstanceId"], false)
+		}
+	})
+	m.each("AWS::EC2::EIPAssociation", func(st *Stack, id string, p map[string]any) {
+		switch {
+		case p["NetworkInterfaceId"] != nil:
+			eip(st, id, "EIPAssociation", p["NetworkInterfaceId"], true)
+		case p["InstanceId"] != nil:
+			eip(st, id, "EIPAssociation", p["InstanceId"], false)
+		}
+	})
 }

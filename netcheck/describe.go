@@ -70,6 +70,27 @@ func (m *Model) Describe() string {
 	for _, n := range m.NATs {
 		p("\nNAT gateway %s in %s", n.Name(), nameOf(n.Subnet))
 	}
+	for _, in := range m.Instances {
+		check := "on"
+		if !in.SourceDestCheck {
+			check = "off"
+		}
+		pub := "public IP: " + in.PublicIPVia
+		if !in.PublicIP {
+			pub = "no public IP: " + in.PublicIPVia
+		}
+		p("\ninstance %s in %s, security groups %s, source/destination check %s, %s", in.Name(), nameOf(in.Subnet), sgNames(in.SGs), check, pub)
+	}
+	for _, e := range m.ENIs {
+		check, attached := "on", "attached to no instance"
+		if !e.SourceDestCheck {
+			check = "off"
+		}
+		if e.Instance != nil {
+			attached = "attached to " + e.Instance.Name()
+		}
+		p("\nnetwork interface %s in %s, security groups %s, source/destination check %s, %s", e.Name(), nameOf(e.Subnet), sgNames(e.SGs), check, attached)
+	}
 	for _, ep := range m.Endpoints {
 		kind := "gateway"
 		where := []string{}

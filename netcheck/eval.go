@@ -504,6 +504,13 @@ func routeText(r *Route) string {
 		return t
 	case TargetEndpoint:
 		return dest + " -> " + r.Endpoint.Name() + " (gateway endpoint)"
+	case TargetInstance:
+		d := deviceOf(r)
+		t := dest + " -> " + d.name
+		if d.subnet != nil {
+			t += " in " + d.subnet.Name()
+		}
+		return t
 	}
 	return dest + " -> " + r.TargetText
 }

@@ -38,6 +38,7 @@ type Model struct {
 	LoadBalancers []*LoadBalancer
 	Services      []*Service
 	Instances     []*Instance
+	ENIs          []*ENI
 	Functions     []*Function
 
 	// Notes are what the model had to assume or could not resolve.
@@ -102,6 +103,9 @@ const (
 	TargetIGW      = "igw"
 	TargetNAT      = "nat"
 	TargetEndpoint = "gateway-endpoint"
+	// TargetInstance is an EC2 instance (InstanceId) or one of its network
+	// interfaces (NetworkInterfaceId): a NAT instance, when it forwards.
+	TargetInstance = "instance"
 	TargetOther    = "other"
 	TargetUnknown  = "unknown"
 )
@@ -118,6 +122,9 @@ type Route struct {
 	IGW      *IGW
 	NAT      *NAT
 	Endpoint *Endpoint
+	// Instance is the target of InstanceId; ENI, of NetworkInterfaceId.
+	Instance *Instance
+	ENI      *ENI
 	// TargetText describes other and unknown targets.
 	TargetText string
 }
@@ -220,6 +227,18 @@ type Listener struct {
 	Port         int
 	Protocol     string
 	TargetGroups []*TargetGroup
+	// Test is set when an ECS service's blue/green, canary or linear
+	// deployments send their test traffic through a rule of this listener
+	// (LoadBalancers[].AdvancedConfiguration.TestListenerRule): it is for
+	// pre-traffic checks, not for the internet.
+	Test bool
+}
+
+// ListenerRule is an AWS::ElasticLoadBalancingV2::ListenerRule.
+type ListenerRule struct {
+	Res
+	Listener     *Listener
+	TargetGroups []*TargetGroup
 }
 
 // TargetGroup is an AWS::ElasticLoadBalancingV2::TargetGroup.
@@ -242,18 +261,47 @@ type Service struct {
 	Unknown string
 }
 
-// ServiceTarget is one entry of an ECS service's LoadBalancers.
+// ServiceTarget is one entry of an ECS service's LoadBalancers, or the
+// alternate target group of one (AdvancedConfiguration), which a
+// blue/green, canary or linear deployment registers the new tasks with.
 type ServiceTarget struct {
 	ContainerPort int
 	TargetGroup   *TargetGroup
+	Alternate     bool
 }
 
-// Instance is an AWS::EC2::Instance.
+// Instance is an AWS::EC2::Instance, placed where its primary network
+// interface sits.
 type Instance struct {
 	Res
 	Subnet   *Subnet
 	SGs      []*SecurityGroup
 	PublicIP bool
+	// PublicIPVia says where its public address comes from, or why it has
+	// none: "AssociatePublicIpAddress", "Elastic IP NatEip", "the
+	// MapPublicIpOnLaunch of subnet X".
+	PublicIPVia string
+	// SourceDestCheck is EC2's default, on: the instance drops traffic
+	// not addressed to itself, so it cannot forward (a NAT instance
+	// turns it off).
+	SourceDestCheck bool
+	// Primary is the network interface of device index 0 when the
+	// template creates it apart (AWS::EC2::NetworkInterface).
+	Primary *ENI
+	Unknown string
+}
+
+// ENI is an AWS::EC2::NetworkInterface.
+type ENI struct {
+	Res
+	Subnet          *Subnet
+	SGs             []*SecurityGroup
+	SourceDestCheck bool
+	PublicIP        bool
+	PublicIPVia     string
+	// Instance is what it is attached to; nil: none, and a route to it
+	// is a blackhole.
+	Instance *Instance
 	Unknown  string
 }
 
@@ -404,8 +452,10 @@ func (m *Model) build() {
 		"AWS::ElasticLoadBalancingV2::LoadBalancer": func(r Res) any { return &LoadBalancer{Res: r} },
 		"AWS::ElasticLoadBalancingV2::Listener":     func(r Res) any { return &Listener{Res: r} },
 		"AWS::ElasticLoadBalancingV2::TargetGroup":  func(r Res) any { return &TargetGroup{Res: r} },
+		"AWS::ElasticLoadBalancingV2::ListenerRule": func(r Res) any { return &ListenerRule{Res: r} },
 		"AWS::ECS::Service":                         func(r Res) any { return &Service{Res: r} },
-		"AWS::EC2::Instance":                        func(r Res) any { return &Instance{Res: r} },
+		"AWS::EC2::Instance":                        func(r Res) any { return &Instance{Res: r, SourceDestCheck: true} },
+		"AWS::EC2::NetworkInterface":                func(r Res) any { return &ENI{Res: r, SourceDestCheck: true} },
 		"AWS::Lambda::Function":                     func(r Res) any { return &Function{Res: r} },
 	}
 	for _, st := range m.Stacks {
@@ -456,9 +506,13 @@ func resOf(o any) *Res {
 		return &x.Res
 	case *TargetGroup:
 		return &x.Res
+	case *ListenerRule:
+		return &x.Res
 	case *Service:
 		return &x.Res
 	case *Instance:
+		return &x.Res
+	case *ENI:
 		return &x.Res
 	case *Function:
 		return &x.Res

@@ -42,9 +42,14 @@ const (
 // breaks.
 func TestRequiredPaths(t *testing.T) {
 	natRoute := "route 0.0.0.0/0 -> VpcPublicSubnet1NATGateway4D7517AA in VpcPublicSubnet1Subnet5C2D37C4"
+	const natInst = "VpcPublicSubnet1NatInstance57B636B8"
+	natInstRoute := "route 0.0.0.0/0 -> " + natInst + " in VpcPublicSubnet1Subnet5C2D37C4"
 	cases := []struct {
 		dir    string
 		egress string
+		// checks is how many required paths there are: 8, and one more
+		// per NAT instance (the internet must not reach it).
+		checks int
 		broken []broken
 		// holds are reason fragments of paths that must hold, proving the
 		// path went the expected way (not vacuously allowed).
@@ -151,12 +156,64 @@ func TestRequiredPaths(t *testing.T) {
 		{dir: "endpoints", egress: "nat", broken: []broken{
 			{svc, inet, Denied, []string{"has no route to the internet"}},
 		}},
+
+		// A NAT instance: the route to it (InstanceId, or one of its
+		// network interfaces), its source/destination check, its security
+		// group, its public address and its subnet decide; and the internet
+		// must not reach it.
+		{dir: "nat-instance", checks: 9, holds: map[[2]string][]string{
+			{svc, "ecr.api"}: {"subnet VpcPrivateSubnet1Subnet536B997A " + natInstRoute, natInst + " forwards: source/destination check off",
+				"VpcNatSecurityGroup8DA26EDC ingress from 10.0.3.0/24 tcp (inline)", "VpcNatSecurityGroup8DA26EDC ingress from 10.0.4.0/24 tcp (inline)",
+				"VpcNatSecurityGroup8DA26EDC egress to 0.0.0.0/0 all traffic (inline)", natInst + " has a public IP (AssociatePublicIpAddress)", "on from " + natInst + " -> VpcIGWD7BA715C"},
+			{svc, inet}:     {natInstRoute, "on from " + natInst + " -> VpcIGWD7BA715C"},
+			{svc, "s3"}:     {"route prefix list of s3 -> EndpointsS332DF97CF (gateway endpoint)"},
+			{inet, natInst}: {"VpcNatSecurityGroup8DA26EDC admits nothing from the internet (ingress: VpcNatSecurityGroup8DA26EDC from 10.0.3.0/24 tcp (inline), VpcNatSecurityGroup8DA26EDC from 10.0.3.0/24 udp (inline), VpcNatSecurityGroup8DA26EDC from 10.0.3.0/24 icmp (inline), VpcNatSecurityGroup8DA26EDC from 10.0.4.0/24 tcp (inline)"},
+		}},
+		{dir: "nat-instance-eni", checks: 9, holds: map[[2]string][]string{
+			{svc, "ecr.dkr"}: {"route 0.0.0.0/0 -> NatEni in VpcPublicSubnet1Subnet5C2D37C4", "NatEni forwards: source/destination check off", "NatEni has a public IP (Elastic IP NatEipAssociation)", "on from NatEni -> VpcIGWD7BA715C"},
+		}},
+		{dir: "nat-instance-no-public-ip", checks: 9, broken: []broken{
+			{svc, "ecr.api", Denied, []string{natInst + " has no public IP (AssociatePublicIpAddress false, and no Elastic IP): the internet gateway carries only traffic of public addresses"}},
+			{svc, "ecr.dkr", Denied, []string{"has no public IP"}},
+			{svc, "logs", Denied, []string{"has no public IP"}},
+			{svc, inet, Denied, []string{"has no public IP"}},
+		}},
+		{dir: "nat-instance-src-dest-check", checks: 9, broken: []broken{
+			{svc, "ecr.api", Denied, []string{natInst + " has its source/destination check on (SourceDestCheck is not false): it drops traffic not addressed to itself, so it forwards nothing"}},
+			{svc, "ecr.dkr", Denied, []string{"source/destination check on"}},
+			{svc, "logs", Denied, []string{"source/destination check on"}},
+			{svc, inet, Denied, []string{"source/destination check on"}},
+		}},
+		{dir: "nat-instance-sg-one-subnet", checks: 9, broken: []broken{
+			{svc, "ecr.api", Partial, []string{"VpcNatSecurityGroup8DA26EDC ingress: no rule admits tcp 443 from ServiceD69D759B (ServiceSecurityGroup61DE1A49 in 10.0.4.0/24) (its rules: from 10.0.3.0/24 tcp (inline), from 10.0.3.0/24 udp (inline), from 10.0.3.0/24 icmp (inline))", "denied for VpcPrivateSubnet2Subnet3788AAA1 -> ecr.api", "allowed for VpcPrivateSubnet1Subnet536B997A -> ecr.api"}},
+			{svc, "ecr.dkr", Partial, []string{"no rule admits tcp 443 from ServiceD69D759B (ServiceSecurityGroup61DE1A49 in 10.0.4.0/24)"}},
+			{svc, "logs", Partial, []string{"denied for VpcPrivateSubnet2Subnet3788AAA1 -> logs"}},
+			{svc, inet, Partial, []string{"denied for VpcPrivateSubnet2Subnet3788AAA1 -> the internet"}},
+		}},
+		{dir: "nat-instance-open-world", checks: 9, broken: []broken{
+			{inet, natInst, Allowed, []string{"VpcNatSecurityGroup8DA26EDC ingress from 0.0.0.0/0 all traffic (inline) admits the internet", "Admit only the private subnets' CIDRs"}},
+		}},
+		{dir: "nat-instance-eni-detached", broken: []broken{
+			{svc, "ecr.api", Denied, []string{"subnet VpcPrivateSubnet1Subnet536B997A route 0.0.0.0/0 -> NatEni in VpcPublicSubnet1Subnet5C2D37C4: blackhole, network interface NatEni is attached to no instance"}},
+			{svc, "ecr.dkr", Denied, []string{"blackhole, network interface NatEni is attached to no instance"}},
+			{svc, "logs", Denied, []string{"attached to no instance"}},
+			{svc, inet, Denied, []string{"attached to no instance"}},
+		}},
+		{dir: "nat-instance-private-subnet", checks: 9, broken: []broken{
+			{svc, "ecr.api", Denied, []string{"on from " + natInst + ", but VpcPrivateSubnet1Subnet536B997A routes 0.0.0.0/0 -> " + natInst + " in VpcPrivateSubnet1Subnet536B997A: the NAT instance sits in a private subnet"}},
+			{svc, "ecr.dkr", Denied, []string{"the NAT instance sits in a private subnet"}},
+			{svc, "logs", Denied, []string{"the NAT instance sits in a private subnet"}},
+			{svc, inet, Denied, []string{"the NAT instance sits in a private subnet"}},
+		}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.dir+"/"+tc.egress, func(t *testing.T) {
 			rep := load(t, tc.dir).Required(Options{Egress: tc.egress})
-			if len(rep.Checks) != 8 {
-				t.Fatalf("got %d required checks, want 8 (internet->ALB, internet->tasks, ALB->tasks, 4 services, internet): %v", len(rep.Checks), rep.Checks)
+			if tc.checks == 0 {
+				tc.checks = 8
+			}
+			if len(rep.Checks) != tc.checks {
+				t.Fatalf("got %d required checks, want %d (internet->ALB, internet->tasks, ALB->tasks, 4 services, internet, internet->each NAT instance): %v", len(rep.Checks), tc.checks, rep.Checks)
 			}
 			if rep.OK != (len(tc.broken) == 0) {
 				t.Errorf("report OK = %v, want %v", rep.OK, len(tc.broken) == 0)
@@ -217,6 +274,8 @@ func TestEgressMode(t *testing.T) {
 		{"nat", "nat", "NAT gateway VpcPublicSubnet1NATGateway4D7517AA"},
 		{"endpoints", "endpoints", "interface endpoints EndpointsEcrApiEA5E8197"},
 		{"no-egress", "nat", "neither NAT gateway nor interface endpoint"},
+		{"nat-instance", "nat", "NAT instance VpcPublicSubnet1NatInstance57B636B8"},
+		{"nat-instance-eni-detached", "nat", "NAT instance NatEni (a network interface attached to no instance)"},
 	} {
 		rep := load(t, tc.dir).Required(Options{})
 		if rep.Egress != tc.mode || !strings.Contains(rep.EgressWhy, tc.why) {
@@ -271,6 +330,10 @@ func TestQuery(t *testing.T) {
 		{"endpoints", Query{From: svc, To: "ecr.api", Port: 443}, Allowed, []string{"-> EndpointsEcrApiEA5E8197 (interface endpoint, ENI in VpcPrivateSubnet2Subnet3788AAA1)"}},
 		{"endpoints", Query{From: svc, To: "sts", Port: 443}, Denied, []string{"has no route to sts: no interface endpoint for sts and no NAT"}},
 		{"igw-detached", Query{From: "internet", To: alb, Port: 80}, Denied, []string{"blackhole"}},
+		{"nat-instance", Query{From: "internet", To: "VpcPublicSubnet1NatInstance57B636B8", Port: 22}, Denied, []string{"VpcNatSecurityGroup8DA26EDC ingress: no rule admits tcp 22 from the internet"}},
+		{"nat-instance", Query{From: svc, To: "VpcPublicSubnet1NatInstance57B636B8", Port: 443}, Allowed, []string{"VpcNatSecurityGroup8DA26EDC ingress from 10.0.3.0/24 tcp (inline)", "VpcNatSecurityGroup8DA26EDC ingress from 10.0.4.0/24 tcp (inline)"}},
+		{"nat-instance", Query{From: svc, To: "internet", Proto: "udp", Port: 123}, Allowed, []string{"VpcPublicSubnet1NatInstance57B636B8 forwards: source/destination check off", "(udp 123)"}},
+		{"nat-instance-eni", Query{From: svc, To: "internet", Port: 80}, Allowed, []string{"route 0.0.0.0/0 -> NatEni in VpcPublicSubnet1Subnet5C2D37C4", "NatEni has a public IP (Elastic IP NatEipAssociation)"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.dir+"/"+tc.q.From+"->"+tc.q.To, func(t *testing.T) {
@@ -354,12 +417,26 @@ func TestHopAt(t *testing.T) {
 		for _, sn := range m.Subnets {
 			subnets[sn.Name()] = true
 		}
+		// A NAT instance (or its network interface) the route hands the
+		// traffic to decides with its security groups and whether it
+		// forwards, as a hop of its own.
+		forwarders := map[string]bool{}
+		for _, in := range m.natInstances() {
+			forwarders[in.Name()] = true
+		}
+		for _, e := range m.ENIs {
+			forwarders[e.Name()] = true
+		}
 		for _, c := range m.Required(Options{}).Checks {
 			for _, l := range c.Legs {
+				routedVia := func(name string) bool {
+					return slices.ContainsFunc(l.Hops, func(h Hop) bool { return h.Layer == "route" && strings.Contains(h.Text, "-> "+name+" ") })
+				}
 				for _, h := range l.Hops {
 					ok := subnets[h.At]
 					if h.Layer != "route" && h.Layer != "nacl" {
-						ok = strings.HasSuffix(c.From, h.At) || h.At == c.To || strings.HasPrefix(l.To, h.At)
+						ok = strings.HasSuffix(c.From, h.At) || h.At == c.To || strings.HasPrefix(l.To, h.At) ||
+							(h.Layer == "sg" || h.Layer == "nat") && forwarders[h.At] && routedVia(h.At)
 					}
 					if !ok {
 						t.Errorf("%s: %s -> %s: %s hop %q: At %q names no subnet or end of the path", dir, c.From, c.To, h.Layer, h.Text, h.At)

@@ -265,7 +265,7 @@ func (e *exit) addf(layer string, v Verdict, format string, args ...any) {
 // exit, so a more specific route that leads nowhere (a blackhole, a
 // detached internet gateway, no route at all) denies its part of the
 // destination, and the verdict says how much.
-func (m *Model) exits(s *Subnet, dst spans, label, service string, src *place) []exit {
+func (m *Model) exits(s *Subnet, dst spans, label, service string, src *place, f flow) []exit {
 	shares, shadowed := s.RouteTable.routesFor(dst, service)
 	var notes []Hop
 	for _, r := range shadowed {
@@ -325,7 +325,18 @@ func (m *Model) exits(s *Subnet, dst spans, label, service string, src *place) [
 			case nat.Private:
 				e.addf("route", Denied, "%s: a private NAT gateway (ConnectivityType private) does not reach the internet", lead)
 			default:
-				out = append(out, m.natExits(e, nat.Subnet, dst, label, lead)...)
+				out = append(out, m.natExits(e, nat.Subnet, dst, label, lead, "NAT gateway")...)
+				continue
+			}
+		case TargetInstance:
+			d := deviceOf(r)
+			switch {
+			case d.unknown != "":
+				e.addf("route", Unknown, "%s: %s", lead, d.unknown)
+			case d.detached:
+				e.addf("route", Denied, "%s: blackhole, network interface %s is attached to no instance", lead, d.name)
+			default:
+				out = append(out, m.instanceExits(e, d, s, src, dst, label, lead, f)...)
 				continue
 			}
 		case TargetLocal:
@@ -342,10 +353,10 @@ func (m *Model) exits(s *Subnet, dst spans, label, service string, src *place) [
 	return out
 }
 
-// natExits follows the part of a destination a NAT gateway in subnet n
-// forwards: by the NAT subnet's own routes, split by longest-prefix match
-// again, to an attached internet gateway.
-func (m *Model) natExits(e exit, n *Subnet, dst spans, label, lead string) []exit {
+// natExits follows the part of a destination a NAT gateway (or, kind says,
+// a NAT instance) in subnet n forwards: by the NAT subnet's own routes,
+// split by longest-prefix match again, to an attached internet gateway.
+func (m *Model) natExits(e exit, n *Subnet, dst spans, label, lead, kind string) []exit {
 	shares, _ := n.RouteTable.routesFor(e.addrs, "")
 	var out []exit
 	for _, sh := range shares {
@@ -362,7 +373,7 @@ func (m *Model) natExits(e exit, n *Subnet, dst spans, label, lead string) []exi
 			if x.split {
 				what = fmt.Sprintf("%s of the addresses of %s", shareText(sh.addrs, dst), label)
 			}
-			x.addf("route", Denied, "%s, but %s has no route to %s (%s): a NAT gateway must sit in a public subnet", lead, n.Name(), what, n.RouteTable.summary())
+			x.addf("route", Denied, "%s, but %s has no route to %s (%s): a %s must sit in a public subnet", lead, n.Name(), what, n.RouteTable.summary(), kind)
 		case r.Target == TargetIGW:
 			if _, ok := n.VPC.Attachments[r.IGW]; !ok {
 				x.addf("route", Denied, "%s -> route %s%s: blackhole, %s is not attached to %s (no VPCGatewayAttachment)", lead, routeText(r), part, r.IGW.Name(), n.VPC.Name())
@@ -374,8 +385,8 @@ func (m *Model) natExits(e exit, n *Subnet, dst spans, label, lead string) []exi
 			} else {
 				x.addf("route", Allowed, "%s -> %s", lead, r.IGW.Name())
 			}
-		case r.Target == TargetNAT:
-			x.addf("route", Denied, "%s, but %s routes %s%s: the NAT gateway sits in a private subnet", lead, n.Name(), routeText(r), part)
+		case r.Target == TargetNAT || r.Target == TargetInstance:
+			x.addf("route", Denied, "%s, but %s routes %s%s: the %s sits in a private subnet", lead, n.Name(), routeText(r), part, kind)
 		case r.Target == TargetUnknown && r.TargetText == "no target":
 			x.addf("route", Denied, "%s -> route %s%s: the route has no target, so it leads nowhere", lead, routeText(r), part)
 		default:
@@ -384,6 +395,73 @@ func (m *Model) natExits(e exit, n *Subnet, dst spans, label, lead string) []exi
 		out = append(out, x)
 	}
 	return out
+}
+
+// natDevice is what a route to an instance or a network interface hands
+// traffic to: that interface's subnet, security groups, source/destination
+// check and public address. The instance forwards out of the same
+// interface, as a NAT instance with one interface does.
+type natDevice struct {
+	name         string
+	subnet       *Subnet
+	sgs          []*SecurityGroup
+	srcDestCheck bool
+	publicIP     bool
+	publicVia    string
+	detached     bool // a network interface attached to no instance
+	unknown      string
+}
+
+func deviceOf(r *Route) natDevice {
+	if e := r.ENI; e != nil {
+		d := natDevice{name: e.Name(), subnet: e.Subnet, sgs: e.SGs, srcDestCheck: e.SourceDestCheck, publicIP: e.PublicIP, publicVia: e.PublicIPVia, unknown: e.Unknown}
+		if e.Instance == nil {
+			d.detached = true
+		} else if e.Instance.Unknown != "" && d.unknown == "" {
+			d.unknown = "instance " + e.Instance.Name() + ": " + e.Instance.Unknown
+		}
+		return d
+	}
+	in := r.Instance
+	return natDevice{name: in.Name(), subnet: in.Subnet, sgs: in.SGs, srcDestCheck: in.SourceDestCheck, publicIP: in.PublicIP, publicVia: in.PublicIPVia, unknown: in.Unknown}
+}
+
+// instanceExits follows the part of a destination a route hands to an
+// instance: it forwards only with its source/destination check off, its
+// security groups must admit the traffic from the source subnet and let it
+// out to the destination, the internet gateway carries it only from a
+// public address, and on from there the instance's subnet routes it, as a
+// NAT gateway's does.
+func (m *Model) instanceExits(e exit, d natDevice, s *Subnet, src *place, dst spans, label, lead string, f flow) []exit {
+	add := func(layer string, v Verdict, format string, args ...any) {
+		e.hops = append(e.hops, Hop{Layer: layer, Verdict: v, At: d.name, Text: fmt.Sprintf(format, args...)})
+	}
+	e.addf("route", Allowed, "%s", lead)
+	if d.srcDestCheck {
+		add("nat", Denied, "%s has its source/destination check on (SourceDestCheck is not false): it drops traffic not addressed to itself, so it forwards nothing", d.name)
+	} else {
+		add("nat", Allowed, "%s forwards: source/destination check off", d.name)
+	}
+	in := f
+	in.addrs, in.peer, in.internet = s.addrs, peerLabel(src, s), false
+	h := sgHop(d.name, d.sgs, false, in, src.sgs)
+	h.At = d.name
+	e.hops = append(e.hops, h)
+	out := f
+	out.addrs = e.addrs
+	h = sgHop(d.name, d.sgs, true, out, nil)
+	e.hops = append(e.hops, h)
+	if d.publicIP {
+		add("nat", Allowed, "%s has a public IP (%s)", d.name, d.publicVia)
+	} else {
+		add("nat", Denied, "%s has no public IP (%s): the internet gateway carries only traffic of public addresses", d.name, d.publicVia)
+	}
+	if d.subnet == nil {
+		add("route", Unknown, "where %s sits is unknown", d.name)
+		e.stop = true
+		return []exit{e}
+	}
+	return m.natExits(e, d.subnet, dst, label, "on from "+d.name, "NAT instance")
 }
 
 // outward evaluates a connection from src in subnet s to addresses outside
@@ -403,7 +481,7 @@ func (m *Model) outward(src *place, s *Subnet, dst spans, label string, internet
 		sg = &h
 	}
 	var legs []Leg
-	for _, e := range m.exits(s, dst, label, service, src) {
+	for _, e := range m.exits(s, dst, label, service, src, f) {
 		l := &leg{Leg: Leg{From: s.Name(), To: label}, at: s.Name()}
 		if e.split {
 			l.To = fmt.Sprintf("%s [%s of its addresses]", label, shareText(e.addrs, dst))
@@ -482,7 +560,7 @@ func (m *Model) inward(src spans, label string, internet bool, dst *place, d *Su
 			} else {
 				l.addf("route", Denied, "%s: blackhole, %s is not attached to %s (no VPCGatewayAttachment)", lead, r.IGW.Name(), d.VPC.Name())
 			}
-		case r.Target == TargetNAT:
+		case r.Target == TargetNAT || r.Target == TargetInstance:
 			l.addf("route", Denied, "%s, not to an internet gateway: not a public subnet, replies would leave through the NAT", lead)
 		case r.Target == TargetUnknown && r.TargetText == "no target":
 			l.addf("route", Denied, "%s: the route has no target, so replies lead nowhere", lead)

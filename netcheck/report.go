@@ -29,7 +29,11 @@ func (r Report) write(w io.Writer, brief bool) error {
 		if !c.OK {
 			mark = "FAIL"
 		}
-		fmt.Fprintf(&b, "%s %s -> %s %s: %s", mark, c.From, c.To, c.Traffic, c.Verdict)
+		via := ""
+		if c.Via != "" {
+			via = " via " + c.Via
+		}
+		fmt.Fprintf(&b, "%s %s -> %s%s %s: %s", mark, c.From, c.To, via, c.Traffic, c.Verdict)
 		if !c.OK && c.Verdict != c.Want {
 			fmt.Fprintf(&b, " (must be %s)", c.Want)
 		}

@@ -23,6 +23,11 @@ type Options struct {
 	// from (the app's allowedCidrs). Empty: the public CIDRs its security
 	// groups admit on the listener port.
 	InternetSources []string
+	// TestSources are the CIDRs besides the VPC the test listener of a
+	// blue/green, canary or linear service may be reached from (the app's
+	// testListenerCidrs). Empty: the public CIDRs its security groups admit
+	// on the test listener's port.
+	TestSources []string
 }
 
 // Check is one required path with the verdict the app needs.
@@ -35,6 +40,9 @@ type Check struct {
 	// Row and Col place the check in the matrix: source and destination.
 	Row string `json:"-"`
 	Col string `json:"-"`
+	// Via names what of the destination the path is checked through when
+	// there is more than one: a test listener, a target group.
+	Via string `json:"via,omitempty"`
 }
 
 // Report is the verdict on every path the app needs.
@@ -77,6 +85,7 @@ func (m *Model) Required(opts Options) Report {
 	lbs := m.frontLBs()
 	for _, lb := range lbs {
 		rep.Checks = append(rep.Checks, m.internetToLB(lb, opts.InternetSources)...)
+		rep.Checks = append(rep.Checks, m.internetToTestListeners(lb, opts.TestSources)...)
 	}
 	if len(lbs) == 0 {
 		rep.Skipped = append(rep.Skipped, "internet -> load balancer, load balancer -> tasks: no AWS::ElasticLoadBalancingV2::LoadBalancer in the assembly")
@@ -85,7 +94,7 @@ func (m *Model) Required(opts Options) Report {
 		if t.svc == nil {
 			continue
 		}
-		rep.Checks = append(rep.Checks, m.internetToTasks(t.place))
+		rep.Checks = append(rep.Checks, m.internetToTasks(t.place, "Let only the load balancer's security group in"))
 		rep.Checks = append(rep.Checks, m.lbToTasks(t.svc, t.place, lbs)...)
 	}
 	for _, t := range tasks {
@@ -99,6 +108,12 @@ func (m *Model) Required(opts Options) Report {
 			w = Denied
 		}
 		rep.Checks = append(rep.Checks, want(res, w, t.place.name, "internet"))
+	}
+	// A NAT instance has a public IP in a public subnet: its security
+	// groups alone keep the internet from its own ports (sshd listens on
+	// Amazon Linux). The CDK's default admits all of the internet.
+	for _, in := range m.natInstances() {
+		rep.Checks = append(rep.Checks, m.internetToTasks(placeOfInstance(in), "Admit only the private subnets' CIDRs"))
 	}
 	rep.OK = true
 	for _, c := range rep.Checks {
@@ -117,7 +132,7 @@ func want(res Result, w Verdict, row, col string) Check {
 
 func (m *Model) egressMode(given string) (mode, why string) {
 	switch given {
-	case "nat", "nat-per-az":
+	case "nat", "nat-per-az", "nat-instance":
 		return "nat", "given: " + given
 	case "endpoints":
 		return "endpoints", "given: endpoints"
@@ -133,9 +148,22 @@ func (m *Model) egressMode(given string) (mode, why string) {
 			ifaces = append(ifaces, ep.Name())
 		}
 	}
+	var instances []string
+	for _, in := range m.natInstances() {
+		instances = append(instances, in.Name())
+	}
+	for _, rt := range m.RouteTables {
+		for _, r := range rt.Routes {
+			if r.ENI != nil && r.ENI.Instance == nil && !slices.Contains(instances, r.ENI.Name()+" (a network interface attached to no instance)") {
+				instances = append(instances, r.ENI.Name()+" (a network interface attached to no instance)")
+			}
+		}
+	}
 	switch {
 	case len(nats) > 0:
 		return "nat", "inferred: NAT gateway " + strings.Join(nats, ", ")
+	case len(instances) > 0:
+		return "nat", "inferred: NAT instance " + strings.Join(instances, ", ")
 	case len(ifaces) > 0:
 		return "endpoints", "inferred: no NAT gateway, interface endpoints " + strings.Join(ifaces, ", ")
 	}
@@ -204,16 +232,20 @@ func (m *Model) linkedPorts(lb *LoadBalancer, svc *Service) []int {
 	return ports
 }
 
-// internetToLB checks every listener port from the internet.
+// internetToLB checks every production listener port from the internet;
+// test listeners have checks of their own.
 func (m *Model) internetToLB(lb *LoadBalancer, sources []string) []Check {
 	p := placeOfLB(lb)
-	if len(lb.Listeners) == 0 {
+	if !slices.ContainsFunc(lb.Listeners, func(l *Listener) bool { return !l.Test }) {
 		res := Result{From: "the internet", To: lb.Name(), Traffic: "tcp", Verdict: Denied, Reason: fmt.Sprintf("denied: %s has no listener", lb.Name())}
 		res.Because = []string{fmt.Sprintf("%s has no listener", lb.Name())}
 		return []Check{want(res, Allowed, "internet", lb.Name())}
 	}
 	var out []Check
 	for _, l := range lb.Listeners {
+		if l.Test {
+			continue
+		}
 		f := flow{proto: 6, ports: span{uint32(l.Port), uint32(l.Port)}}
 		src, label, internet := m.lbSources(lb, f, sources)
 		res := m.path(end{label: label, internet: internet, addrs: src}, end{label: p.name, place: p}, f)
@@ -222,6 +254,66 @@ func (m *Model) internetToLB(lb *LoadBalancer, sources []string) []Check {
 			res.From = "the internet (" + label + ")"
 		}
 		out = append(out, want(res, Allowed, "internet", lb.Name()))
+	}
+	return out
+}
+
+// internetToTestListeners checks that the test listener of a blue/green,
+// canary or linear service is not reachable from the internet, except from
+// the CIDRs configured for it (given, or else the public ones its security
+// groups admit on its port), and that it is from those.
+func (m *Model) internetToTestListeners(lb *LoadBalancer, given []string) []Check {
+	p := placeOfLB(lb)
+	inet := m.internet()
+	var out []Check
+	for _, l := range lb.Listeners {
+		if !l.Test {
+			continue
+		}
+		f := flow{proto: 6, ports: span{uint32(l.Port), uint32(l.Port)}}
+		var admitted, configured spans
+		for _, sg := range lb.SGs {
+			for _, r := range sg.Ingress {
+				if r.Unknown == "" && !r.IPv6 && protoMatches(r.Proto, 6) && r.Ports.contains(f.ports) {
+					admitted = admitted.union(r.addrs)
+				}
+			}
+		}
+		configured = admitted
+		if len(given) > 0 {
+			configured = nil
+			for _, c := range given {
+				if a, err := parseCIDR(c); err == nil {
+					configured = configured.union(spans{a})
+				}
+			}
+		}
+		configured = configured.intersect(inet)
+		rest, label := inet.minus(configured), "the internet"
+		if !configured.empty() {
+			label = "the internet but " + configured.String()
+		}
+		if !rest.empty() {
+			// A security group admits a connection only when it covers
+			// every source address: the check starts from the internet
+			// addresses it admits, if any, so one open range shows.
+			src := rest
+			if leak := admitted.intersect(rest); !leak.empty() {
+				src = leak
+			}
+			res := m.path(end{label: label, internet: true, addrs: src}, end{label: p.name, place: p}, f)
+			res.From = label
+			c := want(res, Denied, "internet", lb.Name())
+			c.Via = "test listener " + l.Name()
+			out = append(out, c)
+		}
+		if !configured.empty() {
+			res := m.path(end{label: configured.String(), internet: true, addrs: configured}, end{label: p.name, place: p}, f)
+			res.From = "the internet (" + configured.String() + ")"
+			c := want(res, Allowed, "internet", lb.Name())
+			c.Via = "test listener " + l.Name()
+			out = append(out, c)
+		}
 	}
 	return out
 }
@@ -260,7 +352,7 @@ func (m *Model) lbSources(lb *LoadBalancer, f flow, given []string) (spans, stri
 // on any port, and that the tasks' security group is one of the reasons:
 // a group open to the world, with only the missing public IP in the way,
 // is one routing change from exposure.
-func (m *Model) internetToTasks(p *place) Check {
+func (m *Model) internetToTasks(p *place, advice string) Check {
 	inet := m.internet()
 	var legs []Leg
 	sgOpen := false
@@ -325,6 +417,9 @@ func (m *Model) internetToTasks(p *place) Check {
 	res := combine("the internet", p.name, flow{proto: -1}, legs)
 	res.Traffic = "any port"
 	c := want(res, Denied, "internet", p.name)
+	if !c.OK && sgOpen {
+		c.Why += ". " + advice
+	}
 	if c.OK && sgOpen {
 		c.OK = false
 		var blockers, opens []string
@@ -338,7 +433,7 @@ func (m *Model) internetToTasks(p *place) Check {
 				}
 			}
 		}
-		c.Why = fmt.Sprintf("the internet -> %s any port must be denied by its security group too: %s; it is kept out only by: %s. Let only the load balancer's security group in", p.name, strings.Join(opens, "; "), strings.Join(blockers, "; "))
+		c.Why = fmt.Sprintf("the internet -> %s any port must be denied by its security group too: %s; it is kept out only by: %s. %s", p.name, strings.Join(opens, "; "), strings.Join(blockers, "; "), advice)
 	}
 	return c
 }
@@ -355,11 +450,17 @@ func sgNames(sgs []*SecurityGroup) string {
 }
 
 // lbToTasks checks that each load balancer in front of the service reaches
-// every task subnet on the container port: with cross-zone load balancing,
-// every load balancer node sends to every target.
+// every task subnet on the container port, through each of the service's
+// target groups (with an alternate one, a new revision's tasks register
+// there): with cross-zone load balancing, every load balancer node sends
+// to every target.
 func (m *Model) lbToTasks(svc *Service, p *place, lbs []*LoadBalancer) []Check {
 	var out []Check
 	for _, lb := range lbs {
+		if checks := m.lbToTargetGroups(svc, p, lb); len(checks) > 0 {
+			out = append(out, checks...)
+			continue
+		}
 		ports := m.linkedPorts(lb, svc)
 		var note string
 		if len(ports) == 0 {
@@ -384,6 +485,58 @@ func (m *Model) lbToTasks(svc *Service, p *place, lbs []*LoadBalancer) []Check {
 				res.Reason = string(res.Verdict) + ": " + strings.Join(res.Because, "; ")
 			}
 			out = append(out, want(res, Allowed, lb.Name(), svc.Name()))
+		}
+	}
+	return out
+}
+
+// lbToTargetGroups checks lb -> tasks once per target group of the
+// service that a listener of lb forwards to, when the service has more
+// than one (blue/green, canary, linear); nil otherwise, and lbToTasks
+// checks per port.
+func (m *Model) lbToTargetGroups(svc *Service, p *place, lb *LoadBalancer) []Check {
+	if !slices.ContainsFunc(svc.Targets, func(t ServiceTarget) bool { return t.Alternate }) {
+		return nil
+	}
+	var out []Check
+	for _, t := range svc.Targets {
+		forwarded := slices.ContainsFunc(lb.Listeners, func(l *Listener) bool { return t.TargetGroup != nil && slices.Contains(l.TargetGroups, t.TargetGroup) })
+		if t.TargetGroup == nil || t.ContainerPort == 0 {
+			res := Result{From: lb.Name(), To: svc.Name(), Traffic: "tcp", Verdict: Unknown, Reason: "unknown: a target of the service has no target group or container port in the template"}
+			res.Because = []string{"a target of the service has no target group or container port in the template"}
+			out = append(out, want(res, Allowed, lb.Name(), svc.Name()))
+			continue
+		}
+		kind := "target group"
+		if t.Alternate {
+			kind = "alternate target group"
+		}
+		res := m.path(end{label: lb.Name(), place: placeOfLB(lb)}, end{label: svc.Name(), place: p}, flow{proto: 6, ports: span{uint32(t.ContainerPort), uint32(t.ContainerPort)}})
+		if !forwarded {
+			res.Verdict = Denied
+			res.Because = append([]string{fmt.Sprintf("no listener or rule of %s forwards to %s %s", lb.Name(), kind, t.TargetGroup.Name())}, res.Because...)
+			res.Reason = string(res.Verdict) + ": " + strings.Join(res.Because, "; ")
+		}
+		c := want(res, Allowed, lb.Name(), svc.Name())
+		c.Via = kind + " " + t.TargetGroup.Name()
+		out = append(out, c)
+	}
+	return out
+}
+
+// natInstances are the instances a route hands traffic to, directly or
+// through one of their network interfaces: NAT instances, or meant to be.
+func (m *Model) natInstances() []*Instance {
+	var out []*Instance
+	for _, rt := range m.RouteTables {
+		for _, r := range rt.Routes {
+			in := r.Instance
+			if r.ENI != nil {
+				in = r.ENI.Instance
+			}
+			if in != nil && !slices.Contains(out, in) {
+				out = append(out, in)
+			}
 		}
 	}
 	return out

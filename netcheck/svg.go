@@ -109,6 +109,21 @@ func (d *diagram) devices() []*device {
 		}
 		out = append(out, &device{kind: kind, name: n.Name(), subnets: []*Subnet{n.Subnet}})
 	}
+	// A NAT instance: an instance that a route hands traffic to, drawn in
+	// its subnet, broken when it cannot forward.
+	for _, in := range d.m.natInstances() {
+		if !inVPC(in.Subnet) {
+			continue
+		}
+		dv := &device{kind: "NAT instance", name: in.Name(), subnets: []*Subnet{in.Subnet}}
+		switch {
+		case in.SourceDestCheck:
+			dv.broken = "source/destination check on"
+		case !in.PublicIP:
+			dv.broken = "no public IP"
+		}
+		out = append(out, dv)
+	}
 	for _, ep := range d.m.Endpoints {
 		if ep.VPC != d.vpc {
 			continue
@@ -144,6 +159,16 @@ func (d *diagram) routeTarget(r *Route, from *Subnet) (string, bool) {
 		return t, false
 	case TargetEndpoint:
 		return "gateway endpoint", false
+	case TargetInstance:
+		dv := deviceOf(r)
+		t := "NAT instance"
+		if r.ENI != nil {
+			t = "NAT instance's network interface"
+		}
+		if dv.subnet != nil && dv.subnet.AZ != from.AZ {
+			t += " in " + d.azShort(dv.subnet.AZ)
+		}
+		return t, dv.detached || dv.srcDestCheck || !dv.publicIP
 	}
 	return r.TargetText, r.Target == TargetUnknown
 }
@@ -221,18 +246,21 @@ type diagram struct {
 	arws   []*arrow
 	// marks: what stops (or lets through) the broken paths, by element
 	// ("subnet:<name>", "bar:<name>") and layer, with path numbers.
-	marks   map[string]map[string][]int
-	notes   []string
-	height  float64
-	titleLs []line
-	listY   float64
-	list    []line
-	listN   []int // the path number of each list line that starts an entry, else 0
-	listOK  []bool
+	marks map[string]map[string][]int
+	// devChips are the chips of the NAT instances, by name: a path may
+	// end at one.
+	devChips map[string]*chip
+	notes    []string
+	height   float64
+	titleLs  []line
+	listY    float64
+	list     []line
+	listN    []int // the path number of each list line that starts an entry, else 0
+	listOK   []bool
 }
 
 func newDiagram(m *Model, rep Report) *diagram {
-	d := &diagram{m: m, rep: rep, marks: map[string]map[string][]int{}}
+	d := &diagram{m: m, rep: rep, marks: map[string]map[string][]int{}, devChips: map[string]*chip{}}
 	d.vpc = d.pickVPC()
 	return d
 }
@@ -633,6 +661,27 @@ func (d *diagram) cellOf(sn *Subnet, col int) *cell {
 			default:
 				ch.lines = append(ch.lines, para(dv.service, small, w-16, false, ink, "  ")...)
 				ch.lines = append(ch.lines, para("  "+dv.name, small, w-16, false, ink, "  ")...)
+			}
+			if dv.kind != "NAT instance" {
+				continue
+			}
+			d.devChips[dv.name] = ch
+			if dv.broken != "" {
+				ls := para("✘ "+dv.broken, small, w-16, true, badInk, "  ")
+				ls[0].attrs = fmt.Sprintf(` data-broken="%s" data-element="%s"`, esc(dv.broken), esc(dv.name))
+				ch.lines = append(ch.lines, ls...)
+			}
+			// What stops a path at the NAT instance: its security group,
+			// or that it cannot forward.
+			for _, layer := range []string{"nat", "sg"} {
+				ns := d.marks["bar:"+dv.name][layer]
+				if len(ns) == 0 {
+					continue
+				}
+				what := map[string]string{"nat": "it", "sg": "its security group"}[layer]
+				ls := para(fmt.Sprintf("✘ %s %s", pathsStop(ns, d.rep.Checks), what), small, w-16, true, badInk, "  ")
+				ls[0].attrs = fmt.Sprintf(` data-mark="%s" data-element="%s" data-paths="%s"`, layer, esc(dv.name), numList(ns, " "))
+				ch.lines = append(ch.lines, ls...)
 			}
 		}
 		c.chips = append(c.chips, ch)

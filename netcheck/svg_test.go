@@ -272,6 +272,9 @@ func TestSVGBreaks(t *testing.T) {
 		return strings.Join(ns, " ")
 	}
 	egress := []string{"ecr.api", "ecr.dkr", "s3", "logs", inet}
+	// Through the NAT instance: all but S3, which has its gateway endpoint.
+	const natInst = "VpcPublicSubnet1NatInstance57B636B8"
+	natEgress := []string{"ecr.api", "ecr.dkr", "logs", svc + ">" + inet}
 	for _, tc := range []struct {
 		dir string
 		// marks: "<layer> <subnet or element>" -> the paths it stops (or
@@ -292,6 +295,13 @@ func TestSVGBreaks(t *testing.T) {
 		{dir: "nacl-deny-first", marks: map[string][]string{"nacl " + priv1: {alb + ">" + svc}, "nacl " + priv2: {alb + ">" + svc}}},
 		{dir: "nacl-no-ephemeral", marks: map[string][]string{"nacl " + priv1: egress, "nacl " + priv2: egress}},
 		{dir: "endpoints-no-s3", marks: map[string][]string{"route " + priv1: {"s3"}, "route " + priv2: {"s3"}}},
+		{dir: "nat-instance"},
+		{dir: "nat-instance-eni"},
+		{dir: "nat-instance-src-dest-check", marks: map[string][]string{"nat " + natInst: natEgress}, broken: []string{natInst}},
+		{dir: "nat-instance-no-public-ip", marks: map[string][]string{"nat " + natInst: natEgress}, broken: []string{natInst}},
+		{dir: "nat-instance-sg-one-subnet", marks: map[string][]string{"sg " + natInst: natEgress}},
+		{dir: "nat-instance-open-world", marks: map[string][]string{"sg " + natInst: {inet + ">" + natInst}, "route " + pub1: {inet + ">" + natInst}}},
+		{dir: "nat-instance-private-subnet", marks: map[string][]string{"route " + priv1: natEgress}},
 	} {
 		t.Run(tc.dir, func(t *testing.T) {
 			p := draw(t, filepath.Join("testdata", tc.dir))
@@ -448,6 +458,8 @@ var goldenPictures = []struct {
 	{"nat-per-az", "../testdata/golden/prod", 2, false, true},
 	{"endpoints", "../testdata/golden/dev-endpoints", 0, true, true},
 	{"no-egress", "testdata/no-egress", 0, false, false},
+	{"nat-instance", "../testdata/golden/dev", 0, false, true},
+	{"nat-instance-broken", "testdata/nat-instance-src-dest-check", 0, false, false},
 }
 
 // TestSVGGolden compares each picture with its golden file; -update

@@ -207,7 +207,7 @@ func (d *diagram) draw() string {
 func (d *diagram) desc() string {
 	var ss []string
 	for i, c := range d.rep.Checks {
-		ss = append(ss, fmt.Sprintf("%d %s -> %s %s: %s", i+1, c.From, c.To, c.Traffic, status(c)))
+		ss = append(ss, fmt.Sprintf("%d %s -> %s%s %s: %s", i+1, c.From, c.To, viaText(c), c.Traffic, status(c)))
 	}
 	return strings.Join(ss, "; ")
 }
@@ -310,7 +310,7 @@ func (d *diagram) drawNetwork(o *svgOut) {
 			p.WriteString(num(pt[0]) + "," + num(pt[1]))
 		}
 		o.f(`<g data-path="%d" data-from="%s" data-to="%s" data-traffic="%s" data-verdict="%s" data-want="%s" data-ok="%t">`, a.n, esc(a.c.From), esc(a.c.To), esc(a.c.Traffic), a.c.Verdict, a.c.Want, a.c.OK)
-		o.f(`<title>%s</title>`, esc(fmt.Sprintf("%d %s -> %s %s: %s", a.n, a.c.From, a.c.To, a.c.Traffic, a.c.Reason)))
+		o.f(`<title>%s</title>`, esc(fmt.Sprintf("%d %s -> %s%s %s: %s", a.n, a.c.From, a.c.To, viaText(a.c), a.c.Traffic, a.c.Reason)))
 		o.f(`<path d="%s" fill="none" stroke="%s" stroke-width="2"%s marker-end="url(#%s)"/>`+"\n", p.String(), inkOf(a.c), dash, marker)
 		if a.badgeX > 0 {
 			o.badge(a.badgeX, a.badgeY, a.n, inkOf(a.c))
@@ -374,4 +374,12 @@ func (d *diagram) drawList(o *svgOut) {
 		}
 		y = o.text(x, y, []line{l}, "start")
 	}
+}
+
+// viaText says which test listener or target group a check goes through.
+func viaText(c Check) string {
+	if c.Via == "" {
+		return ""
+	}
+	return " via " + c.Via
 }

@@ -33,7 +33,7 @@ func (d *diagram) collectMarks() {
 			switch {
 			case (h.Layer == "route" || h.Layer == "nacl") && subnets[h.At]:
 				add("subnet:"+h.At, h.Layer, i+1)
-			case h.Layer == "sg" || h.Layer == "placement" || h.Layer == "listener":
+			case h.Layer == "sg" || h.Layer == "placement" || h.Layer == "listener" || h.Layer == "nat":
 				add("bar:"+h.At, h.Layer, i+1)
 			default:
 				add("bar:"+h.At, "other", i+1)
@@ -133,7 +133,7 @@ func status(c Check) string {
 	return "✘ " + string(c.Verdict)
 }
 
-var layerNames = map[string]string{"route": "route table", "nacl": "NACL", "sg": "security group", "placement": "placement", "listener": "listener", "endpoint": "endpoint"}
+var layerNames = map[string]string{"route": "route table", "nacl": "NACL", "sg": "security group", "placement": "placement", "listener": "listener", "endpoint": "endpoint", "nat": "NAT instance"}
 
 // deciders are the hops that break a path: those that stop it when it
 // must be allowed, or, when it must be blocked, the routes and security
@@ -180,7 +180,7 @@ func (d *diagram) plan() {
 	half := svgWidth/2 - 24 - (laneLeft + 12)
 	for i, c := range d.rep.Checks {
 		a := &arrow{n: i + 1, c: c, head: c.Verdict != Denied}
-		src, dst := d.barNamed(c.Row), d.barNamed(c.Col)
+		src, dst := d.barNamed(c.Row), d.target(c.Col)
 		short, _ := d.via(c)
 		st := status(c)
 		if c.OK && c.Want == Allowed && short != "" {
@@ -193,7 +193,7 @@ func (d *diagram) plan() {
 		switch {
 		case c.Row == "internet" && dst != nil && c.Want == Denied:
 			a.lane = "left"
-			cap(fmt.Sprintf("to %s, %s: %s", dst.role, c.Traffic, status(c)), half)
+			cap(fmt.Sprintf("to %s%s, %s: %s", dst.role, viaText(c), c.Traffic, status(c)), half)
 		case c.Row == "internet" && dst != nil:
 			a.lane = "down"
 			cap(fmt.Sprintf("%s to %s: %s", c.Traffic, dst.role, st), half)
@@ -216,6 +216,19 @@ func (d *diagram) plan() {
 		}
 		d.arws = append(d.arws, a)
 	}
+}
+
+// target is the bar a path ends at or, for a device a path may end at (a
+// NAT instance, which the internet must not reach), its chip, as a bar
+// only arrows use.
+func (d *diagram) target(name string) *bar {
+	if b := d.barNamed(name); b != nil {
+		return b
+	}
+	if ch := d.devChips[name]; ch != nil {
+		return &bar{name: name, role: "the NAT instance", kind: "device", b: ch.b}
+	}
+	return nil
 }
 
 func (d *diagram) destOf(service string) *dest {
@@ -269,12 +282,12 @@ func (d *diagram) route() {
 	stack := map[string]float64{}
 	for _, a := range d.arws {
 		c := a.c
-		src, dst := d.barNamed(c.Row), d.barNamed(c.Col)
+		src, dst := d.barNamed(c.Row), d.target(c.Col)
 		o := d.offset(a)
 		n := float64(len(d.lane(a.lane)))
 		switch {
 		case a.lane == "left":
-			y, x := d.inet.my()+o, laneLeft-o
+			y, x := d.inet.my()+o, laneLeft+o
 			a.pts = [][2]float64{{d.inet.x, y}, {x, y}, {x, dst.b.my() + o}, {dst.b.x, dst.b.my() + o}}
 			a.capX, a.capY, a.anchor = laneLeft+12, topY+stack["left"], "start"
 		case a.lane == "down":

@@ -157,17 +157,28 @@ func releasedTasks(a *Assembly) []releasedTask {
 	return out
 }
 
-// ssmRef is the key of the SSM-typed parameter a value refers to.
+// ssmRef is the key of the SSM-typed parameter a value refers to: the
+// released image's, which a condition compares with its no-release value,
+// when the value refers to more than one (the endpoints mode's placeholder
+// comes through an SSM parameter too).
 func ssmRef(t Template, v any) string {
-	var key string
+	var keys []string
 	walk(v, func(m map[string]any) {
-		if r, ok := m["Ref"].(string); ok && key == "" && strings.HasPrefix(t.Parameters[r].Type, "AWS::SSM::Parameter::Value<") {
+		if r, ok := m["Ref"].(string); ok && strings.HasPrefix(t.Parameters[r].Type, "AWS::SSM::Parameter::Value<") {
 			if _, named := t.Parameters[r].Default.(string); named {
-				key = r
+				keys = append(keys, r)
 			}
 		}
 	})
-	return key
+	for _, k := range keys {
+		if noReleaseValue(t, k) != "" {
+			return k
+		}
+	}
+	if len(keys) > 0 {
+		return keys[0]
+	}
+	return ""
 }
 
 // noReleaseValue reads the literal a condition compares the parameter

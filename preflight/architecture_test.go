@@ -108,7 +108,8 @@ func TestArchitectureReads(t *testing.T) {
 		a, f := deployedDev(t)
 		f.params["/demo/dev/image-uri"] = released
 		f.images["demo-dev:a11ce5e"] = singleImage("sha256:abc")
-		f.blobs["sha256:abc"] = `{"architecture":"amd64","os":"linux"}`
+		// dev's golden runs ARM64 (cdk.json's dev).
+		f.blobs["sha256:abc"] = `{"architecture":"arm64","os":"linux"}`
 		return a, f
 	}
 	a, f := setup()

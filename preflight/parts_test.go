@@ -216,7 +216,7 @@ func TestCreateOnlyTable(t *testing.T) {
 
 // TestReplacements: what the update replaces, from the dev templates.
 func TestReplacements(t *testing.T) {
-	old := golden(t, "dev", "dev").stack(t, "Network").Template
+	old := golden(t, "dev-nat", "dev").stack(t, "Network").Template
 	edit := func(f func(*Template)) Template {
 		c := clone(t, &Assembly{Stacks: []Stack{{Template: old}}})
 		f(&c.Stacks[0].Template)

@@ -58,7 +58,7 @@ func assertReadOnly(t *testing.T, f *fakeAWS) {
 // role: bootstrap and the two racing roles fail, each with its command.
 func TestBareAccount(t *testing.T) {
 	f := newFake()
-	r := run(t, golden(t, "dev", "dev"), f)
+	r := run(t, golden(t, "dev-nat", "dev"), f)
 	want := []string{
 		"identity ok", "bootstrap fail", "exports ok", "leftovers ok", "leftovers ok", "leftovers ok", "connection warn", "https ok", "secrets ok",
 		"service-linked roles fail", "service-linked roles fail", "service-linked roles warn", "quotas ok", "quotas ok", "architecture ok",
@@ -89,11 +89,22 @@ func TestBareAccount(t *testing.T) {
 	assertReadOnly(t, f)
 }
 
+// TestNatInstanceQuotas: cdk.json's dev has a NAT instance, whose public
+// address is its own, not an Elastic IP: only the VPC quota is checked.
+// (The other tests take dev-nat, dev with a NAT gateway and its Elastic IP.)
+func TestNatInstanceQuotas(t *testing.T) {
+	r := run(t, golden(t, "dev", "dev"), newFake())
+	q := r.results("quotas")
+	if len(q) != 1 || !strings.HasPrefix(q[0].Found, "VPCs in us-east-1: 1 in use + 1 new") {
+		t.Errorf("quotas %+v, want the VPCs only", q)
+	}
+}
+
 // deployedDev is the dev app deployed into a bootstrapped account with the
 // service-linked roles, the connection approved.
 func deployedDev(t *testing.T) (*Assembly, *fakeAWS) {
 	t.Helper()
-	a := golden(t, "dev", "dev")
+	a := golden(t, "dev-nat", "dev")
 	f := newFake()
 	f.bootstrap("30")
 	f.linkedRoles()
@@ -121,7 +132,7 @@ func TestDeployedAccount(t *testing.T) {
 				t.Errorf("ListImports missing %v: %s %s: %s (fix: %s)", noListImports, res.Check, res.Status, res.Found, res.Fix)
 			}
 		}
-		mustContain(t, "exports", r.results("exports")[0].Found, "export(s) of demo-dev-network, demo-dev-registry, demo-dev-service", "imported by demo-dev-pipeline, demo-dev-service", "unchanged")
+		mustContain(t, "exports", r.results("exports")[0].Found, "export(s) of demo-dev-network, demo-dev-registry, demo-dev-service", "imported by demo-dev-network, demo-dev-pipeline, demo-dev-service", "unchanged")
 		lo := r.results("leftovers")
 		mustContain(t, "leftovers", lo[0].Found+"\n"+lo[1].Found, "demo-dev (3 images) belongs to the deployed stack demo-dev-registry", "demo-dev-build-cache (0 images) belongs to the deployed stack demo-dev-registry")
 		mustContain(t, "connection", r.results("connection")[0].Found, "demo-dev (GitHub, arn:aws:codestar-connections:us-east-1:123456789012:connection/connection) is AVAILABLE")
@@ -326,7 +337,7 @@ func TestSecrets(t *testing.T) {
 // before any deploy.
 func TestConnectionArn(t *testing.T) {
 	const arn = "arn:aws:codeconnections:us-east-1:123456789012:connection/given"
-	a := clone(t, golden(t, "dev", "dev"))
+	a := clone(t, golden(t, "dev-nat", "dev"))
 	p := a.stack(t, "Pipeline").Template
 	for _, id := range p.ofType("AWS::CodePipeline::Pipeline") {
 		for _, st := range p.Resources[id].Properties["Stages"].([]any) {
@@ -380,7 +391,7 @@ func TestQuotas(t *testing.T) {
 func TestCannotRun(t *testing.T) {
 	f := newFake()
 	f.fail["sts:GetCallerIdentity"] = apiErr("ExpiredToken", "The security token included in the request is expired")
-	_, err := Run(context.Background(), golden(t, "dev", "dev"), f.clients(), Options{Region: "us-east-1"})
+	_, err := Run(context.Background(), golden(t, "dev-nat", "dev"), f.clients(), Options{Region: "us-east-1"})
 	if !errors.Is(err, ErrIdentity) || !strings.Contains(err.Error(), "ExpiredToken") {
 		t.Errorf("err = %v", err)
 	}
@@ -461,7 +472,7 @@ func TestReadAssembly(t *testing.T) {
 // TestWrite: the checklist has one line per check with its mark, the fix
 // under ✘ and !, and the JSON has the same results.
 func TestWrite(t *testing.T) {
-	r := run(t, golden(t, "dev", "dev"), newFake())
+	r := run(t, golden(t, "dev-nat", "dev"), newFake())
 	r.Calls = []string{"sts:GetCallerIdentity"}
 	var text bytes.Buffer
 	if err := WriteText(&text, r); err != nil {

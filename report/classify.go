@@ -24,6 +24,7 @@ var resourceTypes = map[string]class{
 	// Priced: an hourly or monthly charge, or a usage charge stated per unit.
 	"AWS::EC2::NatGateway":                       priced(priceNATGateway),
 	"AWS::EC2::EIP":                              priced(priceEIP),
+	"AWS::EC2::Instance":                         priced(priceEC2Instance),
 	"AWS::EC2::VPCEndpoint":                      priced(priceVPCEndpoint),
 	"AWS::ElasticLoadBalancingV2::LoadBalancer":  priced(priceLoadBalancer),
 	"AWS::ECS::Service":                          priced(priceECSService),
@@ -44,6 +45,7 @@ var resourceTypes = map[string]class{
 	"AWS::IAM::Role":                                   free("IAM is free"),
 	"AWS::IAM::Policy":                                 free("IAM is free"),
 	"AWS::IAM::ManagedPolicy":                          free("IAM is free"),
+	"AWS::IAM::InstanceProfile":                        free("IAM is free"),
 	"AWS::EC2::VPC":                                    free("VPCs are free"),
 	"AWS::EC2::Subnet":                                 free("subnets are free"),
 	"AWS::EC2::RouteTable":                             free("route tables are free"),

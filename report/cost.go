@@ -3,6 +3,7 @@ package report
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -25,8 +26,23 @@ type Item struct {
 	// Price is the key of the price in prices.json.
 	Price string `json:"price"`
 	// egress marks the NAT gateway, its address and interface endpoint
-	// lines, which the egress comparison swaps out.
-	egress bool
+	// lines, which the egress comparison swaps out; natInstance, those of a
+	// NAT instance among them.
+	egress      bool
+	natInstance bool
+	// task marks a line of Fargate tasks, which "What dev could cost"
+	// prices again with the lean choices.
+	task *taskUnit
+}
+
+// taskUnit says what a line of Fargate tasks counts: vCPU or GB, of which
+// architecture, on Spot or not.
+type taskUnit struct {
+	memory bool
+	arch   string
+	spot   bool
+	// scheduled: its hours are the working hours', not the month's.
+	scheduled bool
 }
 
 // Usage is a usage-based charge, zero at idle: it is shown per unit with
@@ -73,6 +89,10 @@ type StackCost struct {
 	Usage     []Usage     `json:"usage"`
 	Free      []FreeType  `json:"free"`
 	NotPriced []NotPriced `json:"not_priced"`
+	// AlwaysOnMonthly is the stack at idle without its services' working
+	// hours (Schedules): tasks running all month.
+	AlwaysOnMonthly float64    `json:"always_on_monthly_usd"`
+	Schedules       []Schedule `json:"schedules"`
 }
 
 // pricer prices one resource of a type.
@@ -86,14 +106,18 @@ type result struct {
 	usage     []Usage
 	free      string
 	notPriced []string
+	// schedule is a service's working hours, when it has some.
+	schedule *Schedule
 }
 
 // stackCtx is what pricers may look at besides their own resource.
 type stackCtx struct {
 	prices Prices
 	stack  Stack
-	// natEIPs holds the EIPs a NAT gateway of the stack uses.
+	// natEIPs holds the EIPs a NAT gateway or NAT instance of the stack uses.
 	natEIPs map[string]bool
+	// natInstances holds the instances a route of the stack sends to.
+	natInstances map[string]bool
 }
 
 func (c *stackCtx) resource(id string) (Resource, bool) {
@@ -103,7 +127,12 @@ func (c *stackCtx) resource(id string) (Resource, bool) {
 
 // hourly is an item billed per hour for the whole month.
 func (c *stackCtx) hourly(key, resource, detail, typ string, count float64) Item {
-	h := c.prices.hours()
+	return c.hourlyFor(key, resource, detail, typ, count, c.prices.hours())
+}
+
+// hourlyFor is an item billed per hour for h hours of the month.
+func (c *stackCtx) hourlyFor(key, resource, detail, typ string, count, h float64) Item {
+	h = round6(h)
 	return Item{Resource: resource, Detail: detail, Type: typ, Count: count, UnitPrice: c.prices.usd(key),
 		Unit: c.prices.get(key).Unit, Hours: h, Monthly: round6(count * c.prices.usd(key) * h), Price: key}
 }
@@ -123,10 +152,20 @@ func (c *stackCtx) usage(key, resource, typ string, example float64, of, assumpt
 
 // costStack prices every resource of a stack.
 func costStack(st Stack, prices Prices) StackCost {
-	c := &stackCtx{prices: prices, stack: st, natEIPs: map[string]bool{}}
+	c := &stackCtx{prices: prices, stack: st, natEIPs: map[string]bool{}, natInstances: map[string]bool{}}
 	for _, r := range st.Template.Resources {
-		if r.Type == "AWS::EC2::NatGateway" {
+		switch r.Type {
+		case "AWS::EC2::NatGateway":
 			c.natEIPs[refID(r.Properties["AllocationId"])] = true
+		case "AWS::EC2::Route":
+			if id := refID(r.Properties["InstanceId"]); id != "" {
+				c.natInstances[id] = true
+			}
+		}
+	}
+	for id, r := range st.Template.Resources {
+		if r.Type == "AWS::EC2::EIP" && c.natInstances[refID(r.Properties["InstanceId"])] {
+			c.natEIPs[id] = true
 		}
 	}
 	sc := StackCost{Stack: st.ID, StackName: st.Name, Items: []Item{}, Usage: []Usage{}, Free: []FreeType{}, NotPriced: []NotPriced{}}
@@ -164,6 +203,9 @@ func costStack(st Stack, prices Prices) StackCost {
 		}
 		sc.Items = append(sc.Items, res.items...)
 		sc.Usage = append(sc.Usage, res.usage...)
+		if res.schedule != nil {
+			sc.Schedules = append(sc.Schedules, *res.schedule)
+		}
 	}
 	sc.Items = mergeItems(sc.Items)
 	sc.Usage = mergeUsage(sc.Usage)
@@ -171,6 +213,14 @@ func costStack(st Stack, prices Prices) StackCost {
 		sc.Monthly += it.Monthly
 	}
 	sc.Monthly = round6(sc.Monthly)
+	sc.AlwaysOnMonthly = sc.Monthly
+	for _, sch := range sc.Schedules {
+		sc.AlwaysOnMonthly += sch.AlwaysOnMonthly - sch.Monthly
+	}
+	sc.AlwaysOnMonthly = round6(sc.AlwaysOnMonthly)
+	if sc.Schedules == nil {
+		sc.Schedules = []Schedule{}
+	}
 	for _, f := range freeCount {
 		sc.Free = append(sc.Free, *f)
 	}
@@ -184,7 +234,7 @@ func mergeItems(items []Item) []Item {
 	var out []Item
 	for _, it := range items {
 		i := slices.IndexFunc(out, func(o Item) bool {
-			return o.Resource == it.Resource && o.Detail == it.Detail && o.Price == it.Price && o.egress == it.egress
+			return o.Resource == it.Resource && o.Detail == it.Detail && o.Price == it.Price && o.egress == it.egress && o.Hours == it.Hours
 		})
 		if i < 0 {
 			out = append(out, it)
@@ -245,9 +295,60 @@ func priceNATGateway(c *stackCtx, id string, r Resource) result {
 	return res
 }
 
+// priceEC2Instance prices an instance by the hour, its public IPv4
+// address and its EBS volumes; a NAT instance (one a route sends to) is an
+// egress line the egress comparison swaps.
+func priceEC2Instance(c *stackCtx, id string, r Resource) result {
+	p := r.Properties
+	nat := c.natInstances[id]
+	what := "EC2 instance"
+	if nat {
+		what = "NAT instance"
+	}
+	mark := func(it Item) Item {
+		it.egress, it.natInstance = nat, nat
+		return it
+	}
+	var res result
+	typ := text(p["InstanceType"])
+	if slices.Contains(ec2InstanceTypes, typ) {
+		res.items = append(res.items, mark(c.hourly(ec2Key(typ), what+" "+typ, "", r.Type, 1)))
+	} else {
+		res.notPriced = append(res.notPriced, fmt.Sprintf("instance type %s: no price in prices.json (it has %s)", cmpOr(typ, "(not a literal)"), strings.Join(ec2InstanceTypes, ", ")))
+	}
+	nis, _ := list(p["NetworkInterfaces"])
+	for _, ni := range nis {
+		if object(ni)["AssociatePublicIpAddress"] == true {
+			res.items = append(res.items, mark(c.hourly(pIPv4Hour, "Public IPv4 address", what+"'s, assigned at launch", r.Type, 1)))
+		}
+	}
+	bdms, _ := list(p["BlockDeviceMappings"])
+	for _, b := range bdms {
+		ebs := object(object(b)["Ebs"])
+		size, ok := number(ebs["VolumeSize"])
+		switch vt := cmpOr(text(ebs["VolumeType"]), "gp2"); {
+		case !ok:
+			res.notPriced = append(res.notPriced, "an EBS volume without a VolumeSize: its size comes from the image")
+		case vt != "gp3":
+			res.notPriced = append(res.notPriced, fmt.Sprintf("an EBS %s volume: only gp3 is in prices.json", vt))
+		default:
+			res.items = append(res.items, mark(c.monthly(pEBSgp3, "EBS volume (gp3)", what+"'s root volume, "+num(size)+" GB", r.Type, size)))
+		}
+	}
+	if len(bdms) == 0 {
+		res.notPriced = append(res.notPriced, "its root volume: no BlockDeviceMappings, so its size and type come from the image")
+	}
+	return res
+}
+
 func priceEIP(c *stackCtx, id string, r Resource) result {
 	if c.natEIPs[id] {
-		ip := c.hourly(pIPv4Hour, "Public IPv4 address", "Elastic IP of a NAT gateway", r.Type, 1)
+		of := "a NAT gateway"
+		if c.natInstances[refID(r.Properties["InstanceId"])] {
+			of = "the NAT instance"
+		}
+		ip := c.hourly(pIPv4Hour, "Public IPv4 address", "Elastic IP of "+of, r.Type, 1)
+		ip.natInstance = of == "the NAT instance"
 		ip.egress = true
 		return result{items: []Item{ip}}
 	}
@@ -323,13 +424,6 @@ func priceECSService(c *stackCtx, id string, r Resource) result {
 	if lt := text(p["LaunchType"]); lt != "" && lt != "FARGATE" {
 		return result{notPriced: []string{fmt.Sprintf("launch type %s: its instances are priced on their own, not here", lt)}}
 	}
-	if cps, ok := list(p["CapacityProviderStrategy"]); ok {
-		for _, cp := range cps {
-			if name := text(object(cp)["CapacityProvider"]); name != "FARGATE" {
-				return result{notPriced: []string{fmt.Sprintf("capacity provider %q: only on-demand Fargate is in prices.json", name)}}
-			}
-		}
-	}
 	td, ok := c.resource(refID(p["TaskDefinition"]))
 	if !ok || td.Type != "AWS::ECS::TaskDefinition" {
 		return result{notPriced: []string{"Fargate tasks: the task definition is not a resource of this stack, so CPU and memory are unknown"}}
@@ -357,19 +451,101 @@ func priceECSService(c *stackCtx, id string, r Resource) result {
 	if !ok {
 		return result{notPriced: []string{"Fargate tasks: the " + source + " is not a number in the template"}}
 	}
-	tasks := float64(desired)
-	vcpu, gb := cpu/1024, mem/1024
-	res := result{items: []Item{
-		c.hourly(vcpuKey, "Fargate vCPU ("+arch+")", fmt.Sprintf("%d tasks × %s vCPU", desired, num(vcpu)), r.Type, round6(tasks*vcpu)),
-		c.hourly(gbKey, "Fargate memory ("+arch+")", fmt.Sprintf("%d tasks × %s GB", desired, num(gb)), r.Type, round6(tasks*gb)),
-	}}
-	if size, ok := number(object(td.Properties["EphemeralStorage"])["SizeInGiB"]); ok && size > 20 {
-		res.items = append(res.items, c.hourly(pFargateEphemeral, "Fargate ephemeral storage",
-			fmt.Sprintf("%d tasks × %s GB above the free 20 GB", desired, num(size-20)), r.Type, round6(tasks*(size-20))))
+	strategy, _ := list(p["CapacityProviderStrategy"])
+	keys := map[bool][2]string{false: {vcpuKey, gbKey}}
+	switch arch {
+	case "X86_64":
+		keys[true] = [2]string{pSpotX86VCPU, pSpotX86GB}
+	case "ARM64":
+		keys[true] = [2]string{pSpotARMVCPU, pSpotARMGB}
 	}
+	vcpu, gb := cpu/1024, mem/1024
+	ephemeral, _ := number(object(td.Properties["EphemeralStorage"])["SizeInGiB"])
 	awsvpc := object(object(p["NetworkConfiguration"])["AwsvpcConfiguration"])
-	if text(awsvpc["AssignPublicIp"]) == "ENABLED" {
-		res.items = append(res.items, c.hourly(pIPv4Hour, "Public IPv4 address", fmt.Sprintf("one per task (%d)", desired), r.Type, tasks))
+	publicIP := text(awsvpc["AssignPublicIp"]) == "ENABLED"
+
+	// The task count over the month: all month at the idle count, or, with
+	// working hours, each count the schedule holds for its hours.
+	h := c.prices.hours()
+	type period struct {
+		tasks int
+		hours float64
+	}
+	periods := []period{{desired, h}}
+	res := result{}
+	sch, problem := scheduleOf(c.stack.Template, id)
+	if problem != "" {
+		res.notPriced = append(res.notPriced, problem)
+	}
+	if sch != nil {
+		periods = nil
+		counts := make([]int, 0, len(sch.HoursPerWeek))
+		for n := range sch.HoursPerWeek {
+			counts = append(counts, n)
+		}
+		slices.Sort(counts)
+		for _, n := range counts {
+			hours := sch.HoursPerWeek[n] * h / hoursPerWeek
+			if n > 0 {
+				periods = append(periods, period{n, hours})
+				sch.RunningHoursPerMonth = round6(sch.RunningHoursPerMonth + hours)
+			}
+		}
+	}
+	priceTasks := func(periods []period, scheduled bool) (items []Item, problem string) {
+		for _, pd := range periods {
+			onDemand, spot, problem := split(pd.tasks, strategy)
+			if problem != "" {
+				return nil, problem
+			}
+			for _, part := range []struct {
+				n    int
+				spot bool
+			}{{onDemand, false}, {spot, true}} {
+				if part.n == 0 {
+					continue
+				}
+				n := float64(part.n)
+				label, on := "Fargate", ""
+				if part.spot {
+					label, on = "Fargate Spot", " on Spot"
+				}
+				when := ""
+				if scheduled {
+					when = fmt.Sprintf(", %s h a month in working hours", num(math.Round(pd.hours*100)/100))
+				}
+				cpuItem := c.hourlyFor(keys[part.spot][0], label+" vCPU ("+arch+")", fmt.Sprintf("%d tasks × %s vCPU%s%s", part.n, num(vcpu), on, when), r.Type, round6(n*vcpu), pd.hours)
+				memItem := c.hourlyFor(keys[part.spot][1], label+" memory ("+arch+")", fmt.Sprintf("%d tasks × %s GB%s%s", part.n, num(gb), on, when), r.Type, round6(n*gb), pd.hours)
+				cpuItem.task = &taskUnit{arch: arch, spot: part.spot, scheduled: scheduled}
+				memItem.task = &taskUnit{memory: true, arch: arch, spot: part.spot, scheduled: scheduled}
+				items = append(items, cpuItem, memItem)
+			}
+			n := float64(pd.tasks)
+			if ephemeral > 20 {
+				items = append(items, c.hourlyFor(pFargateEphemeral, "Fargate ephemeral storage",
+					fmt.Sprintf("%d tasks × %s GB above the free 20 GB", pd.tasks, num(ephemeral-20)), r.Type, round6(n*(ephemeral-20)), pd.hours))
+			}
+			if publicIP {
+				items = append(items, c.hourlyFor(pIPv4Hour, "Public IPv4 address", fmt.Sprintf("one per task (%d)", pd.tasks), r.Type, n, pd.hours))
+			}
+		}
+		return items, ""
+	}
+	items, problem := priceTasks(periods, sch != nil)
+	if problem != "" {
+		return result{notPriced: []string{"Fargate tasks: " + problem}}
+	}
+	res.items = items
+	if sch != nil {
+		always, _ := priceTasks([]period{{desired, h}}, false)
+		for _, it := range items {
+			sch.Monthly += it.Monthly
+		}
+		for _, it := range always {
+			sch.AlwaysOnMonthly += it.Monthly
+		}
+		sch.Monthly, sch.AlwaysOnMonthly = round6(sch.Monthly), round6(sch.AlwaysOnMonthly)
+		res.schedule = sch
 	}
 	return res
 }

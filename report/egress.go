@@ -13,6 +13,8 @@ const (
 	ModeNat       = "nat"
 	ModeNatPerAz  = "nat-per-az"
 	ModeEndpoints = "endpoints"
+	// ModeNatInstance is one EC2 instance doing NAT.
+	ModeNatInstance = "nat-instance"
 	// ModeNone is a VPC whose private subnets have neither.
 	ModeNone = "none"
 )
@@ -23,6 +25,15 @@ const (
 // secretsmanager and ssm for secrets kept there and ssmmessages for ECS Exec;
 // the report reads those from the task definition and the service.
 var requiredEndpoints = []string{"ecr.api", "ecr.dkr", "logs"}
+
+// defaultNatInstanceType and natInstanceRootGiB are the app's NAT
+// instance when the templates have none to read them from: the
+// natInstanceType setting's default, and constructs.NatInstanceRootVolumeGiB
+// (report_app_test.go checks both against the app).
+const (
+	defaultNatInstanceType = "t4g.nano"
+	natInstanceRootGiB     = 8
+)
 
 // trafficExamples are the monthly traffic figures each mode is shown at.
 var trafficExamples = []float64{0, 100, 1000}
@@ -40,11 +51,12 @@ type Egress struct {
 
 // EgressMode is the app's cost under one egress mode.
 type EgressMode struct {
-	Mode        string  `json:"mode"`
-	NATGateways int     `json:"nat_gateways"`
-	EndpointAZs int     `json:"interface_endpoint_azs"`
-	PublicIPv4  int     `json:"public_ipv4"`
-	Fixed       float64 `json:"egress_monthly_usd"`
+	Mode         string  `json:"mode"`
+	NATGateways  int     `json:"nat_gateways"`
+	NATInstances int     `json:"nat_instances"`
+	EndpointAZs  int     `json:"interface_endpoint_azs"`
+	PublicIPv4   int     `json:"public_ipv4"`
+	Fixed        float64 `json:"egress_monthly_usd"`
 	// PerGB is the charge per GB of the tasks' egress traffic.
 	PerGB float64 `json:"per_gb_usd"`
 	// AppMonthly is the whole app at idle with this mode.
@@ -107,18 +119,26 @@ func compareEgress(stacks []Stack, costs []StackCost, total float64, prices Pric
 	}
 	nAZ := max(len(azs), 1)
 
-	var nats, endpointAZs, currentFixed float64
+	var nats, natInstances, endpointAZs, currentFixed float64
+	// The NAT instance row prices the app's own NAT instance, or the
+	// default one: a t4g.nano with the root volume the app gives it.
+	instanceKey, rootGB := ec2Key(defaultNatInstanceType), float64(natInstanceRootGiB)
 	for _, sc := range costs {
 		for _, it := range sc.Items {
 			if !it.egress {
 				continue
 			}
 			currentFixed += it.Monthly
-			switch it.Price {
-			case pNATHour:
+			switch {
+			case it.Price == pNATHour:
 				nats += it.Count
-			case pEndpointAZHour:
+			case it.Price == pEndpointAZHour:
 				endpointAZs += it.Count
+			case it.natInstance && strings.HasPrefix(it.Price, "ec2_"):
+				natInstances += it.Count
+				instanceKey = it.Price
+			case it.natInstance && it.Price == pEBSgp3:
+				rootGB = it.Count
 			}
 		}
 	}
@@ -128,6 +148,8 @@ func compareEgress(stacks []Stack, costs []StackCost, total float64, prices Pric
 		current = ModeNat
 	case nats >= 1:
 		current = ModeNatPerAz
+	case natInstances >= 1:
+		current = ModeNatInstance
 	case endpointAZs > 0:
 		current = ModeEndpoints
 	}
@@ -152,11 +174,12 @@ func compareEgress(stacks []Stack, costs []StackCost, total float64, prices Pric
 	// With one NAT, the traffic of the other AZs crosses to it: $0.01/GB
 	// out of one AZ and $0.01/GB into the other.
 	crossShare := float64(nAZ-1) / float64(nAZ)
-	mode := func(name string, natCount, epAZs int, perGB float64) EgressMode {
+	mode := func(name string, natCount, instances, epAZs int, perGB float64) EgressMode {
 		fixed := float64(natCount)*prices.usd(pNATHour)*h +
-			float64(natCount)*prices.usd(pIPv4Hour)*h +
+			float64(natCount+instances)*prices.usd(pIPv4Hour)*h +
+			float64(instances)*(prices.usd(instanceKey)*h+rootGB*prices.usd(pEBSgp3)) +
 			float64(epAZs)*prices.usd(pEndpointAZHour)*h
-		m := EgressMode{Mode: name, NATGateways: natCount, EndpointAZs: epAZs, PublicIPv4: natCount,
+		m := EgressMode{Mode: name, NATGateways: natCount, NATInstances: instances, EndpointAZs: epAZs, PublicIPv4: natCount + instances,
 			Fixed: round6(fixed), PerGB: round6(perGB), AppMonthly: round6(base + fixed)}
 		for _, gb := range trafficExamples {
 			m.AtTraffic = append(m.AtTraffic, Traffic{GB: gb, Monthly: round6(base + fixed + gb*perGB)})
@@ -168,13 +191,17 @@ func compareEgress(stacks []Stack, costs []StackCost, total float64, prices Pric
 		AZs:              nAZ,
 		EndpointServices: services,
 		Modes: []EgressMode{
-			mode(ModeNat, 1, 0, natGB+crossShare*2*prices.usd(pInterAZGB)),
-			mode(ModeNatPerAz, nAZ, 0, natGB),
-			mode(ModeEndpoints, 0, len(services)*nAZ, prices.usd(pEndpointGB)),
+			mode(ModeNat, 1, 0, 0, natGB+crossShare*2*prices.usd(pInterAZGB)),
+			mode(ModeNatPerAz, nAZ, 0, 0, natGB),
+			mode(ModeEndpoints, 0, 0, len(services)*nAZ, prices.usd(pEndpointGB)),
+			// No charge per GB processed: only the other AZs' crossing.
+			mode(ModeNatInstance, 0, 1, 0, crossShare*2*prices.usd(pInterAZGB)),
 		},
 		Assumptions: []string{
 			"Traffic is the GB a month between the tasks and ECR (API and registry), CloudWatch Logs and, with a NAT, the internet. Image layers come from S3 through the free gateway endpoint in every mode.",
 			fmt.Sprintf("Tasks are spread evenly over %d AZs: with one NAT, %s of the traffic crosses AZs at %s/GB each way.", nAZ, percent(crossShare), dollars(prices.usd(pInterAZGB))),
+			fmt.Sprintf("The NAT instance is one %s (%s an hour) with its public IPv4 address and a %s GB gp3 root volume; it bills no GB processed, only the cross-AZ share like one NAT gateway. It is a single instance without failover, and its network bandwidth is its instance type's (a t4g.nano: a 32 Mbit/s baseline, bursts to 5 Gbit/s), so heavy traffic needs a larger natInstanceType.",
+				strings.TrimSuffix(strings.ReplaceAll(strings.TrimPrefix(instanceKey, "ec2_"), "_", "."), ".hour"), dollars(prices.usd(instanceKey)), num(rootGB)),
 			"Interface endpoints are reached in the task's own AZ.",
 			"The endpoints mode has no internet access at all: it fits only an app that talks to nothing outside AWS.",
 			"Everything else in the app is the same in every mode.",

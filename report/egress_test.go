@@ -38,11 +38,22 @@ func TestEgressSideBySide(t *testing.T) {
 				{ModeNatPerAz, 2, 0, 73.00, 0.045},
 				// 3 endpoints × 2 AZs × $0.01 × 730 h = $43.80; per GB $0.01
 				{ModeEndpoints, 0, 6, 43.80, 0.01},
+				// t4g.nano $0.0042 × 730 h = $3.066, its IPv4 $0.005 × 730 h =
+				// $3.65, 8 GB gp3 × $0.08 = $0.64: $7.356; per GB only
+				// ½ × 2 × $0.01 = $0.01 across AZs, no processing charge
+				{ModeNatInstance, 0, 0, 7.356, 0.01},
 			}
 			base := r.Monthly - map[string]float64{ModeNat: 36.50, ModeNatPerAz: 73.00, ModeEndpoints: 43.80}[wantCurrent]
+			if len(e.Modes) != len(want) {
+				t.Fatalf("%d modes, want %d", len(e.Modes), len(want))
+			}
 			for i, w := range want {
 				m := e.Modes[i]
-				if m.Mode != w.mode || m.NATGateways != w.nat || m.EndpointAZs != w.epAZs || m.PublicIPv4 != w.nat ||
+				instances := 0
+				if w.mode == ModeNatInstance {
+					instances = 1
+				}
+				if m.Mode != w.mode || m.NATGateways != w.nat || m.NATInstances != instances || m.EndpointAZs != w.epAZs || m.PublicIPv4 != w.nat+instances ||
 					!near(m.Fixed, w.fixed) || !near(m.PerGB, w.perGB) || !near(m.AppMonthly, base+w.fixed) {
 					t.Errorf("mode %d = %s, want %+v on a base of $%v", i, jsonOf(m), w, base)
 				}
@@ -54,10 +65,14 @@ func TestEgressSideBySide(t *testing.T) {
 			// nat vs nat-per-az: 36.50 + 0.055 G = 73.00 + 0.045 G → G = 36.50 / 0.01 = 3650 GB
 			// nat vs endpoints: 36.50 + 0.055 G = 43.80 + 0.01 G → G = 7.30 / 0.045 = 162.22 GB
 			// nat-per-az vs endpoints: endpoints costs less fixed and less per GB: always cheaper
+			// the NAT instance costs less fixed than any other and no more per GB: always cheaper
 			checkBreakEven(t, e.BreakEven, []BreakEven{
 				{Cheaper: ModeNatPerAz, Than: ModeNat, AboveGB: ptr(3650)},
 				{Cheaper: ModeEndpoints, Than: ModeNat, AboveGB: ptr(7.30 / 0.045)},
+				{Cheaper: ModeNatInstance, Than: ModeNat},
 				{Cheaper: ModeEndpoints, Than: ModeNatPerAz},
+				{Cheaper: ModeNatInstance, Than: ModeNatPerAz},
+				{Cheaper: ModeNatInstance, Than: ModeEndpoints},
 			})
 		})
 	}
@@ -102,7 +117,7 @@ func TestEgressEndpointsFollowTheApp(t *testing.T) {
 		t.Errorf("endpoints mode %s, want 10 endpoint-AZs, $73.00", jsonOf(m))
 	}
 	// nat-per-az and endpoints now cost the same fixed; endpoints is cheaper per GB.
-	if be := r.Egress.BreakEven[2]; be.Cheaper != ModeEndpoints || be.AboveGB != nil {
+	if be := r.Egress.BreakEven[3]; be.Cheaper != ModeEndpoints || be.Than != ModeNatPerAz || be.AboveGB != nil {
 		t.Errorf("break-even %s, want endpoints cheaper at any traffic", jsonOf(be))
 	}
 }

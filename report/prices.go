@@ -55,6 +55,11 @@ const (
 	pFargateARMVCPU    = "fargate_arm_vcpu_hour"
 	pFargateARMGB      = "fargate_arm_gb_hour"
 	pFargateEphemeral  = "fargate_ephemeral_gb_hour"
+	pSpotX86VCPU       = "fargate_spot_x86_vcpu_hour"
+	pSpotX86GB         = "fargate_spot_x86_gb_hour"
+	pSpotARMVCPU       = "fargate_spot_arm_vcpu_hour"
+	pSpotARMGB         = "fargate_spot_arm_gb_hour"
+	pEBSgp3            = "ebs_gp3_gb_month"
 	pEndpointAZHour    = "interface_endpoint_az_hour"
 	pEndpointGB        = "interface_endpoint_gb"
 	pInterAZGB         = "inter_az_gb"
@@ -81,12 +86,28 @@ const (
 var priceKeys = []string{
 	pNATHour, pNATGB, pALBHour, pALBLCUHour, pIPv4Hour,
 	pFargateX86VCPU, pFargateX86GB, pFargateARMVCPU, pFargateARMGB, pFargateEphemeral,
+	pSpotX86VCPU, pSpotX86GB, pSpotARMVCPU, pSpotARMGB, pEBSgp3,
 	pEndpointAZHour, pEndpointGB, pInterAZGB,
 	pLogsIngestGB, pLogsStorageGB, pAlarmMonth, pAlarmHighResMonth,
 	pPipelineV2Minute, pPipelineV1Month,
 	pBuildLinuxSmall, pBuildLinuxMedium, pBuildLinuxLarge, pBuildLinuxXLarge, pBuildLinux2XLarge,
 	pBuildARMSmall, pBuildARMLarge,
 	pECRStorage, pS3Storage, pKMSKey, pSSMAdvanced,
+}
+
+func init() {
+	for _, t := range ec2InstanceTypes {
+		priceKeys = append(priceKeys, ec2Key(t))
+	}
+}
+
+// ec2InstanceTypes are the instance types prices.json prices: the NAT
+// instance's default and its neighbours.
+var ec2InstanceTypes = []string{"t4g.nano", "t4g.micro", "t4g.small", "t3.nano", "t3.micro", "t3.small"}
+
+// ec2Key is the price key of an instance type: "t4g.nano" -> "ec2_t4g_nano_hour".
+func ec2Key(instanceType string) string {
+	return "ec2_" + strings.ReplaceAll(instanceType, ".", "_") + "_hour"
 }
 
 var asOfPattern = regexp.MustCompile(`^\d{4}-\d{2}(-\d{2})?$`)

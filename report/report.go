@@ -22,9 +22,14 @@ type Report struct {
 	Monthly float64 `json:"monthly_usd"`
 	// NotPriced counts what the estimate leaves out: non-zero means the
 	// figure may be low.
-	NotPriced int       `json:"not_priced_count"`
-	Egress    *Egress   `json:"egress"`
-	Rollouts  []Rollout `json:"rollout"`
+	NotPriced int `json:"not_priced_count"`
+	// AlwaysOnMonthly is the idle figure without the services' working
+	// hours: equal to Monthly when there are none.
+	AlwaysOnMonthly float64   `json:"always_on_monthly_usd"`
+	Egress          *Egress   `json:"egress"`
+	Rollouts        []Rollout `json:"rollout"`
+	// Lean is "What dev could cost".
+	Lean *Lean `json:"lean"`
 }
 
 // PricesInfo says which prices the figures use.
@@ -59,11 +64,14 @@ func FromStacks(assembly string, stacks []Stack, prices Prices) *Report {
 		sc := costStack(st, prices)
 		r.Stacks = append(r.Stacks, sc)
 		r.Monthly += sc.Monthly
+		r.AlwaysOnMonthly += sc.AlwaysOnMonthly
 		r.NotPriced += len(sc.NotPriced)
 	}
 	r.Monthly = round6(r.Monthly)
+	r.AlwaysOnMonthly = round6(r.AlwaysOnMonthly)
 	r.Egress = compareEgress(stacks, r.Stacks, r.Monthly, prices)
-	r.Rollouts = rollouts(stacks)
+	r.Rollouts = rollouts(stacks, prices)
+	r.Lean = lean(r.Stacks, r.Monthly, r.Egress, prices)
 	return r
 }
 

@@ -394,8 +394,11 @@ func TestTextShowsTheFigures(t *testing.T) {
 		"per 100 GB through the NAT: $4.50",
 		"Total at idle: $96.97 a month",
 		"endpoints is cheaper than nat above 162.2 GB a month",
-		"Bound: 1 wave(s) × 150 s = 150 s (2 min 30 s); dominant term: task start.",
-		"1 wave(s) × 540 s = 540 s (9 min); dominant term: deregistration delay.",
+		"Bound: 150 s (2 min 30 s); dominant term: task start.",
+		"health check every 30 s × 5): 540 s (9 min); dominant term: deregistration delay.",
+		// 2 tasks × 120 s × (0.5 vCPU × $0.04048 + 1 GB × $0.004445) an hour
+		"runs 2 extra task(s) for 120 s",
+		"$0.001646 a deploy.",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("text output lacks %q:\n%s", want, out.String())

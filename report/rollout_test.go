@@ -3,6 +3,7 @@ package report
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 )
@@ -46,7 +47,7 @@ func TestRolloutWaves(t *testing.T) {
 		name := fmt.Sprintf("N=%d,min=%d,max=%d", tc.desired, tc.min, tc.max)
 		t.Run(name, func(t *testing.T) {
 			svc := fmt.Sprintf(`{"DesiredCount": %d, "DeploymentConfiguration": {"MinimumHealthyPercent": %d, "MaximumPercent": %d}, %s}`, tc.desired, tc.min, tc.max, lb)
-			ro := rollouts([]Stack{serviceStack(t, svc, appTG, `{}`)})[0]
+			ro := rollouts([]Stack{serviceStack(t, svc, appTG, `{}`)}, prices(t))[0]
 			if ro.PerWave != tc.perWave || ro.Waves != tc.waves {
 				t.Errorf("%d per wave, %d waves; want %d, %d", ro.PerWave, ro.Waves, tc.perWave, tc.waves)
 			}
@@ -110,7 +111,7 @@ func TestRolloutTerms(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ro := rollouts([]Stack{serviceStack(t, tc.service, tc.tg, tc.taskDef)})[0]
+			ro := rollouts([]Stack{serviceStack(t, tc.service, tc.tg, tc.taskDef)}, prices(t))[0]
 			check := func(what string, f Figure, want [4]int) {
 				sum := 0
 				for i, name := range []string{TermStart, TermHealthy, TermDrain, TermStop} {
@@ -135,11 +136,86 @@ func TestRolloutTerms(t *testing.T) {
 func TestRolloutNotes(t *testing.T) {
 	svc := `{"DesiredCount": 2, "DeploymentConfiguration": {"DeploymentCircuitBreaker": {"Enable": true, "Rollback": true}},
 		"DeploymentController": {"Type": "CODE_DEPLOY"}, ` + lb + `}`
-	ro := rollouts([]Stack{serviceStack(t, svc, appTG, `{"ContainerDefinitions": [{"HealthCheck": {"Command": ["CMD", "true"]}}]}`)})[0]
+	ro := rollouts([]Stack{serviceStack(t, svc, appTG, `{"ContainerDefinitions": [{"HealthCheck": {"Command": ["CMD", "true"]}}]}`)}, prices(t))[0]
 	notes := strings.Join(ro.Notes, "\n")
 	for _, want := range []string{"CODE_DEPLOY", "circuit breaker", "Docker health check"} {
 		if !strings.Contains(notes, want) {
 			t.Errorf("notes lack %q:\n%s", want, notes)
 		}
+	}
+}
+
+// shifting is the app's service with a traffic-shifting strategy: its
+// DeploymentConfiguration, the alternate group, and its two rollback
+// alarms (one named, one by Ref) of 3 periods of 60 s.
+func shifting(t *testing.T, dc string) Stack {
+	t.Helper()
+	tmpl := fmt.Sprintf(`{"Resources": {
+		"Svc": {"Type": "AWS::ECS::Service", "Properties": {"HealthCheckGracePeriodSeconds": 30, "TaskDefinition": {"Ref": "Td"},
+			"DeploymentConfiguration": %s,
+			"LoadBalancers": [{"TargetGroupArn": {"Ref": "Tg"}, "AdvancedConfiguration": {"AlternateTargetGroupArn": {"Ref": "Tg2"}}}]}},
+		"Scale": {"Type": "AWS::ApplicationAutoScaling::ScalableTarget", "Properties": {"MinCapacity": 2, "ScalableDimension": "ecs:service:DesiredCount", "ResourceId": {"Fn::Join": ["", ["service/", {"Fn::GetAtt": ["Svc", "Name"]}]]}}},
+		"Tg": {"Type": "AWS::ElasticLoadBalancingV2::TargetGroup", "Properties": %s},
+		"Tg2": {"Type": "AWS::ElasticLoadBalancingV2::TargetGroup", "Properties": %s},
+		"Td": {"Type": "AWS::ECS::TaskDefinition", "Properties": {"Cpu": "512", "Memory": "1024"}},
+		"Rate": {"Type": "AWS::CloudWatch::Alarm", "Properties": {"AlarmName": "app-rollback-5xx-rate", "EvaluationPeriods": 3, "Metrics": [{"Id": "e", "Expression": "x"}, {"Id": "x", "MetricStat": {"Period": 60}}]}},
+		"Slow": {"Type": "AWS::CloudWatch::Alarm", "Properties": {"Period": 60, "EvaluationPeriods": 2}}
+	}}`, dc, appTG, appTG)
+	var tm Template
+	if err := json.Unmarshal([]byte(tmpl), &tm); err != nil {
+		t.Fatalf("%v:\n%s", err, tmpl)
+	}
+	return Stack{ID: "Service", Template: tm}
+}
+
+func TestRolloutStrategies(t *testing.T) {
+	const alarms = `"Alarms": {"Enable": true, "Rollback": true, "AlarmNames": ["app-rollback-5xx-rate", {"Ref": "Slow"}]}`
+	for _, tc := range []struct {
+		name, dc string
+		// 60 s start + 30 s healthy, the strategy's bakes, 30 s drain, 30 s stop
+		seconds  int
+		dominant string
+		exposure float64
+		note     string
+	}{
+		{"blue/green", `{"Strategy": "BLUE_GREEN", "BakeTimeInMinutes": 10, ` + alarms + `}`, 60 + 30 + 600 + 30 + 30, TermBake, 100, ""},
+		{"canary", `{"Strategy": "CANARY", "BakeTimeInMinutes": 5, "CanaryConfiguration": {"CanaryPercent": 2.5, "CanaryBakeTimeInMinutes": 15}, ` + alarms + `}`, 60 + 30 + 900 + 300 + 30 + 30, TermCanaryBake, 2.5, ""},
+		// 20 %: shifts at 20, 40, 60, 80, 100; four step bakes of 4 min.
+		{"linear", `{"Strategy": "LINEAR", "BakeTimeInMinutes": 0, "LinearConfiguration": {"StepPercent": 20, "StepBakeTimeInMinutes": 4}, ` + alarms + `}`, 60 + 30 + 4*240 + 0 + 30 + 30, TermStepBake, 20, ""},
+		// Without the knobs, ECS's defaults: a 36-hour bake, 5 % for 10 minutes.
+		{"canary on ECS's defaults", `{"Strategy": "CANARY"}`, 60 + 30 + 600 + 2160*60 + 30 + 30, TermBake, 100, "36 hours"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ro := rollouts([]Stack{shifting(t, tc.dc)}, prices(t))[0]
+			if ro.Seconds != tc.seconds || ro.Dominant != tc.dominant {
+				t.Errorf("bound %d s, dominant %q; want %d s, %q: %+v", ro.Seconds, ro.Dominant, tc.seconds, tc.dominant, ro.Terms)
+			}
+			if ro.ExposurePercent != tc.exposure {
+				t.Errorf("a bad image reaches %v %% when the alarm fires, want %v %%", ro.ExposurePercent, tc.exposure)
+			}
+			if tc.note == "" && ro.DetectSeconds != 180 {
+				t.Errorf("the alarms fire within %d s, want the slower one's 3 × 60 s", ro.DetectSeconds)
+			}
+			// The second fleet: 2 tasks, from their start to the old ones
+			// drained, at 0.5 vCPU and 1 GB.
+			fleet := tc.seconds - 30
+			if ro.ExtraTasks != 2 || ro.ExtraTaskSeconds != fleet {
+				t.Errorf("second fleet %d tasks for %d s, want 2 for %d s", ro.ExtraTasks, ro.ExtraTaskSeconds, fleet)
+			}
+			want := 2 * float64(fleet) / 3600 * (0.5*0.04048 + 1*0.004445)
+			if math.Abs(ro.ExtraCost-want) > 1e-6 {
+				t.Errorf("second fleet costs $%v a deploy, want $%v", ro.ExtraCost, want)
+			}
+			if tc.note != "" && !strings.Contains(strings.Join(ro.Notes, "\n"), tc.note) {
+				t.Errorf("notes %v lack %q", ro.Notes, tc.note)
+			}
+		})
+	}
+}
+
+func TestRolloutAlarmNotInTheTemplate(t *testing.T) {
+	ro := rollouts([]Stack{shifting(t, `{"Strategy": "BLUE_GREEN", "BakeTimeInMinutes": 1, "Alarms": {"Enable": true, "Rollback": true, "AlarmNames": ["someone-elses"]}}`)}, prices(t))[0]
+	if ro.DetectSeconds != 0 || !strings.Contains(strings.Join(ro.Notes, "\n"), "someone-elses is not in this template") {
+		t.Errorf("detect %d s, notes %v", ro.DetectSeconds, ro.Notes)
 	}
 }

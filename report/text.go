@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/cdkdemo/fargate/rollout"
 )
 
 // WriteJSON writes the report for machines: the same figures as the text,
@@ -34,6 +36,16 @@ func WriteText(w io.Writer, r *Report) error {
 		writeStack(&b, sc)
 	}
 	fmt.Fprintf(&b, "\nTotal at idle: %s a month, usage-based charges on top.\n", money(r.Monthly))
+	for _, sc := range r.Stacks {
+		for _, sch := range sc.Schedules {
+			fmt.Fprintf(&b, "Working hours of %s: tasks run %s h of the month's %s (%s); their cost %s, always on %s.\n",
+				sch.Service, num(round2(sch.RunningHoursPerMonth)), num(r.Prices.HoursPerMonth), strings.Join(sch.Actions, "; "), money(sch.Monthly), money(sch.AlwaysOnMonthly))
+		}
+	}
+	if r.AlwaysOnMonthly != r.Monthly {
+		fmt.Fprintf(&b, "Total at idle without the working hours (always on): %s a month.\n", money(r.AlwaysOnMonthly))
+	}
+	writeDeployCosts(&b, r.Rollouts)
 	if r.NotPriced > 0 {
 		fmt.Fprintf(&b, "%d resource(s) not priced (listed above): the estimate may be low.\n", r.NotPriced)
 	}
@@ -43,6 +55,9 @@ func WriteText(w io.Writer, r *Report) error {
 
 	b.WriteString("\n3. ROLLOUT-TIME BOUND\n")
 	writeRollouts(&b, r.Rollouts)
+
+	b.WriteString("\n4. WHAT DEV COULD COST\n")
+	writeLean(&b, r.Lean)
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -57,7 +72,7 @@ func writeStack(b *strings.Builder, sc StackCost) {
 	for _, it := range sc.Items {
 		hours := "-"
 		if it.Hours > 0 {
-			hours = num(it.Hours)
+			hours = num(round2(it.Hours))
 		}
 		rows = append(rows, []string{it.Resource, num(it.Count), dollars(it.UnitPrice) + "/" + it.Unit, hours, money(it.Monthly), it.Detail})
 	}
@@ -105,8 +120,8 @@ func writeEgress(b *strings.Builder, e *Egress) {
 		b.WriteString("No VPC in the templates: there is no egress to compare.\n")
 		return
 	}
-	fmt.Fprintf(b, "The same app with each egress mode; only the NAT gateways, their public IPv4 addresses and the interface endpoints change. Now: %s.\n", e.Current)
-	head := []string{"MODE", "NAT", "ENDPOINT-AZS", "IPV4", "EGRESS/MONTH", "PER GB"}
+	fmt.Fprintf(b, "The same app with each egress mode; only the NAT gateways or NAT instance, their public IPv4 addresses and the interface endpoints change. Now: %s.\n", e.Current)
+	head := []string{"MODE", "NAT", "NAT-INSTANCE", "ENDPOINT-AZS", "IPV4", "EGRESS/MONTH", "PER GB"}
 	for _, t := range e.Modes[0].AtTraffic {
 		head = append(head, "APP AT "+num(t.GB)+" GB")
 	}
@@ -116,13 +131,13 @@ func writeEgress(b *strings.Builder, e *Egress) {
 		if m.Mode == e.Current {
 			name += " (now)"
 		}
-		row := []string{name, strconv.Itoa(m.NATGateways), strconv.Itoa(m.EndpointAZs), strconv.Itoa(m.PublicIPv4), money(m.Fixed), dollars(m.PerGB)}
+		row := []string{name, strconv.Itoa(m.NATGateways), strconv.Itoa(m.NATInstances), strconv.Itoa(m.EndpointAZs), strconv.Itoa(m.PublicIPv4), money(m.Fixed), dollars(m.PerGB)}
 		for _, t := range m.AtTraffic {
 			row = append(row, money(t.Monthly))
 		}
 		rows = append(rows, row)
 	}
-	align := []bool{false, true, true, true, true, true}
+	align := []bool{false, true, true, true, true, true, true}
 	for range e.Modes[0].AtTraffic {
 		align = append(align, true)
 	}
@@ -138,30 +153,79 @@ func writeEgress(b *strings.Builder, e *Egress) {
 	}
 }
 
+// writeDeployCosts lists what one deployment costs on top of the idle
+// figure: the extra tasks it runs beside the service's own.
+func writeDeployCosts(b *strings.Builder, rs []Rollout) {
+	for _, ro := range rs {
+		if ro.ExtraCost == 0 {
+			continue
+		}
+		what := "a second fleet: all new tasks start at once and the old ones stay through the bake"
+		if !ro.Strategy.Shifts() {
+			what = "a wave's new tasks run beside the old ones until those have drained"
+		}
+		writeWrapped(b, "", "  ", fmt.Sprintf("Per deploy, not in the idle figure: %s (%s) runs %d extra task(s) for %s, %s: %s a deploy.",
+			ro.Service, strategyName(ro.Strategy), ro.ExtraTasks, duration(ro.ExtraTaskSeconds), what, dollars(ro.ExtraCost)))
+	}
+}
+
+// strategyName is the strategy as the settings name it.
+func strategyName(s rollout.Strategy) string {
+	switch s {
+	case rollout.BlueGreen:
+		return "blue-green"
+	case rollout.Canary:
+		return "canary"
+	case rollout.Linear:
+		return "linear"
+	}
+	return "rolling"
+}
+
 func writeRollouts(b *strings.Builder, rs []Rollout) {
 	if len(rs) == 0 {
 		b.WriteString("No ECS service in the templates: there is no deploy to bound.\n")
 		return
 	}
-	b.WriteString("A rolling deploy: each wave starts new tasks, waits until the load balancer finds them healthy, then drains and stops as many old ones.\n")
+	b.WriteString("From the deploy starting to the deployment being done, as the pipeline's deploy step waits for it.\n")
 	for _, ro := range rs {
-		fmt.Fprintf(b, "\n%s: desired %d, minimum healthy %d %%, maximum %d %%: %d task(s) per wave, %d wave(s)\n",
-			ro.Service, ro.Desired, ro.MinPct, ro.MaxPct, ro.PerWave, ro.Waves)
-		rows := [][]string{{"TERM", "SECONDS", "FROM"}}
-		for _, t := range ro.Terms {
-			rows = append(rows, []string{t.Name, strconv.Itoa(t.Seconds), t.From})
+		fmt.Fprintf(b, "\n%s: %s", ro.Service, strategyName(ro.Strategy))
+		if ro.Strategy.Shifts() {
+			fmt.Fprintf(b, ", %d task(s) started at once in the alternate target group\n", ro.Desired)
+		} else {
+			fmt.Fprintf(b, ", desired %d, minimum healthy %d %%, maximum %d %%: %d task(s) per wave, %d wave(s)\n",
+				ro.Desired, ro.MinPct, ro.MaxPct, ro.PerWave, ro.Waves)
 		}
-		rows = append(rows, []string{"one wave", strconv.Itoa(ro.WaveSeconds), ""})
-		writeTable(b, "  ", rows, []bool{false, true, false})
-		fmt.Fprintf(b, "  Bound: %d wave(s) × %d s = %s; dominant term: %s.\n", ro.Waves, ro.WaveSeconds, duration(ro.Seconds), ro.Dominant)
+		rows := [][]string{{"TERM", "SECONDS", "TIMES", "TOTAL", "FROM"}}
+		for _, t := range ro.Terms {
+			rows = append(rows, []string{t.Name, strconv.Itoa(t.Seconds), strconv.Itoa(t.Times), strconv.Itoa(t.Total()), t.From})
+		}
+		writeTable(b, "  ", rows, []bool{false, true, true, true, false})
+		fmt.Fprintf(b, "  Bound: %s; dominant term: %s.\n", duration(ro.Seconds), ro.Dominant)
+		writeWrapped(b, "  ", "    ", exposureText(ro.Figure))
 		d := ro.WithDefaults
-		fmt.Fprintf(b, "  With the ELB and ECS defaults (deregistration delay %d s, health check every %d s × %d): %d wave(s) × %d s = %s; dominant term: %s.\n",
-			elbDefaultDeregistration, elbDefaultIntervalSeconds, elbDefaultHealthyCount, ro.Waves, d.WaveSeconds, duration(d.Seconds), d.Dominant)
+		fmt.Fprintf(b, "  With the ELB and ECS defaults (deregistration delay %d s, health check every %d s × %d): %s; dominant term: %s.\n",
+			elbDefaultDeregistration, elbDefaultIntervalSeconds, elbDefaultHealthyCount, duration(d.Seconds), d.Dominant)
 		for _, n := range ro.Notes {
 			writeWrapped(b, "  Note: ", "    ", n)
 		}
 	}
 }
+
+// exposureText says what a bad image reaches and how it goes away.
+func exposureText(f Figure) string {
+	if f.DetectSeconds == 0 {
+		return fmt.Sprintf("A bad image that starts and passes its health check: no deployment alarm watches the deployment, so it reaches %s %% of the users and stays there; only the circuit breaker (tasks that fail to start or to turn healthy) rolls back.", pct(f.FirstShiftPercent))
+	}
+	back := "ECS shifts production traffic back to the old tasks, which still run, within seconds"
+	if !f.Strategy.Shifts() {
+		back = fmt.Sprintf("a rolling deployment back restores the old image in %s", duration(f.RestoreSeconds))
+	}
+	return fmt.Sprintf("A bad image that starts and passes its health check: it first gets %s %% of the production traffic; the rollback alarms fire within %s, with %s %% of the users on it; then %s.",
+		pct(f.FirstShiftPercent), duration(f.DetectSeconds), pct(f.ExposurePercent), back)
+}
+
+func pct(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
 
 // writeTable pads columns to their widest cell; right[i] right-aligns
 // column i. Empty trailing cells leave no trailing blanks.
@@ -245,3 +309,6 @@ func duration(s int) string {
 	}
 	return fmt.Sprintf("%d s (%d min %d s)", s, m, sec)
 }
+
+// round2 keeps two decimals, for hours shown: 260.71.
+func round2(x float64) float64 { return math.Round(x*100) / 100 }

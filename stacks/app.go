@@ -45,6 +45,8 @@ func Build(scope constructs.Construct, cfg config.Config) App {
 		Service:            cfg.Service,
 		RepositoryName:     cfg.ResourcePrefix(),
 		ImageParameterName: cfg.ImageParameterName(),
+		RetainKey:          !cfg.Pipeline.AutoDeleteArtifacts,
+		AlarmTopicStack:    cfg.StackName("service"),
 	})
 	network := NewNetworkStack(scope, "Network", &NetworkStackProps{
 		StackProps:         props("network", "VPC, subnets and egress of "+cfg.ResourcePrefix()),
@@ -52,17 +54,23 @@ func Build(scope constructs.Construct, cfg config.Config) App {
 		InterfaceEndpoints: cfg.InterfaceEndpoints(),
 		PlaceholderImage:   cfg.Service.PlaceholderImage,
 		PullThroughPrefix:  cfg.PullThroughPrefix(),
+		Key:                registry.Key(),
 		Architecture:       cfg.Service.Architecture,
+		// The placeholder's SSM hand-off in the endpoints mode.
+		PlaceholderParameterName: cfg.PlaceholderParameterName(),
 	})
 	service := NewServiceStack(scope, "Service", &ServiceStackProps{
 		StackProps:               props("service", "Fargate service and ALB of "+cfg.ResourcePrefix()),
 		Service:                  cfg.Service,
 		Vpc:                      network.Vpc(),
+		VpcCidr:                  cfg.Network.VpcCidr,
 		Repository:               registry.Repository(),
 		ImageParameterName:       cfg.ImageParameterName(),
 		PlaceholderImage:         network.PlaceholderImage(),
+		PlaceholderParameterName: network.PlaceholderParameter(),
 		PullThroughRepositoryArn: network.PullThroughRepositoryArn(),
 		Name:                     cfg.ResourcePrefix(),
+		Key:                      registry.Key(),
 	})
 	// The image parameter is read by name, not by reference: it must exist
 	// before the service's first deploy.
@@ -79,7 +87,10 @@ func Build(scope constructs.Construct, cfg config.Config) App {
 		TaskDef:          service.TaskDefinition(),
 		ContainerName:    service.ContainerName(),
 		FailureTopic:     service.AlarmTopic(),
+		ServiceURL:       service.URL(),
+		HealthCheckPath:  cfg.Service.HealthCheck.Path,
 		ImageParameter:   registry.ImageParameter(),
+		Key:              registry.Key(),
 	})
 	// The AWS Solutions rules run on every synth, in `cdk synth` and in the
 	// tests alike; an unsuppressed finding fails `cdk synth`.

@@ -7,6 +7,8 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	ec2 "github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	ssm "github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -41,6 +43,11 @@ type NetworkStackProps struct {
 	// Architecture is the task's CPU architecture, "X86_64" or "ARM64": the
 	// cache is filled for its platform.
 	Architecture string
+	// PlaceholderParameterName is the SSM parameter that hands the cached
+	// placeholder, by digest, to the ServiceStack in the endpoints mode.
+	PlaceholderParameterName string
+	// Key encrypts the flow logs (the RegistryStack's environment key).
+	Key kms.IKey
 }
 
 // NetworkStack is the environment's base: the VPC every other stack runs in.
@@ -49,8 +56,17 @@ type NetworkStack interface {
 	// Vpc is the VPC with its Public and Private subnet groups.
 	Vpc() ec2.IVpc
 	// PlaceholderImage is the image URI the service pulls before the first
-	// release, as this network's egress can reach it.
+	// release, as this network's egress can reach it, or "" when only the
+	// deploy knows it: then PlaceholderParameter names the SSM parameter
+	// that holds it.
 	PlaceholderImage() string
+	// PlaceholderParameter is the SSM parameter that holds the placeholder
+	// image when it is known at deploy time only (the endpoints mode's
+	// cached image, by the digest the cache fill found), or "". An SSM
+	// parameter and not an export: the ServiceStack reads it at every
+	// deploy, so it may change, or go with the endpoints mode, while the
+	// service runs.
+	PlaceholderParameter() string
 	// PullThroughRepositoryArn is the ARN pattern of the ECR repositories the
 	// pull-through cache creates, or "" when there is no cache.
 	PullThroughRepositoryArn() string
@@ -58,14 +74,16 @@ type NetworkStack interface {
 
 type networkStack struct {
 	awscdk.Stack
-	vpc         ec2.Vpc
-	placeholder string
-	pullThrough string
-	endpoints   appconstructs.PrivateEndpoints
+	vpc              ec2.Vpc
+	placeholder      string
+	placeholderParam string
+	pullThrough      string
+	endpoints        appconstructs.PrivateEndpoints
 }
 
 func (s *networkStack) Vpc() ec2.IVpc                    { return s.vpc }
 func (s *networkStack) PlaceholderImage() string         { return s.placeholder }
+func (s *networkStack) PlaceholderParameter() string     { return s.placeholderParam }
 func (s *networkStack) PullThroughRepositoryArn() string { return s.pullThrough }
 
 // NewNetworkStack builds the VPC: two AZs, a public and a private subnet in
@@ -79,9 +97,15 @@ func NewNetworkStack(scope constructs.Construct, id string, props *NetworkStackP
 
 	privateType := ec2.SubnetType_PRIVATE_WITH_EGRESS
 	natGateways := 1
+	var natInstance *appconstructs.NatInstance
+	var natProvider ec2.NatProvider
 	switch n.Egress {
 	case config.EgressNatPerAz:
 		natGateways = 2
+	case config.EgressNatInstance:
+		// One instance for both private subnets, like one NAT gateway.
+		natInstance = appconstructs.NewNatInstance(appconstructs.NatInstanceProps{InstanceType: n.NatInstanceType})
+		natProvider = natInstance.Provider()
 	case config.EgressEndpoints:
 		privateType, natGateways = ec2.SubnetType_PRIVATE_ISOLATED, 0
 	}
@@ -92,6 +116,7 @@ func NewNetworkStack(scope constructs.Construct, id string, props *NetworkStackP
 		EnableDnsSupport:   jsii.Bool(true),
 		EnableDnsHostnames: jsii.Bool(true),
 		NatGateways:        jsii.Number(natGateways),
+		NatGatewayProvider: natProvider,
 		NatGatewaySubnets:  &ec2.SubnetSelection{SubnetGroupName: jsii.String(PublicSubnets)},
 		SubnetConfiguration: &[]*ec2.SubnetConfiguration{
 			// Public by their route to the IGW. Nothing launched there needs a
@@ -104,8 +129,11 @@ func NewNetworkStack(scope constructs.Construct, id string, props *NetworkStackP
 		RestrictDefaultSecurityGroup: jsii.Bool(true),
 	})
 	private := &ec2.SubnetSelection{SubnetGroupName: jsii.String(PrivateSubnets)}
+	if natInstance != nil {
+		natInstance.Finish(s.vpc, n.PrivateSubnetCidrs)
+	}
 
-	appconstructs.NewFlowLog(stack, "FlowLog", &appconstructs.FlowLogProps{Vpc: s.vpc, RetentionDays: n.FlowLogRetentionDays, Key: appconstructs.NewLogKey(stack, "LogKey")})
+	appconstructs.NewFlowLog(stack, "FlowLog", &appconstructs.FlowLogProps{Vpc: s.vpc, RetentionDays: n.FlowLogRetentionDays, Key: props.Key})
 
 	// The S3 gateway endpoint is free and keeps image layers off the NAT
 	// gateway's per-GB bill, so every mode gets it.
@@ -139,7 +167,15 @@ func NewNetworkStack(scope constructs.Construct, id string, props *NetworkStackP
 			Image:    image,
 			Platform: platform,
 		})
-		image, s.pullThrough = cache.ImageUri(), cache.RepositoryArnPattern()
+		// By digest: ECR checks the upstream again, up to once a day, when
+		// a cached tag is pulled, and a tag that moved upstream would be a
+		// first pull again, which tasks without internet cannot make.
+		ssm.NewStringParameter(stack, jsii.String("PlaceholderImage"), &ssm.StringParameterProps{
+			ParameterName: jsii.String(props.PlaceholderParameterName),
+			StringValue:   jsii.String(cache.ImageUriByDigest()),
+			Description:   jsii.String("The placeholder image in this account's ECR, by the digest the pull-through cache fill found; the ServiceStack reads it at every deploy"),
+		})
+		image, s.placeholderParam, s.pullThrough = "", props.PlaceholderParameterName, cache.RepositoryArnPattern()
 	}
 	s.placeholder = image
 
@@ -198,7 +234,7 @@ func (g *egressGuard) Validate() *[]*string {
 			continue
 		}
 		problems = append(problems, jsii.String(fmt.Sprintf(
-			"private subnet %s has no path to ECR, S3 and CloudWatch Logs: no 0.0.0.0/0 route to a NAT gateway, and no VPC endpoint for %s; tasks there could never pull their image. Use egress \"nat\", \"nat-per-az\", or \"endpoints\" with all of %s",
+			"private subnet %s has no path to ECR, S3 and CloudWatch Logs: no 0.0.0.0/0 route to a NAT gateway or NAT instance, and no VPC endpoint for %s; tasks there could never pull their image. Use egress \"nat\", \"nat-per-az\", \"nat-instance\", or \"endpoints\" with all of %s",
 			*sn.Node().Path(), strings.Join(missing, ", "), strings.Join(RequiredEndpoints, ", "))))
 	}
 	return &problems

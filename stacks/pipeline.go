@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	codebuild "github.com/aws/aws-cdk-go/awscdk/v2/awscodebuild"
 	codepipeline "github.com/aws/aws-cdk-go/awscdk/v2/awscodepipeline"
 	cpactions "github.com/aws/aws-cdk-go/awscdk/v2/awscodepipelineactions"
 	connections "github.com/aws/aws-cdk-go/awscdk/v2/awscodestarconnections"
@@ -11,7 +12,7 @@ import (
 	ecs "github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	events "github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	iam "github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
-	s3 "github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	sns "github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	ssm "github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -40,15 +41,20 @@ type PipelineStackProps struct {
 	TaskDef       ecs.TaskDefinition
 	ContainerName string
 	FailureTopic  sns.ITopic
+	// ServiceURL and HealthCheckPath are what the smoke test requests.
+	ServiceURL      string
+	HealthCheckPath string
 	// From the RegistryStack: the Release stage records the deployed image
-	// here.
+	// here; Key encrypts the artifacts and the build logs.
 	ImageParameter ssm.IStringParameter
+	Key            kms.IKey
 }
 
 // PipelineStack turns a git push into a running image: Source (CodeConnections)
 // → Build (CodeBuild: image to ECR, imagedefinitions.json) → optional
-// Approval → Deploy (ECS deploy action) → Release (records the image the
-// deploy rolled out, for every later `cdk deploy`).
+// Approval → Deploy (the image rolled out with the service's deployment
+// strategy, until ECS reports it done) → Release (the smoke test, then the
+// record of the released image, for every later `cdk deploy`).
 type PipelineStack interface {
 	awscdk.Stack
 	Pipeline() codepipeline.Pipeline
@@ -88,9 +94,10 @@ func NewPipelineStack(scope constructs.Construct, id string, props *PipelineStac
 	artifacts := appconstructs.NewArtifactStore(stack, "Artifacts", &appconstructs.ArtifactStoreProps{
 		Retain:           !cfg.AutoDeleteArtifacts,
 		LogRetentionDays: props.LogRetentionDays,
+		Key:              props.Key,
 	}).Bucket()
 
-	logKey := appconstructs.NewLogKey(stack, "LogKey")
+	logKey := props.Key
 	build := appconstructs.NewImageBuild(stack, "ImageBuild", &appconstructs.ImageBuildProps{
 		Repository:         props.Repository,
 		CacheRepository:    props.BuildCache,
@@ -145,34 +152,64 @@ func NewPipelineStack(scope constructs.Construct, id string, props *PipelineStac
 			}),
 		}})
 	}
-	deployRole := newDeployRole(stack, role, artifacts, props)
-	stages = append(stages, &codepipeline.StageProps{StageName: jsii.String("Deploy"), Actions: &[]codepipeline.IAction{
-		cpactions.NewEcsDeployAction(&cpactions.EcsDeployActionProps{
-			ActionName: jsii.String("Deploy"),
-			Service:    props.Service,
-			Input:      buildOutput,
-			Role:       deployRole.WithoutPolicyUpdates(nil),
-			// Not the 60-minute default: a deploy that cannot finish fails
-			// fast, and the circuit breaker rolls the service back.
-			DeploymentTimeout: awscdk.Duration_Minutes(jsii.Number(cfg.DeployTimeoutMinutes)),
-		}),
-	}})
-	// Only now, after the deploy action has rolled the image out, does the
-	// image parameter name it: a rejected approval, a failed or rolled-back
-	// deploy leave the last released image in place for `cdk deploy`.
-	record := appconstructs.NewReleaseRecord(stack, "ReleaseRecord", &appconstructs.ReleaseRecordProps{
+	// The deploy step waits for ECS's verdict on the deployment, bake time
+	// included, for every strategy (constructs.EcsDeploy).
+	deploy := appconstructs.NewEcsDeploy(stack, "EcsDeploy", &appconstructs.EcsDeployProps{
+		Service:        props.Service,
+		TaskDef:        props.TaskDef,
 		ContainerName:  props.ContainerName,
-		ImageParameter: props.ImageParameter,
+		TimeoutMinutes: cfg.DeployTimeoutMinutes,
 		RetentionDays:  props.LogRetentionDays,
 		LogKey:         logKey,
 	})
-	stages = append(stages, &codepipeline.StageProps{StageName: jsii.String("Release"), Actions: &[]codepipeline.IAction{
-		cpactions.NewCodeBuildAction(&cpactions.CodeBuildActionProps{
-			ActionName: jsii.String("RecordImage"),
-			Project:    record.Project(),
+	deployAction := cpactions.NewCodeBuildAction(&cpactions.CodeBuildActionProps{
+		ActionName:         jsii.String("Deploy"),
+		Project:            deploy.Project(),
+		Input:              buildOutput,
+		VariablesNamespace: jsii.String("Deploy"),
+	})
+	stages = append(stages, &codepipeline.StageProps{StageName: jsii.String("Deploy"), Actions: &[]codepipeline.IAction{deployAction}})
+	// Only now, after ECS reported the deployment successful and the
+	// smoke test passed, does the image parameter name it: a rejected
+	// approval, a failed or rolled-back deploy or a failed smoke test leave
+	// the last released image in place for `cdk deploy`.
+	record := appconstructs.NewReleaseRecord(stack, "ReleaseRecord", &appconstructs.ReleaseRecordProps{
+		ContainerName:     props.ContainerName,
+		ImageParameter:    props.ImageParameter,
+		Repository:        props.Repository,
+		ReleasedTagPrefix: ReleasedTagPrefix,
+		RetentionDays:     props.LogRetentionDays,
+		LogKey:            logKey,
+	})
+	release := []codepipeline.IAction{}
+	roles := []constructs.IConstruct{role, build.Project().Role(), record.Project().Role(), deploy.Project().Role()}
+	if cfg.SmokeTest {
+		smoke := appconstructs.NewSmokeTest(stack, "SmokeTest", &appconstructs.SmokeTestProps{
+			URL:           props.ServiceURL,
+			Service:       props.Service,
+			TaskDef:       props.TaskDef,
+			Paths:         append([]string{props.HealthCheckPath}, cfg.SmokeTestPaths...),
+			RetentionDays: props.LogRetentionDays,
+			LogKey:        logKey,
+		})
+		release = append(release, cpactions.NewCodeBuildAction(&cpactions.CodeBuildActionProps{
+			ActionName: jsii.String("SmokeTest"),
+			Project:    smoke.Project(),
 			Input:      buildOutput,
-		}),
-	}})
+			RunOrder:   jsii.Number(1),
+			EnvironmentVariables: &map[string]*codebuild.BuildEnvironmentVariable{
+				appconstructs.PreviousTaskDefinitionVariable: {Value: deployAction.Variable(jsii.String(appconstructs.PreviousTaskDefinitionVariable))},
+			},
+		}))
+		roles = append(roles, smoke.Project().Role())
+	}
+	release = append(release, cpactions.NewCodeBuildAction(&cpactions.CodeBuildActionProps{
+		ActionName: jsii.String("RecordImage"),
+		Project:    record.Project(),
+		Input:      buildOutput,
+		RunOrder:   jsii.Number(2),
+	}))
+	stages = append(stages, &codepipeline.StageProps{StageName: jsii.String("Release"), Actions: &release})
 
 	s.pipeline = codepipeline.NewPipeline(stack, jsii.String("Pipeline"), &codepipeline.PipelineProps{
 		PipelineType:              codepipeline.PipelineType_V2,
@@ -204,50 +241,11 @@ func NewPipelineStack(scope constructs.Construct, id string, props *PipelineStac
 
 	// Every role that touches the artifacts gets the CDK's artifact grant:
 	// object actions, as families, on this bucket's objects only.
-	for _, role := range []constructs.IConstruct{role, build.Project().Role(), record.Project().Role(), deployRole} {
+	for _, role := range roles {
 		nag.Suppress(nag.DefaultPolicy(role), "AwsSolutions-IAM5", "CodePipeline's artifact access as the CDK grants it: object actions on this pipeline's artifact bucket and its objects, and data-key actions on its artifact key, only",
 			nag.Finding{Regex: `/^Action::s3:[A-Za-z]+\*$/`},
 			nag.Finding{Regex: `/^Action::kms:(GenerateDataKey|ReEncrypt)\*$/`},
 			nag.Finding{Regex: `/^Resource::<ArtifactsBucket[0-9A-F]{8}\.Arn>\/\*$/`})
 	}
 	return s
-}
-
-// newDeployRole is the ECS deploy action's role, written out in full: the
-// CDK's own grants for this action use "*" for every ECS action and for
-// iam:PassRole, so the role handed to the action ignores them and carries
-// only what the deploy needs, on this service, its task family and its
-// two roles. "*" remains where ECS allows nothing narrower.
-func newDeployRole(stack awscdk.Stack, pipelineRole iam.IRole, artifacts s3.IBucket, props *PipelineStackProps) iam.Role {
-	role := iam.NewRole(stack, jsii.String("DeployRole"), &iam.RoleProps{
-		AssumedBy:   iam.NewArnPrincipal(pipelineRole.RoleArn()),
-		Description: jsii.String("The pipeline's ECS deploy action: this service, its task family and roles"),
-	})
-	cluster := props.Service.Cluster()
-	statements := []*iam.PolicyStatementProps{
-		{Sid: jsii.String("UpdateThisService"), Actions: jsii.Strings("ecs:DescribeServices", "ecs:UpdateService"), Resources: &[]*string{props.Service.ServiceArn()}},
-		// RegisterTaskDefinition and DescribeTaskDefinition take no resource.
-		{Sid: jsii.String("RegisterRevisions"), Actions: jsii.Strings("ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition"), Resources: jsii.Strings("*")},
-		{Sid: jsii.String("TagRevisions"), Actions: jsii.Strings("ecs:TagResource"), Resources: &[]*string{
-			stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("ecs"), Resource: jsii.String("task-definition"), ArnFormat: awscdk.ArnFormat_SLASH_RESOURCE_NAME, ResourceName: jsii.String(*props.TaskDef.Family() + ":*")}),
-		}},
-		{Sid: jsii.String("WatchTasks"), Actions: jsii.Strings("ecs:DescribeTasks"), Resources: &[]*string{
-			stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("ecs"), Resource: jsii.String("task"), ArnFormat: awscdk.ArnFormat_SLASH_RESOURCE_NAME, ResourceName: jsii.String(*cluster.ClusterName() + "/*")}),
-		}},
-		// ListTasks is authorized on container instances or "*"; the
-		// condition keeps it to this cluster.
-		{Sid: jsii.String("ListClusterTasks"), Actions: jsii.Strings("ecs:ListTasks"), Resources: jsii.Strings("*"), Conditions: &map[string]interface{}{"ArnEquals": map[string]interface{}{"ecs:cluster": cluster.ClusterArn()}}},
-		{Sid: jsii.String("PassTaskRoles"), Actions: jsii.Strings("iam:PassRole"), Resources: &[]*string{props.TaskDef.TaskRole().RoleArn(), props.TaskDef.ExecutionRole().RoleArn()}},
-	}
-	for _, st := range statements {
-		role.AddToPolicy(iam.NewPolicyStatement(st))
-	}
-	artifacts.GrantRead(role, nil)
-	policy := nag.DefaultPolicy(role)
-	nag.Suppress(policy, "AwsSolutions-IAM5", "ecs:RegisterTaskDefinition and ecs:DescribeTaskDefinition take no resource ARN; ecs:ListTasks is authorized on * and held to this cluster by its condition", nag.Finding{Exact: "Resource::*"})
-	nag.Suppress(policy, "AwsSolutions-IAM5", "Each deploy registers a new revision of this service's task family, and watches the tasks of this service's cluster",
-		nag.Finding{Regex: `/^Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task-definition\/[a-z0-9-]+:\*$/`},
-		nag.Finding{Regex: `/^Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task\/<Cluster[0-9A-F]{8}>\/\*$/`})
-	// The action is handed the role without the CDK's own "*" grants.
-	return role
 }

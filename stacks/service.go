@@ -15,6 +15,7 @@ import (
 	ecs "github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	iam "github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	route53 "github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	r53targets "github.com/aws/aws-cdk-go/awscdk/v2/awsroute53targets"
 	secretsmanager "github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
@@ -39,6 +40,8 @@ type ServiceStackProps struct {
 	Service config.Service
 	// Vpc is the NetworkStack's VPC, with Public and Private subnet groups.
 	Vpc ec2.IVpc
+	// VpcCidr is the VPC's configured CIDR (config.Network.VpcCidr).
+	VpcCidr string
 	// Repository is the RegistryStack's ECR repository.
 	Repository ecr.IRepository
 	// ImageParameterName is the RegistryStack's SSM parameter that records
@@ -46,6 +49,9 @@ type ServiceStackProps struct {
 	ImageParameterName string
 	// PlaceholderImage runs until the first release (NetworkStack.PlaceholderImage).
 	PlaceholderImage string
+	// PlaceholderParameterName, when not empty, is the SSM parameter that
+	// holds the placeholder instead (NetworkStack.PlaceholderParameter).
+	PlaceholderParameterName string
 	// PullThroughRepositoryArn, when not empty, is where the placeholder
 	// image is pulled through in the endpoints mode.
 	PullThroughRepositoryArn string
@@ -53,6 +59,9 @@ type ServiceStackProps struct {
 	// family, e.g. "demo-dev". Environments in one account then keep their
 	// revisions apart.
 	Name string
+	// Key encrypts the container's logs and the alarm topic (the
+	// RegistryStack's environment key).
+	Key kms.IKey
 }
 
 // ServiceStack runs the application: a Fargate service in the private
@@ -100,7 +109,6 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 	cfg := props.Service
 	public := &ec2.SubnetSelection{SubnetGroupName: jsii.String(PublicSubnets)}
 	private := &ec2.SubnetSelection{SubnetGroupName: jsii.String(PrivateSubnets)}
-	port := jsii.Number(cfg.ContainerPort)
 
 	cluster := ecs.NewCluster(stack, jsii.String("Cluster"), &ecs.ClusterProps{
 		Vpc:                 props.Vpc,
@@ -136,7 +144,7 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 		}
 	}
 
-	s.service = ecs.NewFargateService(stack, jsii.String("Service"), &ecs.FargateServiceProps{
+	serviceProps := &ecs.FargateServiceProps{
 		Cluster:        cluster,
 		TaskDefinition: taskDef,
 		// No DesiredCount: CloudFormation would set it again on every
@@ -148,14 +156,26 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 		AssignPublicIp:         jsii.Bool(false),
 		SecurityGroups:         &[]ec2.ISecurityGroup{serviceSG},
 		HealthCheckGracePeriod: awscdk.Duration_Seconds(jsii.Number(cfg.HealthCheckGracePeriodSeconds)),
-		CircuitBreaker:         &ecs.DeploymentCircuitBreaker{Enable: jsii.Bool(true), Rollback: jsii.Bool(true)},
-		MinHealthyPercent:      jsii.Number(100),
-		MaxHealthyPercent:      jsii.Number(200),
 		EnableExecuteCommand:   jsii.Bool(cfg.EnableExec),
 		PlatformVersion:        ecs.FargatePlatformVersion_LATEST,
-		PropagateTags:          ecs.PropagatedTagSource_SERVICE,
-	})
+		// On-demand, Spot or both (constructs/capacity.go).
+		CapacityProviderStrategies: appconstructs.CapacityProviderStrategies(cfg.Capacity, cfg.OnDemandBaseCount),
+		PropagateTags:              ecs.PropagatedTagSource_SERVICE,
+	}
+	// The strategy, its knobs, the circuit breaker.
+	appconstructs.DeploymentOptions(serviceProps, cfg.Rollout)
+	s.service = ecs.NewFargateService(stack, jsii.String("Service"), serviceProps)
 
+	// The task definition references the roles, not their policies: without
+	// this, an update that adds a grant (a new secret) can start tasks
+	// before the grant exists (aws/aws-cdk#18675).
+	for _, role := range []iam.IRole{taskDef.ExecutionRole(), taskDef.TaskRole()} {
+		if policy := role.Node().TryFindChild(jsii.String("DefaultPolicy")); policy != nil {
+			s.service.Node().AddDependency(policy)
+		}
+	}
+
+	appconstructs.AssociateFargateCapacityProviders(stack, cluster, s.service, cfg.Capacity)
 	if cfg.EnableExec {
 		nag.Suppress(nag.DefaultPolicy(taskDef.TaskRole()), "AwsSolutions-IAM5", "ECS Exec, turned on by enableExec: the ssmmessages actions have no resource types and are authorized only on *", nag.Finding{Exact: "Resource::*"})
 	}
@@ -181,8 +201,71 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 		alb.Node().AddDependency(policy)
 	}
 
+	tgProps := targetGroupProps(props)
+	targetGroup := elbv2.NewApplicationTargetGroup(stack, jsii.String("TargetGroup"), tgProps)
+	production, certificate, url := newListeners(stack, alb, cfg)
+	s.url = url
+	// Production traffic through a rule on the production listener; for
+	// blue/green, canary and linear an alternate target group and a test
+	// listener too, and the role ECS shifts traffic between them with.
+	trafficProps := &appconstructs.TrafficProps{
+		VpcCidr: props.VpcCidr, LoadBalancer: alb, Listener: production, TargetGroup: targetGroup,
+		Certificate: certificate, TestListenerCidrs: cfg.Rollout.TestListenerCidrs,
+	}
+	if cfg.Rollout.Strategy.ECS().Shifts() {
+		trafficProps.AlternateTargetGroupProps = tgProps
+	}
+	traffic := appconstructs.NewTraffic(stack, "Traffic", trafficProps)
+	// Registers the tasks by IP and opens ALB -> service on the container
+	// port, in both security groups.
+	traffic.Attach(s.service, ContainerName, float64(cfg.ContainerPort))
+
+	scaling := s.service.AutoScaleTaskCount(&awsapplicationautoscaling.EnableScalingProps{
+		MinCapacity: jsii.Number(cfg.MinCount),
+		MaxCapacity: jsii.Number(cfg.MaxCount),
+	})
+	scaling.ScaleOnCpuUtilization(jsii.String("Cpu"), &ecs.CpuUtilizationScalingProps{
+		TargetUtilizationPercent: jsii.Number(cfg.ScaleCpuPercent),
+	})
+	// One policy per target group: the group production traffic is not
+	// in has no requests, and Application Auto Scaling scales in only when
+	// every policy agrees, so the group with the traffic decides.
+	for i, tg := range traffic.TargetGroups() {
+		id := "Requests"
+		if i > 0 {
+			id = "RequestsAlternate"
+		}
+		scaling.ScaleOnRequestCount(jsii.String(id), &ecs.RequestCountScalingProps{
+			RequestsPerTarget: jsii.Number(cfg.ScaleRequestsPerTarget),
+			TargetGroup:       tg,
+		})
+	}
+	appconstructs.ScaleOnSchedule(scaling, cfg.Schedule, cfg.MinCount, cfg.MaxCount)
+
+	s.topic = appconstructs.NewAlarmTopic(stack, "Alarms", &appconstructs.AlarmTopicProps{Email: cfg.AlarmEmail, Key: props.Key})
+	appconstructs.NewServiceAlarms(stack, "ServiceAlarms", &appconstructs.ServiceAlarmsProps{
+		Topic: s.topic, LoadBalancer: alb, TargetGroups: traffic.TargetGroups(), Service: s.service, Cluster: cluster,
+	})
+	if cfg.Rollout.Alarms {
+		appconstructs.NewRollbackAlarms(stack, "RollbackAlarms", &appconstructs.RollbackAlarmsProps{
+			Service: s.service, Topic: s.topic, TargetGroups: traffic.TargetGroups(), Rollout: cfg.Rollout, NamePrefix: props.Name,
+		})
+	}
+
+	awscdk.NewCfnOutput(stack, jsii.String("ServiceUrl"), &awscdk.CfnOutputProps{
+		Value:       jsii.String(s.url),
+		Description: jsii.String("Where the service answers"),
+	})
+	return s
+}
+
+// targetGroupProps is the service's target group: the primary one, and the
+// alternate copy of the traffic-shifting strategies.
+func targetGroupProps(props *ServiceStackProps) *elbv2.ApplicationTargetGroupProps {
+	cfg := props.Service
+	port := jsii.Number(cfg.ContainerPort)
 	hc := cfg.HealthCheck
-	targetGroup := elbv2.NewApplicationTargetGroup(stack, jsii.String("TargetGroup"), &elbv2.ApplicationTargetGroupProps{
+	return &elbv2.ApplicationTargetGroupProps{
 		Vpc:        props.Vpc,
 		TargetType: elbv2.TargetType_IP, // awsvpc tasks register by IP
 		Port:       port,
@@ -196,8 +279,13 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 			HealthyHttpCodes:        jsii.String(hc.Matcher),
 		},
 		DeregistrationDelay: awscdk.Duration_Seconds(jsii.Number(cfg.DeregistrationDelaySeconds)),
-	})
+	}
+}
 
+// newListeners creates the production listener (80, or 443 with 80
+// redirecting to it and the alias record), answering 404 by default: the
+// traffic rules come from constructs.NewTraffic.
+func newListeners(stack awscdk.Stack, alb elbv2.ApplicationLoadBalancer, cfg config.Service) (production elbv2.ApplicationListener, certificate elbv2.IListenerCertificate, url string) {
 	if cfg.HTTPS() {
 		zone := route53.HostedZone_FromHostedZoneAttributes(stack, jsii.String("Zone"), &route53.HostedZoneAttributes{
 			HostedZoneId: jsii.String(cfg.HostedZoneId),
@@ -207,13 +295,14 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 			DomainName: jsii.String(cfg.DomainName),
 			Validation: acm.CertificateValidation_FromDns(zone),
 		})
-		alb.AddListener(jsii.String("Https"), &elbv2.BaseApplicationListenerProps{
-			Port:                jsii.Number(443),
-			Protocol:            elbv2.ApplicationProtocol_HTTPS,
-			Certificates:        &[]elbv2.IListenerCertificate{elbv2.ListenerCertificate_FromCertificateManager(cert)},
-			SslPolicy:           elbv2.SslPolicy_RECOMMENDED_TLS,
-			Open:                jsii.Bool(false),
-			DefaultTargetGroups: &[]elbv2.IApplicationTargetGroup{targetGroup},
+		certificate = elbv2.ListenerCertificate_FromCertificateManager(cert)
+		production = alb.AddListener(jsii.String("Https"), &elbv2.BaseApplicationListenerProps{
+			Port:          jsii.Number(443),
+			Protocol:      elbv2.ApplicationProtocol_HTTPS,
+			Certificates:  &[]elbv2.IListenerCertificate{certificate},
+			SslPolicy:     elbv2.SslPolicy_RECOMMENDED_TLS,
+			Open:          jsii.Bool(false),
+			DefaultAction: appconstructs.NotFoundAction(),
 		})
 		alb.AddListener(jsii.String("Http"), &elbv2.BaseApplicationListenerProps{
 			Port:     jsii.Number(80),
@@ -231,42 +320,17 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 		// The zone's name is in no CloudFormation property: record it, so
 		// preflight can check that hostedZoneId is that zone.
 		alias.Node().DefaultChild().(awscdk.CfnResource).AddMetadata(jsii.String(zoneNameMetadata), strings.TrimSuffix(cfg.HostedZoneName, "."))
-		s.url = "https://" + cfg.DomainName
+		url = "https://" + cfg.DomainName
 	} else {
-		alb.AddListener(jsii.String("Http"), &elbv2.BaseApplicationListenerProps{
-			Port:                jsii.Number(80),
-			Protocol:            elbv2.ApplicationProtocol_HTTP,
-			Open:                jsii.Bool(false),
-			DefaultTargetGroups: &[]elbv2.IApplicationTargetGroup{targetGroup},
+		production = alb.AddListener(jsii.String("Http"), &elbv2.BaseApplicationListenerProps{
+			Port:          jsii.Number(80),
+			Protocol:      elbv2.ApplicationProtocol_HTTP,
+			Open:          jsii.Bool(false),
+			DefaultAction: appconstructs.NotFoundAction(),
 		})
-		s.url = "http://" + *alb.LoadBalancerDnsName()
+		url = "http://" + *alb.LoadBalancerDnsName()
 	}
-	// Registers the tasks by IP and opens ALB -> service on the container
-	// port, in both security groups.
-	s.service.AttachToApplicationTargetGroup(targetGroup)
-
-	scaling := s.service.AutoScaleTaskCount(&awsapplicationautoscaling.EnableScalingProps{
-		MinCapacity: jsii.Number(cfg.MinCount),
-		MaxCapacity: jsii.Number(cfg.MaxCount),
-	})
-	scaling.ScaleOnCpuUtilization(jsii.String("Cpu"), &ecs.CpuUtilizationScalingProps{
-		TargetUtilizationPercent: jsii.Number(cfg.ScaleCpuPercent),
-	})
-	scaling.ScaleOnRequestCount(jsii.String("Requests"), &ecs.RequestCountScalingProps{
-		RequestsPerTarget: jsii.Number(cfg.ScaleRequestsPerTarget),
-		TargetGroup:       targetGroup,
-	})
-
-	s.topic = appconstructs.NewAlarmTopic(stack, "Alarms", &appconstructs.AlarmTopicProps{Email: cfg.AlarmEmail})
-	appconstructs.NewServiceAlarms(stack, "ServiceAlarms", &appconstructs.ServiceAlarmsProps{
-		Topic: s.topic, LoadBalancer: alb, TargetGroup: targetGroup, Service: s.service, Cluster: cluster,
-	})
-
-	awscdk.NewCfnOutput(stack, jsii.String("ServiceUrl"), &awscdk.CfnOutputProps{
-		Value:       jsii.String(s.url),
-		Description: jsii.String("Where the service answers"),
-	})
-	return s
+	return production, certificate, url
 }
 
 // newTaskDefinition is the Fargate task: one application container whose
@@ -322,6 +386,7 @@ func newTaskDefinition(stack awscdk.Stack, props *ServiceStackProps) ecs.Fargate
 	for name, arn := range cfg.Secrets {
 		secrets[name] = containerSecret(stack, name, arn)
 	}
+	grantSecretsAsGiven(execRole, cfg.Secrets)
 	var sysctls *[]*ecs.SystemControl
 	if cfg.ContainerPort < 1024 {
 		// Lets a non-root process bind a port below 1024 in the task's own
@@ -331,19 +396,20 @@ func newTaskDefinition(stack awscdk.Stack, props *ServiceStackProps) ecs.Fargate
 	nag.Suppress(taskDef, "AwsSolutions-ECS2", "The environment holds PORT, HEALTH_CHECK_PATH and the non-secret values of the environment setting; secrets reach the container through its secrets, from Secrets Manager or SSM")
 	container := taskDef.AddContainer(jsii.String(ContainerName), &ecs.ContainerDefinitionOptions{
 		ContainerName: jsii.String(ContainerName),
-		Image:         ecs.ContainerImage_FromRegistry(releasedImage(stack, props.ImageParameterName, props.PlaceholderImage), nil),
+		Image:         ecs.ContainerImage_FromRegistry(releasedImage(stack, props), nil),
 		Essential:     jsii.Bool(true),
 		// The container may use all of the task's memory and no more, and
 		// writes only to its scratch volumes.
 		MemoryLimitMiB:         jsii.Number(cfg.MemoryMiB),
 		ReadonlyRootFilesystem: jsii.Bool(true),
+		StopTimeout:            appconstructs.StopTimeout(cfg.Capacity),
 		PortMappings:           &[]*ecs.PortMapping{{ContainerPort: jsii.Number(cfg.ContainerPort), Protocol: ecs.Protocol_TCP, Name: jsii.String("http")}},
 		Environment:            &env,
 		Secrets:                &secrets,
 		SystemControls:         sysctls,
 		Logging: ecs.LogDriver_AwsLogs(&ecs.AwsLogDriverProps{
 			StreamPrefix: jsii.String(ContainerName),
-			LogGroup:     appconstructs.NewLogGroup(stack, "Logs", cfg.LogRetentionDays, appconstructs.NewLogKey(stack, "LogKey")),
+			LogGroup:     appconstructs.NewLogGroup(stack, "Logs", cfg.LogRetentionDays, props.Key),
 		}),
 	})
 	// With ECS Exec, the exec agent's directories are among them.
@@ -360,15 +426,17 @@ func newTaskDefinition(stack awscdk.Stack, props *ServiceStackProps) ecs.Fargate
 // while the parameter still says NoRelease. The placeholder is decided here,
 // from this deploy's network, and never written to the parameter: changing
 // the egress mode or the placeholder cannot undo a release.
-func releasedImage(stack awscdk.Stack, parameterName, placeholder string) *string {
-	released := ssm.StringParameter_ValueForStringParameter(stack, jsii.String(parameterName), nil)
+func releasedImage(stack awscdk.Stack, props *ServiceStackProps) *string {
+	released := ssm.StringParameter_ValueForStringParameter(stack, jsii.String(props.ImageParameterName), nil)
+	placeholder := props.PlaceholderImage
+	if props.PlaceholderParameterName != "" {
+		placeholder = *ssm.StringParameter_ValueForStringParameter(stack, jsii.String(props.PlaceholderParameterName), nil)
+	}
 	none := awscdk.NewCfnCondition(stack, jsii.String("NoReleaseYet"), &awscdk.CfnConditionProps{
 		Expression: awscdk.Fn_ConditionEquals(released, jsii.String(NoRelease)),
 	})
 	return awscdk.Fn_ConditionIf(none.LogicalId(), jsii.String(placeholder), released).ToString()
 }
-
-var completeSecretArn = regexp.MustCompile(`-[A-Za-z0-9]{6}$`)
 
 var privateEcrImage = regexp.MustCompile(`^([0-9]{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?/([a-z0-9._/-]+?)(:[A-Za-z0-9._-]+|@sha256:[0-9a-f]{64})?$`)
 
@@ -397,8 +465,32 @@ func containerSecret(scope constructs.Construct, name, arn string) ecs.Secret {
 			jsii.String("secrets are read by ARN; a parameter shared from another account must be in the stack's region, as docs/service.md says"))
 		return ecs.Secret_FromSsmParameter(ssm.StringParameter_FromStringParameterArn(scope, id, jsii.String(arn)))
 	}
-	if completeSecretArn.MatchString(arn) {
-		return ecs.Secret_FromSecretsManager(secretsmanager.Secret_FromSecretCompleteArn(scope, id, jsii.String(arn)), nil)
-	}
+	// A partial ARN (the name alone) and a complete one (the name, a hyphen
+	// and six random characters) cannot be told apart: a name such as
+	// app-config ends in a hyphen and six characters too. Imported as
+	// partial, the container's grant covers the ARN plus any six
+	// characters; grantSecretsAsGiven covers the ARN itself.
 	return ecs.Secret_FromSecretsManager(secretsmanager.Secret_FromSecretPartialArn(scope, id, jsii.String(arn)), nil)
+}
+
+// grantSecretsAsGiven lets the execution role read the configured Secrets
+// Manager ARNs exactly as given: the complete ones among them. The
+// container's secrets grant the same ARNs with any six-character suffix,
+// the partial ones (containerSecret).
+func grantSecretsAsGiven(role iam.IRole, secrets map[string]string) {
+	var arns []string
+	for _, arn := range secrets {
+		if !strings.Contains(arn, ":ssm:") {
+			arns = append(arns, arn)
+		}
+	}
+	if len(arns) == 0 {
+		return
+	}
+	slices.Sort(arns)
+	role.AddToPrincipalPolicy(iam.NewPolicyStatement(&iam.PolicyStatementProps{
+		Sid:       jsii.String("ReadSecretsAsConfigured"),
+		Actions:   jsii.Strings("secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"),
+		Resources: jsii.Strings(arns...),
+	}))
 }

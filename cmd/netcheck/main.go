@@ -38,6 +38,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	proto := fs.String("proto", "tcp", "protocol of the path: tcp, udp or icmp")
 	egress := fs.String("egress", "", "egress mode the templates were synthesized with: nat, nat-per-az or endpoints (default: inferred)")
 	sources := fs.String("allowed-cidrs", "", "comma-separated CIDRs the load balancer must admit (the app's allowedCidrs; default: what its security groups admit)")
+	testSources := fs.String("test-listener-cidrs", "", "comma-separated CIDRs the test listener of a blue/green, canary or linear service may admit besides the VPC (the app's testListenerCidrs; default: the public ones its security groups admit); every other internet address must be denied")
 	model := fs.Bool("model", false, "print the network model netcheck built, then exit")
 	quiet := fs.Bool("q", false, "print the matrix and the broken paths only, not every hop of every path")
 	svg := fs.String("svg", "", "also write a picture of the network with the required paths as arrows to this SVG `file`")
@@ -105,7 +106,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 			cidrs = append(cidrs, c)
 		}
 	}
-	rep := m.Required(netcheck.Options{Egress: *egress, InternetSources: cidrs})
+	var testCidrs []string
+	for _, c := range strings.Split(*testSources, ",") {
+		if c = strings.TrimSpace(c); c != "" {
+			testCidrs = append(testCidrs, c)
+		}
+	}
+	rep := m.Required(netcheck.Options{Egress: *egress, InternetSources: cidrs, TestSources: testCidrs})
 	if *svg != "" {
 		if err := writeSVG(*svg, m, rep); err != nil {
 			fmt.Fprintf(stderr, "netcheck: --svg: %v\n", err)

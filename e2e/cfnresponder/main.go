@@ -24,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/cdkdemo/fargate/e2e"
 )
@@ -54,7 +55,7 @@ func run(ctx context.Context, pid int, timeout, interval time.Duration) error {
 	if err != nil {
 		return err
 	}
-	r := &e2e.Responder{CFN: cloudformation.NewFromConfig(cfg), EC2: ec2.NewFromConfig(cfg), ECR: ecr.NewFromConfig(cfg), Endpoint: endpoint, Log: os.Stdout}
+	r := &e2e.Responder{CFN: cloudformation.NewFromConfig(cfg), EC2: ec2.NewFromConfig(cfg), ECR: ecr.NewFromConfig(cfg), SSM: ssm.NewFromConfig(cfg), Endpoint: endpoint, Log: os.Stdout}
 	deadline := time.Now().Add(timeout)
 	for {
 		// Poll once more after the deploy ended: nothing is left unanswered.
