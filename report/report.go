@@ -13,7 +13,8 @@ import (
 )
 
 // Report is the whole report: idle cost per stack, the egress choices side
-// by side, and the rollout-time bound of each ECS service.
+// by side, the rollout-time bound of each ECS service, what dev could cost
+// and the time from a git push to the new image running.
 type Report struct {
 	Assembly string      `json:"assembly"`
 	Prices   PricesInfo  `json:"prices"`
@@ -30,6 +31,10 @@ type Report struct {
 	Rollouts        []Rollout `json:"rollout"`
 	// Lean is "What dev could cost".
 	Lean *Lean `json:"lean"`
+	// Pushes is "git push → running", one estimate per pipeline, with the
+	// assumed durations it uses.
+	Pushes          []Push  `json:"git_push_to_running"`
+	PushAssumptions Timings `json:"git_push_assumptions"`
 }
 
 // PricesInfo says which prices the figures use.
@@ -72,6 +77,8 @@ func FromStacks(assembly string, stacks []Stack, prices Prices) *Report {
 	r.Egress = compareEgress(stacks, r.Stacks, r.Monthly, prices)
 	r.Rollouts = rollouts(stacks, prices)
 	r.Lean = lean(r.Stacks, r.Monthly, r.Egress, prices)
+	r.PushAssumptions = mustTimings()
+	r.Pushes = pushes(stacks, r.Rollouts, r.PushAssumptions)
 	return r
 }
 
