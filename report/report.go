@@ -1,11 +1,13 @@
 // Package report estimates, from a synthesized cloud assembly (cdk.out),
-// what the app costs a month at idle and how long a deploy may take, before
-// anything is deployed. The CDK has no such report (aws/aws-cdk#17437).
+// what the app costs a month at idle, how long a deploy may take and how
+// long a git push takes to reach the running service, before anything is
+// deployed. The CDK has no such report (aws/aws-cdk#17437).
 //
 // It reads the CloudFormation templates only, with the standard library, so
 // it runs in a second and needs neither the CDK nor AWS credentials. Every
-// price comes from prices.json; every resource type is classified in
-// classify.go, and a type that is not is listed as "not priced".
+// price comes from prices.json, every assumed duration of a pipeline run
+// from timings.json; every resource type is classified in classify.go, and
+// a type that is not is listed as "not priced".
 package report
 
 import (
