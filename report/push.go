@@ -186,7 +186,7 @@ func pushOf(st Stack, id string, stacks []Stack, rollouts []Rollout, t Timings) 
 					What: "manual approval: waits for a person, not counted in the totals"})
 			case provider == "CodeBuild":
 				p.Terms = append(p.Terms, assumed(sname, aname, PushHandoff, tHandoff, "CodePipeline starting the action"))
-				proj, projStack, ok := projectOf(st, stacks, cfg["ProjectName"])
+				proj, projPath, ok := projectOf(st, stacks, cfg["ProjectName"])
 				if !ok {
 					p.Notes = append(p.Notes, fmt.Sprintf("%s/%s runs project %s, which is not in these templates: timed as a step of AWS CLI calls", sname, aname, flatten(cfg["ProjectName"])))
 					p.Terms = append(p.Terms, assumed(sname, aname, PushProvisioning, tProvisionContainer, "project not in the templates"),
@@ -226,7 +226,7 @@ func pushOf(st Stack, id string, stacks []Stack, rollouts []Rollout, t Timings) 
 					p.Terms = append(p.Terms, assumed(sname, aname, PushCommands, tStepCommands, "tag the image released, write the image parameter"))
 				default:
 					p.Terms = append(p.Terms, assumed(sname, aname, PushCommands, tStepCommands, "not modeled: timed as a step of AWS CLI calls"))
-					p.Notes = append(p.Notes, fmt.Sprintf("%s/%s (project %s) is not one of the build, deploy, smoke test and release steps: timed as a step of AWS CLI calls", sname, aname, projStack))
+					p.Notes = append(p.Notes, fmt.Sprintf("%s/%s (project %s) is not one of the build, deploy, smoke test and release steps: timed as a step of AWS CLI calls", sname, aname, projPath))
 				}
 			case provider == "ECS" || provider == "CodeDeployToECS":
 				p.Terms = append(p.Terms, assumed(sname, aname, PushHandoff, tHandoff, "CodePipeline starting the action"))
