@@ -138,6 +138,201 @@ func TestBuildRefusesDockerHubPulls(t *testing.T) {
 	}
 }
 
+// buildStubs writes stand-ins for the AWS CLI and docker into a directory:
+// aws answers get-login-password and describe-images (found, or
+// ImageNotFoundException when $STUB=notfound); docker logs every call to
+// $DOCKER_LOG, one argument a line and a blank line after each call, and
+// fails `docker buildx build` when $STUB_BUILD_FAILS is set.
+func buildStubs(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	stubs := map[string]string{
+		"aws": `#!/bin/bash
+case "$1 $2" in
+"ecr get-login-password") echo token ;;
+"ecr describe-images")
+	if [ "$STUB" = notfound ]; then echo "An error occurred (ImageNotFoundException) when calling the DescribeImages operation: not found" >&2; exit 254; fi
+	echo '{"imageDetails":[]}' ;;
+*) echo "aws stub: unexpected $*" >&2; exit 2 ;;
+esac
+`,
+		"docker": `#!/bin/bash
+{ printf '%s\n' "$@"; echo; } >>"$DOCKER_LOG"
+[ "$1" = login ] && cat >/dev/null
+if [ "$1 $2" = "buildx build" ] && [ -n "$STUB_BUILD_FAILS" ]; then echo "ERROR: failed to solve" >&2; exit 1; fi
+exit 0
+`,
+	}
+	for name, body := range stubs {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// runPhases runs the buildspec's phases in order in one bash, as CodeBuild
+// does (variables carry over between commands), in dir, stopping at the
+// first failing command (on-failure: ABORT).
+func runPhases(t *testing.T, spec buildSpec, dir, stubs string, env ...string) (stderr string, err error) {
+	t.Helper()
+	var script strings.Builder
+	for _, phase := range []string{"install", "pre_build", "build", "post_build"} {
+		for _, c := range spec.Phases[phase].Commands {
+			script.WriteString("{\n" + c + "\n}\nrc=$?; [ $rc = 0 ] || { echo \"command failed ($rc) in " + phase + "\" >&2; exit $rc; }\n")
+		}
+	}
+	cmd := exec.Command("bash", "-c", script.String())
+	cmd.Dir = dir
+	cmd.Env = append([]string{"PATH=" + stubs + ":" + os.Getenv("PATH")}, env...)
+	var errOut strings.Builder
+	cmd.Stdout, cmd.Stderr = &errOut, &errOut
+	err = cmd.Run()
+	return errOut.String(), err
+}
+
+// dockerCalls reads the docker stub's log: one argument list per call.
+func dockerCalls(t *testing.T, log string) [][]string {
+	t.Helper()
+	b, err := os.ReadFile(log)
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	var calls [][]string
+	for _, call := range strings.Split(strings.TrimSuffix(string(b), "\n\n"), "\n\n") {
+		if call != "" {
+			calls = append(calls, strings.Split(call, "\n"))
+		}
+	}
+	return calls
+}
+
+// flagValue returns the values of a flag given as "--flag value" or "--flag=value".
+func flagValue(args []string, flag string) []string {
+	var out []string
+	for i, a := range args {
+		if a == flag && i+1 < len(args) {
+			out = append(out, args[i+1])
+		} else if v, ok := strings.CutPrefix(a, flag+"="); ok {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// TestBuildRunsBuildKitWithTheRegistryCache runs the whole buildspec, as
+// the template holds it, with stubs for aws and docker: a commit without
+// an image is built by a docker-container builder running the pinned
+// BuildKit, importing and exporting the registry cache of every stage in
+// the cache repository and pushing the image; a commit whose image exists
+// builds nothing; a failed build stops before imagedefinitions.json.
+func TestBuildRunsBuildKitWithTheRegistryCache(t *testing.T) {
+	_, project, spec := parseBuildSpec(t, synth(t, nil).templates["Pipeline"])
+	literal := map[string]string{}
+	for _, v := range project["Environment"].(map[string]any)["EnvironmentVariables"].([]any) {
+		m := v.(map[string]any)
+		if s, ok := m["Value"].(string); ok {
+			literal[m["Name"].(string)] = s
+		}
+	}
+	dockerfile, err := filepath.Abs(literal["DOCKERFILE"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	const (
+		registry = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
+		image    = registry + "/demo-dev:abc1234"
+		cacheRef = registry + "/demo-dev-build-cache:buildcache"
+	)
+	stubs := buildStubs(t)
+	run := func(t *testing.T, env ...string) (dir string, calls [][]string, stderr string, err error) {
+		dir = t.TempDir()
+		log := filepath.Join(dir, "docker.log")
+		stderr, err = runPhases(t, spec, dir, stubs, append([]string{
+			"DOCKER_LOG=" + log, "AWS_REGION=us-east-1",
+			"CODEBUILD_RESOLVED_SOURCE_VERSION=abc1234def5678abc1234def5678abc1234def56",
+			"REPOSITORY_URI=" + registry + "/demo-dev", "REPOSITORY_NAME=demo-dev",
+			"CACHE_REPOSITORY_URI=" + registry + "/demo-dev-build-cache",
+			"BUILDKIT_IMAGE=" + literal["BUILDKIT_IMAGE"], "DOCKERFILE=" + dockerfile, "BUILD_CONTEXT=" + literal["BUILD_CONTEXT"],
+		}, env...)...)
+		return dir, dockerCalls(t, log), stderr, err
+	}
+	verbs := func(calls [][]string) []string {
+		var out []string
+		for _, c := range calls {
+			v := c[0]
+			if v == "buildx" && len(c) > 1 {
+				v += " " + c[1]
+			}
+			out = append(out, v)
+		}
+		return out
+	}
+	imageDefinitions := func(t *testing.T, dir string) string {
+		b, _ := os.ReadFile(filepath.Join(dir, "imagedefinitions.json"))
+		return string(b)
+	}
+
+	t.Run("a new commit: BuildKit builder, registry cache of every stage, image pushed", func(t *testing.T) {
+		dir, calls, stderr, err := run(t, "STUB=notfound")
+		if err != nil {
+			t.Fatalf("the build failed: %v\n%s", err, stderr)
+		}
+		if got := verbs(calls); !slices.Equal(got, []string{"login", "buildx create", "buildx build"}) {
+			t.Fatalf("docker calls %v, want login, buildx create, buildx build (no docker build, pull or push of its own)", got)
+		}
+		create, build := calls[1], calls[2]
+		builder := flagValue(create, "--name")
+		if len(builder) != 1 || !slices.Equal(flagValue(create, "--driver"), []string{"docker-container"}) || !slices.Equal(flagValue(create, "--driver-opt"), []string{"image=" + literal["BUILDKIT_IMAGE"]}) {
+			t.Errorf("builder %q: want a named docker-container builder running %s", create, literal["BUILDKIT_IMAGE"])
+		}
+		if !slices.Equal(flagValue(build, "--builder"), builder) {
+			t.Errorf("the build runs on builder %v, want the one created, %v", flagValue(build, "--builder"), builder)
+		}
+		if from := flagValue(build, "--cache-from"); len(from) != 1 || !sameAttrs(from[0], "type=registry", "ref="+cacheRef) {
+			t.Errorf("--cache-from %q, want type=registry,ref=%s", from, cacheRef)
+		}
+		if to := flagValue(build, "--cache-to"); len(to) != 1 || !sameAttrs(to[0], "type=registry", "ref="+cacheRef, "mode=max", "image-manifest=true", "oci-mediatypes=true", "ignore-error=true") {
+			t.Errorf("--cache-to %q, want the registry cache of every stage (mode=max) at %s as an OCI image manifest", to, cacheRef)
+		}
+		if !slices.Contains(build, "--push") || !slices.Contains(build, "--provenance=false") || !slices.Equal(flagValue(build, "-t"), []string{image}) || !slices.Equal(flagValue(build, "-f"), []string{dockerfile}) || build[len(build)-1] != literal["BUILD_CONTEXT"] {
+			t.Errorf("build %q: want %s pushed as one manifest, from %s in %s", build, image, dockerfile, literal["BUILD_CONTEXT"])
+		}
+		if got := imageDefinitions(t, dir); got != `[{"name":"app","imageUri":"`+image+`"}]` {
+			t.Errorf("imagedefinitions.json %q", got)
+		}
+	})
+	t.Run("a commit whose image exists: nothing built, its image deployed", func(t *testing.T) {
+		dir, calls, stderr, err := run(t, "STUB=found")
+		if err != nil {
+			t.Fatalf("the build failed: %v\n%s", err, stderr)
+		}
+		if got := verbs(calls); !slices.Equal(got, []string{"login"}) {
+			t.Errorf("docker calls %v, want only the login: the immutable tag has its image", got)
+		}
+		if got := imageDefinitions(t, dir); !strings.Contains(got, image) {
+			t.Errorf("imagedefinitions.json %q", got)
+		}
+	})
+	t.Run("a failed image build: stops before imagedefinitions.json", func(t *testing.T) {
+		dir, _, stderr, err := run(t, "STUB=notfound", "STUB_BUILD_FAILS=1")
+		if err == nil || !strings.Contains(stderr, "failed to solve") {
+			t.Errorf("the build went on after docker buildx build failed: %v\n%s", err, stderr)
+		}
+		if got := imageDefinitions(t, dir); got != "" {
+			t.Errorf("imagedefinitions.json written after a failed build: %q", got)
+		}
+	})
+}
+
+// sameAttrs tells whether a CSV flag value (k=v,k=v) has exactly these attributes.
+func sameAttrs(csv string, want ...string) bool {
+	got := strings.Split(csv, ",")
+	slices.Sort(got)
+	slices.Sort(want)
+	return slices.Equal(got, want)
+}
+
 // releaseRecordSpec is the RecordImage project's buildspec and variables.
 func releaseRecordSpec(t *testing.T) (buildSpec, []string) {
 	t.Helper()

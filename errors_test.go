@@ -30,7 +30,7 @@ func TestRunReportsBadConfig(t *testing.T) {
 	dir := t.TempDir()
 	staleAssembly(t, dir)
 	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(dir)})
-	err := run(app)
+	err := run(app, nil)
 	if err == nil {
 		t.Fatal("run accepted a bad configuration")
 	}

@@ -15,12 +15,16 @@ import (
 
 	"github.com/cdkdemo/fargate/config"
 	"github.com/cdkdemo/fargate/stacks"
+	"github.com/cdkdemo/fargate/timing"
 )
 
 func main() {
 	defer jsii.Close()
+	clock := timing.FromEnv() // nil, doing nothing, unless FARGATE_TIMING=1 (make bench)
 	app := awscdk.NewApp(&awscdk.AppProps{BuiltinCloudFormationValidation: jsii.Bool(stacks.BuiltinValidation)})
-	if err := run(app); err != nil {
+	clock.Mark("jsii start", "the first jsii call: node started, aws-cdk-lib loaded, the App created")
+	defer clock.Print(os.Stderr)
+	if err := run(app, clock); err != nil {
 		removeAssembly(*app.Outdir())
 		fmt.Fprintf(os.Stderr, "\n%v\n\n", err)
 		jsii.Close()
@@ -29,7 +33,7 @@ func main() {
 }
 
 // run loads the configuration, builds the stacks and synthesizes them.
-func run(app awscdk.App) (err error) {
+func run(app awscdk.App, clock *timing.Clock) (err error) {
 	ctx, _ := plain(app.Node().GetAllContext(nil)).(map[string]any)
 	cfg, err := config.Load(ctx)
 	if err != nil {
@@ -47,8 +51,12 @@ func run(app awscdk.App) (err error) {
 			err = fmt.Errorf("synth failed for environment %q:\n%v", cfg.Environment, r)
 		}
 	}()
+	clock.BeforeStacks(app)
 	stacks.Build(app, cfg)
+	clock.AfterStacks(app)
+	clock.Mark("construct tree", "config and stacks.Build: every construct, across the jsii bridge")
 	app.Synth(nil)
+	clock.Synthesized()
 	return nil
 }
 

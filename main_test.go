@@ -185,6 +185,22 @@ func (tm template) Only(t *testing.T, typ string) (string, map[string]any) {
 	return "", nil
 }
 
+// At returns the resource the construct at a CDK path made, e.g.
+// "Registry/BuildCache/Resource", failing when there is none.
+func (tm template) At(t *testing.T, path string) (string, map[string]any) {
+	t.Helper()
+	res, _ := tm["Resources"].(map[string]any)
+	for id, r := range res {
+		m, _ := r.(map[string]any)
+		if meta, _ := m["Metadata"].(map[string]any); meta["aws:cdk:path"] == path {
+			p, _ := m["Properties"].(map[string]any)
+			return id, p
+		}
+	}
+	t.Fatalf("no resource at %s", path)
+	return "", nil
+}
+
 func sortedIDs[V any](m map[string]V) []string {
 	ids := make([]string, 0, len(m))
 	for id := range m {

@@ -117,8 +117,10 @@ func TestPipelineStack(t *testing.T) {
 			t.Errorf("the source action has a role of its own; the pipeline role should act")
 		}
 	})
-	t.Run("2: the build may log in to ECR and push to this repository only", func(t *testing.T) {
+	t.Run("2: the build may log in to ECR and push to its repository and its cache only", func(t *testing.T) {
 		var token, push bool
+		repoID, _ := s.templates["Registry"].At(t, "Registry/Repository/Resource")
+		cacheID, _ := s.templates["Registry"].At(t, "Registry/BuildCache/Resource")
 		for _, st := range policyStatements(tm, buildRole) {
 			acts := strs(st["Action"])
 			if slices.Equal(acts, []string{"ecr:GetAuthorizationToken"}) && st["Resource"] == "*" {
@@ -126,9 +128,12 @@ func TestPipelineStack(t *testing.T) {
 			}
 			if slices.Contains(acts, "ecr:PutImage") {
 				push = slices.Contains(acts, "ecr:InitiateLayerUpload") && slices.Contains(acts, "ecr:CompleteLayerUpload")
-				repoID, _ := s.templates["Registry"].Only(t, "AWS::ECR::Repository")
-				if s.imported(st["Resource"]) != repoID {
-					t.Errorf("push on %s, want the RegistryStack's repository", jsonOf(st["Resource"]))
+				var on []string
+				for _, r := range asList(st["Resource"]) {
+					on = append(on, s.imported(r))
+				}
+				if slices.Sort(on); !slices.Equal(on, sortedIDs(map[string]bool{repoID: true, cacheID: true})) {
+					t.Errorf("push on %s, want the RegistryStack's repository and build cache", jsonOf(st["Resource"]))
 				}
 			}
 		}
@@ -308,7 +313,8 @@ func TestPipelineStack(t *testing.T) {
 			t.Errorf("build logs %s", jsonOf(logs))
 		}
 		all := strings.Join(slices.Concat(spec.Phases["pre_build"].Commands, spec.Phases["build"].Commands, spec.Phases["post_build"].Commands), "\n")
-		for _, want := range []string{`${CODEBUILD_RESOLVED_SOURCE_VERSION`, `IMAGE_TAG="${COMMIT:0:7}"`, `--cache-from`, `-f "$DOCKERFILE"`, `"$BUILD_CONTEXT"`, `docker push "$IMAGE_URI"`} {
+		// TestBuildCache holds the cache flags to the letter.
+		for _, want := range []string{`${CODEBUILD_RESOLVED_SOURCE_VERSION`, `IMAGE_TAG="${COMMIT:0:7}"`, `--cache-from`, `--cache-to`, `-f "$DOCKERFILE"`, `-t "$IMAGE_URI"`, `--push`, `"$BUILD_CONTEXT"`} {
 			if !strings.Contains(all, want) {
 				t.Errorf("buildspec lacks %s", want)
 			}

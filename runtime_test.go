@@ -242,10 +242,11 @@ func expired(rules []lifecycleRule, images []ecrImage) map[int]bool {
 	return out
 }
 
-// repositoryLifecycle reads the Registry template's lifecycle policy.
+// repositoryLifecycle reads the lifecycle policy of the Registry template's
+// image repository (not the build cache's).
 func repositoryLifecycle(t *testing.T, s *synthed) []lifecycleRule {
 	t.Helper()
-	_, repo := s.templates["Registry"].Only(t, "AWS::ECR::Repository")
+	_, repo := s.templates["Registry"].At(t, "Registry/Repository/Resource")
 	text, _ := repo["LifecyclePolicy"].(map[string]any)["LifecyclePolicyText"].(string)
 	var policy struct{ Rules []lifecycleRule }
 	if err := json.Unmarshal([]byte(text), &policy); err != nil {

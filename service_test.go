@@ -88,7 +88,7 @@ func TestServiceStack(t *testing.T) {
 	net := s.templates["Network"]
 	cfg := s.cfg.Service
 
-	repoID, repo := s.templates["Registry"].Only(t, "AWS::ECR::Repository")
+	repoID, repo := s.templates["Registry"].At(t, "Registry/Repository/Resource")
 	_, taskDef := tm.Only(t, "AWS::ECS::TaskDefinition")
 	_, service := tm.Only(t, "AWS::ECS::Service")
 	albID, alb := tm.Only(t, "AWS::ElasticLoadBalancingV2::LoadBalancer")
@@ -550,7 +550,7 @@ func TestServiceVariants(t *testing.T) {
 	})
 	t.Run("repository may be deleted, emptied first", func(t *testing.T) {
 		reg := s.templates["Registry"]
-		id, repo := reg.Only(t, "AWS::ECR::Repository")
+		id, repo := reg.At(t, "Registry/Repository/Resource")
 		if r := reg["Resources"].(map[string]any)[id].(map[string]any); r["DeletionPolicy"] != "Delete" || repo["EmptyOnDelete"] != true {
 			t.Errorf("repository %s %s", jsonOf(r["DeletionPolicy"]), jsonOf(repo["EmptyOnDelete"]))
 		}

@@ -11,7 +11,6 @@ import (
 	ecr "github.com/aws/aws-cdk-go/awscdk/v2/awsecr"
 	iam "github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
-	ssm "github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -24,9 +23,9 @@ type ImageBuildProps struct {
 	// ContainerName goes into imagedefinitions.json; it must be the task
 	// definition's container name, so it is passed, never retyped.
 	ContainerName string
-	// ImageParameter names the released image; the build reads it for its
-	// layer cache and never writes it (ReleaseRecord does, after the deploy).
-	ImageParameter ssm.IStringParameter
+	// CacheRepository holds BuildKit's registry cache of every build
+	// stage; the build imports it and pushes it again.
+	CacheRepository ecr.IRepository
 	Arm64          bool
 	// ComputeType is SMALL, MEDIUM, LARGE, XLARGE or 2XLARGE.
 	ComputeType   string
@@ -76,7 +75,8 @@ func NewImageBuild(scope constructs.Construct, id string, props *ImageBuildProps
 	env := map[string]*codebuild.BuildEnvironmentVariable{
 		"REPOSITORY_URI":  {Value: props.Repository.RepositoryUri()},
 		"REPOSITORY_NAME": {Value: props.Repository.RepositoryName()},
-		"IMAGE_PARAMETER": {Value: props.ImageParameter.ParameterName()},
+		"CACHE_REPOSITORY_URI": {Value: props.CacheRepository.RepositoryUri()},
+		"BUILDKIT_IMAGE":       {Value: jsii.String(BuildKitImage)},
 		"DOCKERFILE":      {Value: jsii.String(props.Dockerfile)},
 		"BUILD_CONTEXT":   {Value: jsii.String(props.BuildContext)},
 	}
@@ -102,11 +102,13 @@ func NewImageBuild(scope constructs.Construct, id string, props *ImageBuildProps
 		// sets when the project joins the pipeline.
 	})
 
-	// Push and pull on this one repository, and ecr:GetAuthorizationToken,
-	// which AWS allows only on "*": no AmazonEC2ContainerRegistryFullAccess.
+	// Push and pull on the image repository and the cache, and
+	// ecr:GetAuthorizationToken, which AWS allows only on "*": no
+	// AmazonEC2ContainerRegistryFullAccess.
 	props.Repository.GrantPullPush(b.project)
+	props.CacheRepository.GrantPullPush(b.project)
 	policy := nag.DefaultPolicy(b.project.Role())
-	nag.Suppress(policy, "AwsSolutions-IAM5", "ecr:GetAuthorizationToken is authorized only on *; push and pull are limited to this repository", nag.Finding{Exact: "Resource::*"})
+	nag.Suppress(policy, "AwsSolutions-IAM5", "ecr:GetAuthorizationToken is authorized only on *; push and pull are limited to the image repository and the build cache", nag.Finding{Exact: "Resource::*"})
 	nag.Suppress(policy, "AwsSolutions-IAM5", "The CDK's standard grant to this project's own report groups and default log group, both named after the project",
 		nag.Finding{Regex: `/^Resource::arn:<AWS::Partition>:codebuild:<AWS::Region>:<AWS::AccountId>:report-group\/<ImageBuildProject[0-9A-F]{8}>-\*$/`},
 		nag.Finding{Regex: `/^Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:\/aws\/codebuild\/<ImageBuildProject[0-9A-F]{8}>:\*$/`})
@@ -115,9 +117,18 @@ func NewImageBuild(scope constructs.Construct, id string, props *ImageBuildProps
 			nag.Finding{Exact: "Resource::" + props.DockerHubSecretArn + "*"}, nag.Finding{Exact: "Resource::" + props.DockerHubSecretArn + "-??????"})
 	}
 	props.Repository.Grant(b.project, jsii.String("ecr:DescribeImages"))
-	props.ImageParameter.GrantRead(b.project)
 	return b
 }
+
+// BuildKitImage is the BuildKit the build's builder runs, from ECR Public's
+// copy of Docker Hub's moby/buildkit: `docker buildx create` would pull it
+// from Docker Hub, whose anonymous pull limit CodeBuild's shared addresses
+// hit ("toomanyrequests").
+const BuildKitImage = "public.ecr.aws/vend/moby/buildkit:buildx-stable-1"
+
+// CacheTag is the tag of the build cache in the cache repository: one
+// cache, overwritten by every build.
+const CacheTag = "buildcache"
 
 // dockerHubCheck is an awk program that reads a Dockerfile (the file in
 // variable f) the way package dockerfile does, in brief: the `# syntax=`
@@ -153,9 +164,7 @@ func buildPhases(props *ImageBuildProps) map[string]any {
 		// (denied, throttled, no network) stops the build with the error,
 		// rather than build and push over a tag that may exist.
 		`if LOOKUP="$(aws ecr describe-images --repository-name "$REPOSITORY_NAME" --image-ids imageTag="$IMAGE_TAG" 2>&1 >/dev/null)"; then EXISTS=1; elif [[ "$LOOKUP" == *ImageNotFoundException* ]]; then EXISTS=0; else echo "error: cannot tell whether $IMAGE_URI exists, so the build stops instead of pushing over an immutable tag: $LOOKUP" >&2; false; fi`,
-		// Layer cache: the image running now, when it is one of ours.
-		`PREVIOUS="$(aws ssm get-parameter --name "$IMAGE_PARAMETER" --query Parameter.Value --output text 2>/dev/null || true)"`,
-		`CACHE_FROM=""; case "$PREVIOUS" in "$REPOSITORY_URI":*) docker pull "$PREVIOUS" && CACHE_FROM="--cache-from $PREVIOUS" || true ;; esac`,
+		`CACHE_REF="$CACHE_REPOSITORY_URI:`+CacheTag+`"`,
 	)
 	var build []string
 	if props.DockerHubSecretArn == "" {
@@ -166,11 +175,20 @@ func buildPhases(props *ImageBuildProps) map[string]any {
 	if props.TestCommand != "" {
 		build = append(build, props.TestCommand)
 	}
+	// The image's build, with BuildKit's registry cache of every stage
+	// (mode=max) in the cache repository, where an inline cache would
+	// hold only the final stage's layers. The Docker engine's own builder
+	// cannot export a registry cache (it needs the containerd image store),
+	// so a docker-container builder runs BuildKit. image-manifest=true and
+	// oci-mediatypes=true write the cache as an OCI image manifest, the
+	// form ECR stores; a failed cache export only warns, since the image is
+	// pushed by then. --push pushes the image itself, a single manifest
+	// (--provenance=false: no attestation index), as docker push did.
 	build = append(build,
-		`if [ "$EXISTS" = 0 ]; then DOCKER_BUILDKIT=1 docker build --build-arg BUILDKIT_INLINE_CACHE=1 $CACHE_FROM -f "$DOCKERFILE" -t "$IMAGE_URI" "$BUILD_CONTEXT"; fi`,
+		`if [ "$EXISTS" = 0 ]; then docker buildx create --name cache --driver docker-container --driver-opt image="$BUILDKIT_IMAGE" --bootstrap; fi`,
+		`if [ "$EXISTS" = 0 ]; then docker buildx build --builder cache --provenance=false --push --cache-from "type=registry,ref=$CACHE_REF" --cache-to "type=registry,ref=$CACHE_REF,mode=max,image-manifest=true,oci-mediatypes=true,ignore-error=true" -f "$DOCKERFILE" -t "$IMAGE_URI" "$BUILD_CONTEXT"; fi`,
 	)
 	post := []string{
-		`if [ "$EXISTS" = 0 ]; then docker push "$IMAGE_URI"; fi`,
 		fmt.Sprintf(`printf '[{"name":%s,"imageUri":"%%s"}]' "$IMAGE_URI" > imagedefinitions.json`, name),
 		`cat imagedefinitions.json`,
 	}

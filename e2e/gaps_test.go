@@ -35,6 +35,11 @@ var gaps = map[string]gap{
 		Moto:      "has no delete for these types (and skips the SSM parameter, of which it keeps only the name): they stay after DeleteStack",
 		CoveredBy: "TestDestroyed checks that the templates do not retain them; every other type is checked gone",
 	},
+	"cfn-deleted-stack-rebuilt": {
+		What:      "cdk destroy --all deletes the build cache repository with the Registry stack (DeletionPolicy Delete, emptied first)",
+		Moto:      "builds a deleted stack's resources again when the deleted stack is read by its ID (DescribeStackResources): the repository is back, empty, after DELETE_COMPLETE",
+		CoveredBy: "TestBuildCache (the template deletes the repository, emptied first) and preflight's TestLeftovers, whose fake deletes it as CloudFormation does",
+	},
 	"cfn-update-leftovers": {
 		What:      "a stack update that removes NAT gateways, a NAT instance, the routes to them, VPC endpoints or their security group from the template, or replaces a subnet (switching the egress mode retags the private subnets), deletes what it removed",
 		Moto:      "leaves them in the VPC after the update",

@@ -230,6 +230,19 @@ func (s *stack) one(t *testing.T, typ string) string {
 	return ids[0]
 }
 
+// at returns the logical ID of the resource the construct at a CDK path
+// made, e.g. "Registry/Repository/Resource".
+func (s *stack) at(t *testing.T, path string) string {
+	t.Helper()
+	for id, r := range s.Template.Resources {
+		if r.Metadata["aws:cdk:path"] == path {
+			return id
+		}
+	}
+	t.Fatalf("stack %s: no resource at %s", s.Name, path)
+	return ""
+}
+
 // deployedTemplate is the template the emulated CloudFormation holds for
 // a stack: what `cdk deploy` actually sent.
 func deployedTemplate(t *testing.T, stackName string) Template {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -165,6 +166,7 @@ func simulate(t *testing.T, d deployment, commit string, end outcome) pipelineRu
 			if _, err := ecrC.PutImage(ctx, &ecr.PutImageInput{RepositoryName: aws.String(a.Env["REPOSITORY_NAME"]), ImageManifest: aws.String(manifest), ImageTag: aws.String(tag)}); err != nil && !pushedBefore(ctx, a.Env["REPOSITORY_NAME"], tag, manifest, err) {
 				t.Fatalf("%s: pushing %s: %v", a.Name, run.Image, err)
 			}
+			pushCache(t, a, commit)
 			defs, _ := json.Marshal([]map[string]string{{"name": "app", "imageUri": run.Image}})
 			imageDefinitions = string(defs)
 			if strings.Contains(a.BuildSpec, "put-parameter") {
@@ -202,6 +204,46 @@ func simulate(t *testing.T, d deployment, commit string, end outcome) pipelineRu
 		t.Fatalf("the pipeline has no step where a run can end %s: %v", end, run.Stages)
 	}
 	return run
+}
+
+// cacheRef is how the buildspec names its registry cache.
+var cacheRef = regexp.MustCompile(`CACHE_REF="\$CACHE_REPOSITORY_URI:([^"$]+)"`)
+
+// pushCache is the build's cache export, when its buildspec has one: a
+// cache manifest pushed over the tag the buildspec names, in the
+// repository its variables name. Each build overwrites the tag, which the
+// cache's repository must allow.
+func pushCache(t *testing.T, a pipelineAction, commit string) {
+	t.Helper()
+	var spec struct {
+		Phases map[string]struct{ Commands []string }
+	}
+	if err := json.Unmarshal([]byte(a.BuildSpec), &spec); err != nil {
+		t.Fatalf("%s: the buildspec is not JSON: %v", a.Name, err)
+	}
+	var commands []string
+	for _, ph := range spec.Phases {
+		commands = append(commands, ph.Commands...)
+	}
+	all := strings.Join(commands, "\n")
+	if !strings.Contains(all, "--cache-to") {
+		return
+	}
+	m := cacheRef.FindStringSubmatch(all)
+	uri := a.Env["CACHE_REPOSITORY_URI"]
+	_, repo, ok := strings.Cut(uri, "/")
+	if m == nil || !ok {
+		t.Fatalf("%s exports a cache, but the simulation cannot tell where: CACHE_REF %v, CACHE_REPOSITORY_URI %q", a.Name, m, uri)
+	}
+	ctx := context.Background()
+	manifest := fmt.Sprintf(`{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.buildkit.cacheconfig.v0","size":2,"digest":"sha256:%064x"},"layers":[]}`, []byte("cache "+commit))
+	if _, err := ecrC.PutImage(ctx, &ecr.PutImageInput{RepositoryName: aws.String(repo), ImageManifest: aws.String(manifest), ImageTag: aws.String(m[1])}); err != nil && !pushedBefore(ctx, repo, m[1], manifest, err) {
+		t.Fatalf("%s: exporting the cache to %s:%s: %v", a.Name, uri, m[1], err)
+	}
+	got, err := ecrC.BatchGetImage(ctx, &ecr.BatchGetImageInput{RepositoryName: aws.String(repo), ImageIds: []ecrtypes.ImageIdentifier{{ImageTag: aws.String(m[1])}}})
+	if err != nil || len(got.Images) != 1 || aws.ToString(got.Images[0].ImageManifest) != manifest {
+		t.Errorf("%s:%s does not name the cache just exported: %v", uri, m[1], err)
+	}
 }
 
 // pushedBefore tells a PutImage that failed because this very manifest
@@ -592,7 +634,7 @@ func TestRegistryKept(t *testing.T) {
 // the image's own tag, on the very same image (digest).
 func checkReleasedTag(t *testing.T, reg *stack, image string) {
 	t.Helper()
-	repoID := reg.one(t, "AWS::ECR::Repository")
+	repoID := reg.at(t, "Registry/Repository/Resource")
 	policy, _ := reg.Template.Resources[repoID].Properties["LifecyclePolicy"].(map[string]any)
 	var rules struct {
 		Rules []struct {
@@ -631,7 +673,7 @@ func checkReleasedTag(t *testing.T, reg *stack, image string) {
 // checkImages checks the registry's repository holds every pushed image.
 func checkImages(t *testing.T, reg *stack, pushed []string) {
 	t.Helper()
-	name := reg.phys(t, reg.one(t, "AWS::ECR::Repository"))
+	name := reg.phys(t, reg.at(t, "Registry/Repository/Resource"))
 	out, err := ecrC.DescribeImages(context.Background(), &ecr.DescribeImagesInput{RepositoryName: aws.String(name)})
 	if err != nil {
 		t.Fatalf("images of %s: %v", name, err)

@@ -55,6 +55,27 @@ func TestDeployedRegistry(t *testing.T) {
 	})
 }
 
+// TestDeployedBuildCache checks the build cache's repository: its name,
+// next to the image repository's, and mutable tags, which the build needs
+// to push its cache over the same tag (the pipeline runs of
+// TestPipelineRuns do).
+func TestDeployedBuildCache(t *testing.T) {
+	forEach(t, nil, func(t *testing.T, d deployment) {
+		s := d.deployed(t, "Registry")
+		name := s.phys(t, s.at(t, "Registry/BuildCache/Resource"))
+		if want := d.App + "-" + d.Env + "-build-cache"; name != want {
+			t.Errorf("build cache repository %s, want %s", name, want)
+		}
+		out, err := ecrC.DescribeRepositories(context.Background(), &ecr.DescribeRepositoriesInput{RepositoryNames: []string{name}})
+		if err != nil || len(out.Repositories) != 1 {
+			t.Fatalf("build cache repository %s: %v", name, err)
+		}
+		if m := out.Repositories[0].ImageTagMutability; m != "MUTABLE" {
+			t.Errorf("build cache tags %s, want MUTABLE", m)
+		}
+	})
+}
+
 // retagKey is the stack tag step 4r adds to dev's registry stack, as
 // `cdk deploy --tags` would.
 const retagKey = "e2e-retagged"
@@ -92,7 +113,7 @@ func TestRegistryRetagged(t *testing.T) {
 			t.Errorf("after a stack tag change the image parameter holds %q, want the released %q: the deploy wrote over the pipeline's record", got, want)
 		}
 		checkReleasedTag(t, reg, want)
-		repo := reg.phys(t, reg.one(t, "AWS::ECR::Repository"))
+		repo := reg.phys(t, reg.at(t, "Registry/Repository/Resource"))
 		desc, err := ecrC.DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{RepositoryNames: []string{repo}})
 		if err != nil || len(desc.Repositories) != 1 {
 			t.Fatalf("repository %s: %v", repo, err)

@@ -657,8 +657,9 @@ func TestDeployedRepository(t *testing.T) {
 	forEach(t, nil, func(t *testing.T, d deployment) {
 		ctx := context.Background()
 		s := d.deployed(t, "Registry")
-		p := s.Template.Resources[s.one(t, "AWS::ECR::Repository")].Properties
-		name := s.phys(t, s.one(t, "AWS::ECR::Repository"))
+		id := s.at(t, "Registry/Repository/Resource")
+		p := s.Template.Resources[id].Properties
+		name := s.phys(t, id)
 		if want := d.App + "-" + d.Env; name != want || p["RepositoryName"] != want {
 			t.Errorf("repository %s (template %v), want %s", name, p["RepositoryName"], want)
 		}

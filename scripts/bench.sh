@@ -1,40 +1,133 @@
 #!/usr/bin/env bash
-# Warm timings, median of several runs (BENCH_RUNS, default 3):
-#   cdk synth          the CDK CLI running the app (cdk-nag included), warm build cache
-#   make test          the whole suite; go's test-result cache is off
-#                      (GOFLAGS=-count=1), so every test really runs
+# Warm timings, medians of several runs, after one warm-up run of each:
+#   scripts/app's up-to-date check, against `go build`'s own check
+#   cdk synth          the CDK CLI running the app (cdk-nag included), wall
+#                      and CPU time (user + system, every process), BENCH_SYNTHS
+#                      runs (default 7)
+#   its split          from FARGATE_TIMING=1, which makes the app print its
+#                      phases (package timing): go start, jsii start, construct
+#                      tree, nag (the Aspects pass), synth; the CLI is the rest
+#   the JavaScript     when REF_JS (default ../shared/bench/ref-js) is there:
+#   reference          the same app in plain JavaScript, copied to a temp
+#                      directory and installed there (npm ci), synthesized by
+#                      the same CLI with the built-in validation off, as ours
+#                      is, alternating with ours; skipped with a note if absent
+#   make test          the whole suite, BENCH_RUNS runs (default 3); go's
+#                      test-result cache is off (GOFLAGS=-count=1), so every
+#                      test really runs
 #   each gate          go test, cfn-lint, cfn-guard, netcheck over the golden templates
-# One warm-up run of each comes first and is not counted. The figures quoted
+# `scripts/bench.sh synth` stops after the synth figures. The figures quoted
 # in docs/testing.md (between bench:start and bench:end) are its output.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 export PATH="$root/node_modules/.bin:$PATH"
 runs=${BENCH_RUNS:-3}
+synths=${BENCH_SYNTHS:-7}
+ref=${REF_JS:-$root/../shared/bench/ref-js}
+only=${1:-all}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
-# median SECONDS... prints the median of its arguments.
+# median NUMBER... prints the median of its arguments.
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
-# bench NAME COMMAND...: one warm-up, then $runs timed runs.
+# timed NAME COMMAND... runs COMMAND with its output in $out/NAME.log and
+# appends "WALL CPU" in seconds to $out/NAME.times; it stops the bench with
+# the log's tail when COMMAND fails.
+timed() {
+	local name=$1; shift
+	local t
+	if ! t=$( { TIMEFORMAT='%R %U %S'; time "$@" >"$out/$name.log" 2>&1; } 2>&1 ); then
+		echo "bench: $name failed: $*" >&2
+		tail -20 "$out/$name.log" >&2
+		exit 1
+	fi
+	echo "$t" | awk '{printf "%.3f %.3f\n", $1, $2 + $3}' >>"$out/$name.times"
+}
+
+# column NAME N prints column N of NAME's times.
+column() { awk -v n="$2" '{print $n}' "$out/$1.times"; }
+
+# bench NAME COMMAND...: one warm-up, then $runs timed runs; prints the median wall time.
 bench() {
 	local name=$1; shift
 	"$@" >"$out/log" 2>&1 || { echo "bench: $name failed:" >&2; tail -20 "$out/log" >&2; exit 1; }
-	local times=()
-	for ((i = 0; i < runs; i++)); do
-		local start end
-		start=$(date +%s.%N)
-		"$@" >"$out/log" 2>&1 || { echo "bench: $name failed:" >&2; tail -20 "$out/log" >&2; exit 1; }
-		end=$(date +%s.%N)
-		times+=("$(awk -v s="$start" -v e="$end" 'BEGIN {print e - s}')")
-	done
-	printf '%-34s %7.1f s   (runs: %s)\n' "$name" "$(median "${times[@]}")" "$(printf '%.1f ' "${times[@]}")"
+	rm -f "$out/b.times"
+	for ((i = 0; i < runs; i++)); do timed b "$@"; done
+	local walls
+	mapfile -t walls < <(column b 1)
+	printf '%-36s %6.1f s   (runs: %s)\n' "$name" "$(median "${walls[@]}")" "$(printf '%.1f ' "${walls[@]}")"
+}
+
+# resources DIR prints "COUNT TYPE" for the resources of the templates in DIR.
+resources() {
+	node -e '
+		const fs = require("fs"), path = require("path"), n = {};
+		for (const f of fs.readdirSync(process.argv[1]).filter((f) => f.endsWith(".template.json")))
+			for (const r of Object.values(JSON.parse(fs.readFileSync(path.join(process.argv[1], f))).Resources || {}))
+				n[r.Type] = (n[r.Type] || 0) + 1;
+		for (const t of Object.keys(n).sort()) console.log(n[t], t);' "$1"
 }
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(go version | cut -d' ' -f3), node $(node --version)"
-echo "median of $runs warm runs"
-bench "cdk synth (dev, cdk-nag on)" cdk synth --quiet -o "$out/cdk.out"
+
+# scripts/app's check against go build's, both on an up-to-date binary.
+./scripts/app --build-only
+rm -f "$out/check.times" "$out/gobuild.times"
+for ((i = 0; i < synths; i++)); do
+	timed check ./scripts/app --build-only
+	timed gobuild go build -o .build/app .
+done
+mapfile -t check < <(column check 1)
+mapfile -t gobuild < <(column gobuild 1)
+printf '%-36s %6.2f s   (go build'"'"'s own up-to-date check: %.2f s)\n' "scripts/app up-to-date check" "$(median "${check[@]}")" "$(median "${gobuild[@]}")"
+
+# Warm synths, ours alternating with the reference's when it is there.
+have_ref=
+if [ -f "$ref/app.js" ] && [ -f "$ref/package-lock.json" ]; then
+	cp -r "$ref" "$out/ref-js"
+	(cd "$out/ref-js" && rm -rf node_modules cdk.out && npm ci --no-audit --no-fund --loglevel=error >"$out/npm.log" 2>&1) || { echo "bench: npm ci of the reference failed:" >&2; tail -20 "$out/npm.log" >&2; exit 1; }
+	have_ref=1
+fi
+ours() { FARGATE_TIMING=1 cdk synth --quiet -o "$out/cdk.out"; }
+theirs() { (cd "$out/ref-js" && REF_BUILTIN_VALIDATION=false "$root/node_modules/.bin/cdk" synth --quiet -o "$out/ref.out"); }
+ours >/dev/null 2>&1 || { echo "bench: cdk synth failed" >&2; ours >&2; exit 1; }
+if [ -n "$have_ref" ]; then theirs >"$out/log" 2>&1 || { echo "bench: the reference's synth failed" >&2; tail -20 "$out/log" >&2; exit 1; }; fi
+rm -f "$out/phases"
+for ((i = 0; i < synths; i++)); do
+	timed synth ours
+	# The app's phases of this run, and the rest: the CLI around the app.
+	awk -v wall="$(tail -1 "$out/synth.times" | cut -d' ' -f1)" -v check="$(median "${check[@]}")" '
+		/^timing: / { name = $2; for (i = 3; $i !~ /^[0-9.]+$/; i++) name = name " " $i; t[name] = $i; order[++n] = name; sum += $i }
+		END { printf "app check (scripts/app)=%.3f\n", check; for (i = 1; i <= n; i++) printf "%s=%.3f\n", order[i], t[order[i]]; printf "cdk CLI and the rest=%.3f\n", wall - sum - check }' "$out/synth.log" >>"$out/phases"
+	if [ -n "$have_ref" ]; then timed ref theirs; fi
+done
+mapfile -t walls < <(column synth 1)
+mapfile -t cpus < <(column synth 2)
+printf '%-36s %6.1f s   (CPU %.1f s; runs: %s)\n' "cdk synth (dev, cdk-nag on)" "$(median "${walls[@]}")" "$(median "${cpus[@]}")" "$(printf '%.1f ' "${walls[@]}")"
+grep -q '^nag=' "$out/phases" || { echo "bench: the app printed no phases with FARGATE_TIMING=1" >&2; exit 1; }
+cut -d= -f1 "$out/phases" | awk '!seen[$0]++' | while read -r phase; do
+	mapfile -t ts < <(grep "^$phase=" "$out/phases" | cut -d= -f2)
+	printf '  %-34s %6.2f s\n' "$phase" "$(median "${ts[@]}")"
+done
+if [ -n "$have_ref" ]; then
+	mapfile -t rwalls < <(column ref 1)
+	mapfile -t rcpus < <(column ref 2)
+	w=$(median "${walls[@]}") c=$(median "${cpus[@]}") rw=$(median "${rwalls[@]}") rc=$(median "${rcpus[@]}")
+	printf '%-36s %6.1f s   (CPU %.1f s; runs: %s)\n' "JavaScript reference (ref-js)" "$rw" "$rc" "$(printf '%.1f ' "${rwalls[@]}")"
+	printf '  %-34s %6.2fx wall, %.2fx CPU\n' "ours / reference" "$(awk -v a="$w" -v b="$rw" 'BEGIN {print a / b}')" "$(awk -v a="$c" -v b="$rc" 'BEGIN {print a / b}')"
+	if diff <(resources "$out/cdk.out") <(resources "$out/ref.out") >"$out/twin"; then
+		echo "  the reference's templates have our resources: $(resources "$out/cdk.out" | awk '{n += $1} END {print n}') by type"
+	else
+		echo "  note: the reference is out of date, its resources differ by type (< ours, > the reference's):"
+		grep '^[<>]' "$out/twin" | sed 's/^/    /'
+	fi
+else
+	echo "JavaScript reference: skipped, no $ref (REF_JS names it)"
+fi
+[ "$only" = synth ] && exit 0
+
 bench "make test (all gates)" env GOFLAGS=-count=1 make --no-print-directory test
 bench "  go test ./... + app tests" env GOFLAGS=-count=1 make --no-print-directory unit
 bench "  cfn-lint" make --no-print-directory lint-templates

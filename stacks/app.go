@@ -82,6 +82,7 @@ func Build(scope constructs.Construct, cfg config.Config) App {
 		LogRetentionDays: cfg.Service.LogRetentionDays,
 		ConnectionName:   cfg.ConnectionName(),
 		Repository:       registry.Repository(),
+		BuildCache:       registry.BuildCache(),
 		Service:          service.Service(),
 		TaskDef:          service.TaskDefinition(),
 		ContainerName:    service.ContainerName(),

@@ -36,6 +36,7 @@ type PipelineStackProps struct {
 
 	// From the ServiceStack.
 	Repository    ecr.IRepository
+	BuildCache    ecr.IRepository // from the RegistryStack: the build's layer cache
 	Service       ecs.IBaseService
 	TaskDef       ecs.TaskDefinition
 	ContainerName string
@@ -99,8 +100,8 @@ func NewPipelineStack(scope constructs.Construct, id string, props *PipelineStac
 	logKey := props.Key
 	build := appconstructs.NewImageBuild(stack, "ImageBuild", &appconstructs.ImageBuildProps{
 		Repository:         props.Repository,
+		CacheRepository:    props.BuildCache,
 		ContainerName:      props.ContainerName,
-		ImageParameter:     props.ImageParameter,
 		Arm64:              props.Arm64,
 		ComputeType:        cfg.ComputeType,
 		Dockerfile:         cfg.Dockerfile,

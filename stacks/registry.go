@@ -37,8 +37,9 @@ type RegistryStackProps struct {
 }
 
 // RegistryStack holds what outlives the app's other stacks: the ECR
-// repository with the images, the parameter naming the image the pipeline
-// last released, and the environment's KMS key. `make destroy` deletes the Network, Service and
+// repository with the images, the build's layer cache, the parameter
+// naming the image the pipeline last released, and the environment's KMS
+// key. `make destroy` deletes the Network, Service and
 // Pipeline stacks and keeps this one, so the next `make deploy` finds both
 // in place instead of colliding with a retained repository of the same
 // name, and the service comes back on the image it ran.
@@ -46,6 +47,9 @@ type RegistryStack interface {
 	awscdk.Stack
 	// Repository is where the pipeline pushes and the tasks pull.
 	Repository() ecr.IRepository
+	// BuildCache holds BuildKit's layer cache of every build stage, which
+	// each build imports and exports again. Only the build may use it.
+	BuildCache() ecr.IRepository
 	// ImageParameter records the released image. Only the pipeline's
 	// Release stage writes it, after the ECS deploy succeeded; the
 	// ServiceStack resolves it at every deploy.
@@ -58,19 +62,22 @@ type RegistryStack interface {
 type registryStack struct {
 	awscdk.Stack
 	repo  ecr.Repository
+	cache ecr.Repository
 	image ssm.IStringParameter
 	key   kms.Key
 }
 
 func (s *registryStack) Repository() ecr.IRepository          { return s.repo }
+func (s *registryStack) BuildCache() ecr.IRepository          { return s.cache }
 func (s *registryStack) ImageParameter() ssm.IStringParameter { return s.image }
 func (s *registryStack) Key() kms.IKey                        { return s.key }
 
-// NewRegistryStack builds the repository and the image parameter.
+// NewRegistryStack builds the repositories, the key and the image parameter.
 func NewRegistryStack(scope constructs.Construct, id string, props *RegistryStackProps) RegistryStack {
 	s := &registryStack{}
 	awscdk.NewStack_Override(s, scope, &id, &props.StackProps)
 	s.repo = newRepository(s.Stack, props.RepositoryName, props.Service)
+	s.cache = newBuildCache(s.Stack, props.RepositoryName+"-build-cache")
 	awscdk.NewCfnOutput(s.Stack, jsii.String("RepositoryUri"), &awscdk.CfnOutputProps{
 		Value:       s.repo.RepositoryUri(),
 		Description: jsii.String("ECR repository the pipeline pushes to"),
@@ -123,6 +130,28 @@ func newRepository(stack awscdk.Stack, name string, cfg config.Service) ecr.Repo
 			{RulePriority: jsii.Number(1), Description: jsii.String("Expire untagged images after a day"), TagStatus: ecr.TagStatus_UNTAGGED, MaxImageAge: awscdk.Duration_Days(jsii.Number(1))},
 			{RulePriority: jsii.Number(2), Description: jsii.String(fmt.Sprintf("Keep the last %d released images", cfg.KeepImages)), TagStatus: ecr.TagStatus_TAGGED, TagPrefixList: jsii.Strings(ReleasedTagPrefix), MaxImageCount: jsii.Number(cfg.KeepImages)},
 			{RulePriority: jsii.Number(3), Description: jsii.String(fmt.Sprintf("Keep the last %d other tagged images", cfg.KeepImages)), TagStatus: ecr.TagStatus_TAGGED, TagPatternList: jsii.Strings("*"), MaxImageCount: jsii.Number(cfg.KeepImages)},
+		},
+	})
+}
+
+// newBuildCache is the repository of BuildKit's registry cache. It is not
+// the image repository because the cache must be overwritten on every build,
+// which the images' immutable tags forbid, and because it holds every build
+// stage (sources, build tools), which the tasks have no business pulling:
+// ECR grants per repository, not per tag. The cache is one tag, pushed over
+// on each build; what it replaces becomes untagged and expires. Losing it
+// costs one slow build, so it goes with its stack, emptied first.
+func newBuildCache(stack awscdk.Stack, name string) ecr.Repository {
+	return ecr.NewRepository(stack, jsii.String("BuildCache"), &ecr.RepositoryProps{
+		RepositoryName:     jsii.String(name),
+		ImageTagMutability: ecr.TagMutability_MUTABLE,
+		// On for the Control Tower control CT.ECR.PR.2; the scan that
+		// matters is the image repository's, of what the tasks run.
+		ImageScanOnPush: jsii.Bool(true),
+		RemovalPolicy:   awscdk.RemovalPolicy_DESTROY,
+		EmptyOnDelete:   jsii.Bool(true),
+		LifecycleRules: &[]*ecr.LifecycleRule{
+			{RulePriority: jsii.Number(1), Description: jsii.String("Expire replaced caches (untagged) after a day"), TagStatus: ecr.TagStatus_UNTAGGED, MaxImageAge: awscdk.Duration_Days(jsii.Number(1))},
 		},
 	})
 }

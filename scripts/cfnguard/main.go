@@ -7,6 +7,8 @@
 //
 // It fails when a rule fails that is not excepted, and when an exception is
 // stale (its rule passes after all), so the list of exceptions stays true.
+// An exception that names resources (by CDK path) excepts those alone: the
+// rule must pass on the templates without them, and fail with them.
 package main
 
 import (
@@ -14,6 +16,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -30,7 +33,10 @@ type exception struct {
 	Rule     string   `json:"rule"`
 	Control  string   `json:"control"`
 	Variants []string `json:"variants"`
-	Reason   string   `json:"reason"`
+	// Resources, when given, are the CDK paths (aws:cdk:path) of the only
+	// resources the rule is excepted for.
+	Resources []string `json:"resources,omitempty"`
+	Reason    string   `json:"reason"`
 }
 
 func (e exception) covers(variant string) bool {
@@ -117,6 +123,7 @@ func checkVariant(bin, dir, variant string, rules []string, exceptions []excepti
 		return []string{err.Error()}, 0
 	}
 	var must, excepted []string
+	scoped := map[string][]string{} // rule file: the CDK paths excepted from it
 	for _, r := range rules {
 		if applies, err := concerns(r, present); err != nil {
 			return []string{err.Error()}, 0
@@ -124,10 +131,13 @@ func checkVariant(bin, dir, variant string, rules []string, exceptions []excepti
 			continue
 		}
 		name := strings.TrimSuffix(filepath.Base(r), ".guard")
-		if i := slices.IndexFunc(exceptions, func(e exception) bool { return e.Rule == name }); i >= 0 && exceptions[i].covers(variant) {
-			excepted = append(excepted, r)
-		} else {
+		switch i := slices.IndexFunc(exceptions, func(e exception) bool { return e.Rule == name }); {
+		case i < 0 || !exceptions[i].covers(variant):
 			must = append(must, r)
+		case len(exceptions[i].Resources) > 0:
+			scoped[r] = exceptions[i].Resources
+		default:
+			excepted = append(excepted, r)
 		}
 	}
 	var problems []string
@@ -143,7 +153,77 @@ func checkVariant(bin, dir, variant string, rules []string, exceptions []excepti
 			problems = append(problems, fmt.Sprintf("%s passes: remove its exception for %s from cfn-guard-exceptions.json", filepath.Base(r), variant))
 		}
 	}
-	return problems, len(must) + len(excepted)
+	for _, r := range slices.Sorted(maps.Keys(scoped)) {
+		problems = append(problems, checkScoped(bin, dir, variant, r, scoped[r])...)
+	}
+	return problems, len(must) + len(excepted) + len(scoped)
+}
+
+// checkScoped holds a rule excepted for some resources to the rest: it must
+// pass on the variant's templates without those resources, and fail on
+// them as they are, or the exception is stale.
+func checkScoped(bin, dir, variant, rule string, paths []string) []string {
+	tmp, err := os.MkdirTemp("", "cfnguard-")
+	if err != nil {
+		return []string{err.Error()}
+	}
+	defer os.RemoveAll(tmp)
+	removed, err := withoutResources(dir, tmp, paths)
+	if err != nil {
+		return []string{err.Error()}
+	}
+	var problems []string
+	for _, p := range paths {
+		if !removed[p] {
+			problems = append(problems, fmt.Sprintf("%s: no resource at %s, which its exception names: update cfn-guard-exceptions.json", filepath.Base(rule), p))
+		}
+	}
+	if out, ok, err := validate(bin, tmp, []string{rule}); err != nil {
+		problems = append(problems, err.Error())
+	} else if !ok {
+		problems = append(problems, fmt.Sprintf("%s fails on resources its exception does not name (%s):\n%s", filepath.Base(rule), strings.Join(paths, ", "), out))
+	}
+	if _, ok, err := validate(bin, dir, []string{rule}); err != nil {
+		problems = append(problems, err.Error())
+	} else if ok {
+		problems = append(problems, fmt.Sprintf("%s passes: remove its exception for %s from cfn-guard-exceptions.json", filepath.Base(rule), variant))
+	}
+	return problems
+}
+
+// withoutResources copies the templates of dir to out without the
+// resources at the CDK paths, and says which paths it found.
+func withoutResources(dir, out string, paths []string) (map[string]bool, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.template.json"))
+	if err != nil {
+		return nil, err
+	}
+	removed := map[string]bool{}
+	for _, f := range files {
+		var tm map[string]any
+		b, err := os.ReadFile(f)
+		if err == nil {
+			err = json.Unmarshal(b, &tm)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", f, err)
+		}
+		resources, _ := tm["Resources"].(map[string]any)
+		for id, r := range resources {
+			meta, _ := r.(map[string]any)["Metadata"].(map[string]any)
+			if p, _ := meta["aws:cdk:path"].(string); slices.Contains(paths, p) {
+				delete(resources, id)
+				removed[p] = true
+			}
+		}
+		if b, err = json.Marshal(tm); err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(filepath.Join(out, filepath.Base(f)), b, 0o644); err != nil {
+			return nil, err
+		}
+	}
+	return removed, nil
 }
 
 var typeName = regexp.MustCompile(`AWS::[A-Za-z0-9]+::[A-Za-z0-9]+`)
