@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
@@ -49,6 +50,10 @@ func TestReadOnlyGuard(t *testing.T) {
 		},
 		"cloudformation:DeleteStack": func() error {
 			_, err := c.CloudFormation.(*cloudformation.Client).DeleteStack(ctx, &cloudformation.DeleteStackInput{StackName: aws.String("x")})
+			return err
+		},
+		"elasticloadbalancing:ModifyRule": func() error {
+			_, err := c.ELB.(*elbv2.Client).ModifyRule(ctx, &elbv2.ModifyRuleInput{RuleArn: aws.String("x")})
 			return err
 		},
 		"iam:CreateServiceLinkedRole": func() error {
