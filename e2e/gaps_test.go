@@ -70,6 +70,11 @@ var gaps = map[string]gap{
 		Moto:      "does not implement GetDownloadUrlForLayer (HTTP 500), and stores no blobs",
 		CoveredBy: "preflight's fake serves the config (TestArchitecture refuses an x86 image for an ARM64 task); step 4f reads the platforms of image indexes, which BatchGetImage returns, and preflight warns where it cannot read them",
 	},
+	"ecs-traffic-shift": {
+		What:      "a deployment of a canary, linear or blue-green service moves production to the other target group: ECS rewrites the weights of the production and test rules (0/100 after an odd number of deployments), which a CloudFormation update of the rules would write back to the template's 100/0 (aws/aws-cdk#36649)",
+		Moto:      "runs no service deployment: after prod's release (an UpdateService, step 4a) its rules still forward 100/0",
+		CoveredBy: "step 4w sets the weights as ECS leaves them (ModifyRule, 0/100) and checks that preflight's weights check fails on a change that rewrites the production rule and passes the untouched rules; preflight/weights_test.go covers modified, replaced and untouched rules with either weights",
+	},
 	"ecs-service-desired-count": {
 		What:      "a service created without DesiredCount starts one task, and registering its scalable target raises it to the target's minimum",
 		Moto:      "creates the service with desiredCount 0 and skips the scalable target (no Application Auto Scaling in its CloudFormation)",

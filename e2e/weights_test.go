@@ -65,6 +65,16 @@ func TestPreflightWeights(t *testing.T) {
 			}
 		}
 	}
+	// prod released in step 4a (an UpdateService of its canary service):
+	// ECS would have moved production to the alternate group; moto runs no
+	// service deployment.
+	out, err := elbC.DescribeRules(ctx, &elbv2.DescribeRulesInput{RuleArns: rules[:1]})
+	if err != nil || len(out.Rules) != 1 || out.Rules[0].Actions[0].ForwardConfig == nil {
+		t.Fatalf("DescribeRules %s: %v %+v", rules[0], err, out)
+	}
+	if tg := out.Rules[0].Actions[0].ForwardConfig.TargetGroups; len(tg) == 2 && aws.ToInt32(tg[0].Weight) == 100 && aws.ToInt32(tg[1].Weight) == 0 {
+		recordGap(t, "ecs-traffic-shift", "prod's production rule forwards 100/0 after the release's UpdateService")
+	}
 	set(0, 100)
 	t.Cleanup(func() { set(100, 0) })
 

@@ -279,7 +279,9 @@ func TestWeightsMessages(t *testing.T) {
 		{"flipped", weightsResult(with(func(w *weightedRule) { w.Live = flipped })), Fail,
 			[]string{"forwards 0/100 live (Primary 0, Alternate 100: ECS's last deployment left the traffic on Alternate)", "the deployed template says 100/0",
 				"this deploy modifies it (its Priority changes)", "aws/aws-cdk#36649", "production requests would go to the group without the tasks, and answer 503"}, fix, nil},
-		{"replaced", weightsResult(with(func(w *weightedRule) { w.Live, w.Replaced, w.Change = flipped, true, "it is replaced: ListenerArn changes" })), Fail,
+		{"replaced", weightsResult(with(func(w *weightedRule) {
+			w.Live, w.Replaced, w.Change = flipped, true, "it is replaced: ListenerArn changes"
+		})), Fail,
 			[]string{"this deploy replaces it with a new rule (it is replaced: ListenerArn changes)"}, fix, nil},
 		{"mid-shift", weightsResult(with(func(w *weightedRule) {
 			w.Live = []groupWeight{{Arn: "arn:tg/p", Weight: 90}, {Arn: "arn:tg/a", Weight: 10}}
