@@ -104,7 +104,7 @@ func TestPreflightWeights(t *testing.T) {
 	service := s.phys(t, svcID)
 	service = service[strings.LastIndex(service, "/")+1:]
 	wantLine(t, "modified rule", *prodLine, "fail", "of "+prod.stackName("service")+" forwards 0/100 live", "the deployed template says 100/0",
-		"this deploy modifies it (its Actions changes)", "answer 503",
+		"this deploy modifies it (its Actions property changes)", "answer 503",
 		"aws ecs update-service --cluster "+cluster+" --service "+service+" --force-new-deployment --region us-east-1",
 		"make preflight again, which passes once the rule's live weights are 100/0")
 }

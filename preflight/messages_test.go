@@ -262,7 +262,7 @@ func TestQuotaMessages(t *testing.T) {
 func TestWeightsMessages(t *testing.T) {
 	tmpl := []groupWeight{{ID: "Primary", Arn: "arn:tg/p", Weight: 100}, {ID: "Alternate", Arn: "arn:tg/a", Weight: 0}}
 	base := weightedRule{Stack: "demo-prod-service", ID: "ProdRule", Arn: "arn:rule/1", Role: "production", Template: tmpl,
-		Change: "its Priority changes", Cluster: "demo-prod", Service: "demo-prod", Region: "eu-west-1", Profile: "cdkdemo"}
+		Change: "its Priority property changes", Cluster: "demo-prod", Service: "demo-prod", Region: "eu-west-1", Profile: "cdkdemo"}
 	with := func(f func(*weightedRule)) weightedRule { c := base; f(&c); return c }
 	flipped := []groupWeight{{ID: "Primary", Arn: "arn:tg/p", Weight: 0}, {ID: "Alternate", Arn: "arn:tg/a", Weight: 100}}
 	fix := []string{"run a deployment of the running revision first, so that ECS moves the traffic back to Primary (the template's 100/0 (Primary 100, Alternate 0))",
@@ -272,13 +272,13 @@ func TestWeightsMessages(t *testing.T) {
 		{"untouched", weightsResult(with(func(w *weightedRule) { w.Change, w.Live = "", flipped })), OK,
 			[]string{"the production rule ProdRule of demo-prod-service forwards by weight, and this deploy does not change it"}, nil, nil},
 		{"changed, template weights", weightsResult(with(func(w *weightedRule) { w.Live = tmpl })), OK,
-			[]string{"changes in this deploy (its Priority changes), and its live weights are the deployed template's, 100/0 (Primary 100, Alternate 0): the rewrite moves no traffic"}, nil, nil},
+			[]string{"changes in this deploy (its Priority property changes), and its live weights are the deployed template's, 100/0 (Primary 100, Alternate 0): the rewrite moves no traffic"}, nil, nil},
 		{"the same shares", weightsResult(with(func(w *weightedRule) {
 			w.Live = []groupWeight{{Arn: "arn:tg/p", Weight: 1}, {Arn: "arn:tg/a", Weight: 0}}
 		})), OK, []string{"the rewrite moves no traffic"}, nil, nil},
 		{"flipped", weightsResult(with(func(w *weightedRule) { w.Live = flipped })), Fail,
 			[]string{"forwards 0/100 live (Primary 0, Alternate 100: ECS's last deployment left the traffic on Alternate)", "the deployed template says 100/0",
-				"this deploy modifies it (its Priority changes)", "aws/aws-cdk#36649", "production requests would go to the group without the tasks, and answer 503"}, fix, nil},
+				"this deploy modifies it (its Priority property changes)", "aws/aws-cdk#36649", "production requests would go to the group without the tasks, and answer 503"}, fix, nil},
 		{"replaced", weightsResult(with(func(w *weightedRule) {
 			w.Live, w.Replaced, w.Change = flipped, true, "it is replaced: ListenerArn changes"
 		})), Fail,

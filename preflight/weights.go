@@ -123,9 +123,9 @@ func weightedRules(stack string, d *deployed, next Template) []weightedRule {
 					w.Change = "it may be replaced: " + r.Why
 				}
 			} else if keys := changedKeys(old.Resources[id].Properties, n.Properties); len(keys) > 0 {
-				w.Change = "its " + strings.Join(keys, " and ") + " change"
+				w.Change = "its " + strings.Join(keys, " and ") + " properties change"
 				if len(keys) == 1 {
-					w.Change += "s"
+					w.Change = "its " + keys[0] + " property changes"
 				}
 			} else {
 				for _, ref := range references(n.Properties) {
