@@ -110,20 +110,15 @@ var gaps = map[string]gap{
 		Moto:      "ignores NetworkInterfaces, SourceDestCheck and MetadataOptions of a CloudFormation instance: it launches it in a default subnet of the default VPC, with the default VPC's group, the check on and HttpTokens optional",
 		CoveredBy: "cost_test.go TestNatInstance (the template), netcheck's NAT instance model and its crafted cases (a check left on breaks the paths), and the security group's rules, which TestDeployedNetwork reads from the group itself",
 	},
-	"ecs-service-launch-type": {
-		What:      "launch type FARGATE",
-		Moto:      "drops LaunchType: DescribeServices shows EC2",
-		CoveredBy: "the deployed template (TestDeployedService) and service_test.go",
-	},
 	"appscaling-scheduled-actions": {
 		What:      "the working hours: the scalable target's scheduled actions (WorkingHoursStart, WorkingHoursEnd) in their time zone",
 		Moto:      "skips AWS::ApplicationAutoScaling::ScalableTarget, and its ScheduledActions with it",
 		CoveredBy: "cost_test.go TestWorkingHours (cron, time zone, 0..0 and minCount..maxCount) and the report's reading of them (report/capacity_test.go TestScheduleHours)",
 	},
 	"ecs-capacity-providers": {
-		What:      "Fargate Spot: the cluster's FARGATE and FARGATE_SPOT capacity providers (AWS::ECS::ClusterCapacityProviderAssociations) and the service's capacity provider strategy",
+		What:      "the cluster's FARGATE and FARGATE_SPOT capacity providers (AWS::ECS::ClusterCapacityProviderAssociations) and the service's capacity provider strategy, in every capacity mode",
 		Moto:      "keeps neither: the cluster lists no capacity providers, the service no strategy",
-		CoveredBy: "cost_test.go TestCapacity (strategy, no launch type, the association the service waits for, the 120 s stop timeout) and the report's Spot lines",
+		CoveredBy: "cost_test.go TestCapacity (each mode's strategy, no launch type, the 120 s stop timeout), TestCapacitySwitchesAreStrategyChanges (every variant: a strategy and the association the service waits for) and the report's Spot lines",
 	},
 	"ecs-task-fargate": {
 		What:      "the task's cpu, awsvpc network mode, FARGATE compatibility and runtime platform",
