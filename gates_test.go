@@ -109,6 +109,14 @@ var gateVariants = []gateVariant{
 		"logRetentionDays":          "365",
 		"flowLogRetentionDays":      "365",
 		"privateNaclRules":          naclRules(true),
+		// Every option that names or adds resources of the newer features:
+		// the rollback alarms (named after the app), the alternate target
+		// group, the test listener and the shift role, Spot, working hours.
+		"deploymentStrategy": "blue-green",
+		"testListenerCidrs":  "198.51.100.0/24",
+		"capacity":           "mixed",
+		"onDemandBaseCount":  "1",
+		"schedule":           `{"days":"MON-FRI","start":"07:30","end":"19:45","timeZone":"America/Argentina/Buenos_Aires"}`,
 	})},
 	// The two strategies no environment defaults to (dev rolls, prod goes
 	// canary first); blue-green with HTTPS and an open test listener.
