@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/codebuild"
 	"github.com/aws/aws-sdk-go-v2/service/codestarconnections"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
@@ -41,6 +42,7 @@ type Clients struct {
 	Route53        Route53API
 	Secrets        SecretsAPI
 	Connections    ConnectionsAPI
+	CodeBuild      CodeBuildAPI
 	Blobs          BlobAPI
 }
 
@@ -119,6 +121,11 @@ type ConnectionsAPI interface {
 	GetConnection(context.Context, *codestarconnections.GetConnectionInput, ...func(*codestarconnections.Options)) (*codestarconnections.GetConnectionOutput, error)
 }
 
+// CodeBuildAPI lists the curated images CodeBuild offers in the region.
+type CodeBuildAPI interface {
+	ListCuratedEnvironmentImages(context.Context, *codebuild.ListCuratedEnvironmentImagesInput, ...func(*codebuild.Options)) (*codebuild.ListCuratedEnvironmentImagesOutput, error)
+}
+
 // ReadOnly tells whether an API operation only reads: preflight calls
 // nothing else. Every read it needs is named Get…, Describe…, List… or
 // BatchGet… (ecr:BatchGetImage, which reads manifests).
@@ -192,13 +199,18 @@ func NewClients(cfg aws.Config, calls *Calls) Clients {
 		Route53:        route53.NewFromConfig(cfg),
 		Secrets:        secretsmanager.NewFromConfig(cfg),
 		Connections:    codestarconnections.NewFromConfig(cfg),
+		CodeBuild:      codebuild.NewFromConfig(cfg),
 		Blobs:          newHTTPBlobs(),
 	}
 }
 
 // ReadOnlyGuard is an SDK middleware that fails any operation that is not
 // ReadOnly before it is signed or sent, and records the others in calls
-// (when not nil).
+// (when not nil). It goes last in the Initialize step, still before
+// serializing, signing and sending: clients generated against an older SDK
+// core (codebuild's) name the service and the operation in an Initialize
+// middleware of their own (RegisterServiceMetadata), so a guard in front of
+// it would see no operation and refuse every call.
 func ReadOnlyGuard(calls *Calls) func(*middleware.Stack) error {
 	return func(stack *middleware.Stack) error {
 		return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("PreflightReadOnly",
@@ -212,6 +224,6 @@ func ReadOnlyGuard(calls *Calls) func(*middleware.Stack) error {
 					calls.Add(service, op)
 				}
 				return next.HandleInitialize(ctx, in)
-			}), middleware.Before)
+			}), middleware.After)
 	}
 }
