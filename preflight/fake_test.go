@@ -17,6 +17,8 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
+	"github.com/aws/aws-sdk-go-v2/service/codebuild"
+	cbtypes "github.com/aws/aws-sdk-go-v2/service/codebuild/types"
 	"github.com/aws/aws-sdk-go-v2/service/codestarconnections"
 	cstypes "github.com/aws/aws-sdk-go-v2/service/codestarconnections/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -74,6 +76,9 @@ type fakeAWS struct {
 	// the AZs that offer it (a type not listed is offered in every one).
 	azs       []string
 	offerings map[string][]string
+	// curated are the CodeBuild curated images of the region, as
+	// ListCuratedEnvironmentImages groups them.
+	curated []fakeCurated
 	// fail makes an operation fail with this error.
 	fail map[string]error
 }
@@ -93,8 +98,31 @@ func newFake() *fakeAWS {
 		zones: map[string]r53types.HostedZone{}, secrets: map[string]bool{}, connections: map[string]cstypes.ConnectionStatus{},
 		images: map[string]fakeImage{}, blobs: map[string]string{},
 		rules: map[string][]groupWeight{}, azs: []string{"us-east-1b", "us-east-1a", "us-east-1c"}, offerings: map[string][]string{},
-		fail: map[string]error{}, vpcs: 1,
+		fail: map[string]error{}, vpcs: 1, curated: slices.Clone(regionCurated),
 	}
+}
+
+// fakeCurated is one curated image: its platform and language (the
+// answer's grouping), its name and pinned versions.
+type fakeCurated struct {
+	platform, language, name string
+	versions                 []string
+}
+
+// regionCurated is a region that offers the app's images, x86 and Arm,
+// among others: the platforms and languages as CodeBuild answers them
+// (AMAZON_LINUX_2 and STANDARD are values the SDK's enums lack).
+var regionCurated = []fakeCurated{
+	{"UBUNTU", "STANDARD", "aws/codebuild/standard:7.0", []string{"aws/codebuild/standard:7.0-24.10.29"}},
+	{"UBUNTU", "STANDARD", "aws/codebuild/standard:8.0", []string{"aws/codebuild/standard:8.0-25.01.30", "aws/codebuild/standard:8.0-25.03.12"}},
+	{"AMAZON_LINUX_2", "STANDARD", "aws/codebuild/amazonlinux-x86_64-standard:5.0", []string{"aws/codebuild/amazonlinux-x86_64-standard:5.0-25.03.12"}},
+	{"AMAZON_LINUX_2", "STANDARD", "aws/codebuild/amazonlinux-aarch64-standard:3.0", nil},
+	{"AMAZON_LINUX_2", "STANDARD", "aws/codebuild/amazonlinux-aarch64-standard:4.0", []string{"aws/codebuild/amazonlinux-aarch64-standard:4.0-25.03.12"}},
+}
+
+// withoutArm is a region whose CodeBuild offers no Arm image.
+func withoutArm(f *fakeAWS) {
+	f.curated = slices.DeleteFunc(f.curated, func(c fakeCurated) bool { return strings.Contains(c.name, "aarch64") })
 }
 
 // fakeImage is an image in a repository: its manifest and media type.
@@ -102,7 +130,7 @@ type fakeImage struct{ mediaType, manifest string }
 
 // clients returns the fake behind every interface.
 func (f *fakeAWS) clients() Clients {
-	return Clients{STS: f, CloudFormation: f, SSM: f, ECR: f, S3: f, IAM: f, EC2: f, ELB: f, Quotas: f, Route53: f, Secrets: f, Connections: f, Blobs: f}
+	return Clients{STS: f, CloudFormation: f, SSM: f, ECR: f, S3: f, IAM: f, EC2: f, ELB: f, Quotas: f, Route53: f, Secrets: f, Connections: f, CodeBuild: f, Blobs: f}
 }
 
 // call records an operation and returns the error the test injected.
@@ -569,6 +597,30 @@ func (f *fakeAWS) GetConnection(_ context.Context, in *codestarconnections.GetCo
 	}
 	return &codestarconnections.GetConnectionOutput{Connection: &cstypes.Connection{
 		ConnectionArn: in.ConnectionArn, ConnectionName: aws.String("demo-dev"), ProviderType: cstypes.ProviderTypeGithub, ConnectionStatus: st}}, nil
+}
+
+// --- CodeBuild ---
+
+func (f *fakeAWS) ListCuratedEnvironmentImages(context.Context, *codebuild.ListCuratedEnvironmentImagesInput, ...func(*codebuild.Options)) (*codebuild.ListCuratedEnvironmentImagesOutput, error) {
+	if err := f.call("codebuild:ListCuratedEnvironmentImages"); err != nil {
+		return nil, err
+	}
+	out := &codebuild.ListCuratedEnvironmentImagesOutput{}
+	for _, c := range f.curated {
+		i := slices.IndexFunc(out.Platforms, func(p cbtypes.EnvironmentPlatform) bool { return string(p.Platform) == c.platform })
+		if i < 0 {
+			out.Platforms = append(out.Platforms, cbtypes.EnvironmentPlatform{Platform: cbtypes.PlatformType(c.platform)})
+			i = len(out.Platforms) - 1
+		}
+		p := &out.Platforms[i]
+		j := slices.IndexFunc(p.Languages, func(l cbtypes.EnvironmentLanguage) bool { return string(l.Language) == c.language })
+		if j < 0 {
+			p.Languages = append(p.Languages, cbtypes.EnvironmentLanguage{Language: cbtypes.LanguageType(c.language)})
+			j = len(p.Languages) - 1
+		}
+		p.Languages[j].Images = append(p.Languages[j].Images, cbtypes.EnvironmentImage{Name: aws.String(c.name), Description: aws.String("curated"), Versions: c.versions})
+	}
+	return out, nil
 }
 
 // --- the app's templates ---

@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/codebuild"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -30,6 +31,11 @@ func TestReadOnlyGuard(t *testing.T) {
 	var requests atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		requests.Add(1)
+		if strings.HasSuffix(r.Header.Get("X-Amz-Target"), ".ListCuratedEnvironmentImages") {
+			w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+			_, _ = w.Write([]byte(`{"platforms":[{"platform":"UBUNTU","languages":[{"language":"STANDARD","images":[{"name":"aws/codebuild/standard:8.0"}]}]}]}`))
+			return
+		}
 		w.Header().Set("Content-Type", "text/xml")
 		_, _ = w.Write([]byte(`<GetCallerIdentityResponse><GetCallerIdentityResult><Account>123456789012</Account><Arn>arn:aws:iam::123456789012:user/x</Arn></GetCallerIdentityResult></GetCallerIdentityResponse>`))
 	}))
@@ -56,6 +62,10 @@ func TestReadOnlyGuard(t *testing.T) {
 			_, err := c.ELB.(*elbv2.Client).ModifyRule(ctx, &elbv2.ModifyRuleInput{RuleArn: aws.String("x")})
 			return err
 		},
+		"codebuild:StartBuild": func() error {
+			_, err := c.CodeBuild.(*codebuild.Client).StartBuild(ctx, &codebuild.StartBuildInput{ProjectName: aws.String("x")})
+			return err
+		},
 		"iam:CreateServiceLinkedRole": func() error {
 			_, err := c.IAM.(*iam.Client).CreateServiceLinkedRole(ctx, &iam.CreateServiceLinkedRoleInput{AWSServiceName: aws.String("ecs.amazonaws.com")})
 			return err
@@ -77,7 +87,17 @@ func TestReadOnlyGuard(t *testing.T) {
 	if requests.Load() != 1 {
 		t.Errorf("the read did not reach the server")
 	}
-	if got := calls.List(); !slices.Equal(got, []string{"sts:GetCallerIdentity"}) {
+	// CodeBuild's client is generated against an older SDK core, which
+	// names the operation in a middleware of its own: its read must get
+	// through too, named.
+	cb, err := c.CodeBuild.ListCuratedEnvironmentImages(ctx, &codebuild.ListCuratedEnvironmentImagesInput{})
+	if err != nil || len(cb.Platforms) != 1 {
+		t.Fatalf("ListCuratedEnvironmentImages: %+v %v", cb, err)
+	}
+	if requests.Load() != 2 {
+		t.Errorf("the CodeBuild read did not reach the server")
+	}
+	if got := calls.List(); !slices.Equal(got, []string{"codebuild:ListCuratedEnvironmentImages", "sts:GetCallerIdentity"}) {
 		t.Errorf("calls %v", got)
 	}
 }
@@ -361,6 +381,7 @@ func TestPermissionsDocumented(t *testing.T) {
 	prefix := map[string]string{
 		"STS": "sts", "CloudFormation": "cloudformation", "SSM": "ssm", "ECR": "ecr", "S3": "s3", "IAM": "iam", "EC2": "ec2",
 		"ELB": "elasticloadbalancing", "Quotas": "servicequotas", "Route53": "route53", "Secrets": "secretsmanager", "Connections": "codestar-connections",
+		"CodeBuild": "codebuild",
 	}
 	// The IAM action of an API operation, where the two differ.
 	action := map[string]string{"s3:ListBuckets": "s3:ListAllMyBuckets"}
