@@ -286,16 +286,32 @@ func TestPreflightBareAccount(t *testing.T) {
 
 // TestPreflightDeployed (step 3p): on the deployed dev, every check moto
 // can answer passes; the connection is a warning (moto does not deploy
-// the Pipeline stack, so the deploy would create it); exit 0.
+// the Pipeline stack, so the deploy would create it), and so is the
+// CodeBuild images check, where moto lacks ListCuratedEnvironmentImages
+// (a recorded gap); exit 0.
 func TestPreflightDeployed(t *testing.T) {
 	r, code := preflight(t, devDeployment(t).Dir)
 	if code != 0 || r.Failed != 0 {
 		t.Errorf("exit %d with %d failed, want 0", code, r.Failed)
 	}
+	const curatedGap = "codebuild:ListCuratedEnvironmentImages: HTTP 500"
 	for _, res := range r.Results {
-		if res.Status != "ok" && res.Check != "connection" {
+		if res.Status != "ok" && res.Check != "connection" && (res.Check != "codebuild images" || !strings.Contains(res.Found, curatedGap)) {
 			t.Errorf("%s: %s: %s", res.Check, res.Status, res.Found)
 		}
+	}
+	// dev's image build runs on Arm; the other steps on x86.
+	if cb := r.only(t, "codebuild images"); len(cb) == 1 && strings.Contains(cb[0].Found, curatedGap) {
+		recordGap(t, "codebuild-curated-images", cb[0].Found)
+		wantLine(t, "codebuild images", cb[0], "warn", "cannot tell whether CodeBuild in us-east-1 offers",
+			"aws/codebuild/amazonlinux-aarch64-standard:4.0 (ARM_CONTAINER) for Pipeline/ImageBuild/Project/Resource",
+			"aws/codebuild/standard:8.0 (LINUX_CONTAINER) for Pipeline/EcsDeploy/Project/Resource",
+			"fix: allow codebuild:ListCuratedEnvironmentImages")
+	} else if len(cb) != 2 {
+		t.Errorf("codebuild images: %+v", cb)
+	} else {
+		wantLine(t, "codebuild images", cb[0], "ok", "CodeBuild in us-east-1 offers aws/codebuild/standard:8.0 (LINUX_CONTAINER)")
+		wantLine(t, "codebuild images", cb[1], "ok", "CodeBuild in us-east-1 offers aws/codebuild/amazonlinux-aarch64-standard:4.0 (ARM_CONTAINER) for Pipeline/ImageBuild/Project/Resource")
 	}
 	wantLine(t, "identity", r.only(t, "identity")[0], "ok", "in account "+r.Account+", region us-east-1")
 	wantLine(t, "bootstrap", r.only(t, "bootstrap")[0], "ok", "bootstrapped with version", "CDKToolkit")

@@ -134,7 +134,7 @@ func checkCodeBuildImages(e *env) []Result {
 func (e *env) curatedImages() ([]string, error) {
 	out, err := e.c.CodeBuild.ListCuratedEnvironmentImages(e.ctx, &codebuild.ListCuratedEnvironmentImagesInput{})
 	if err != nil {
-		return nil, fmt.Errorf("codebuild:ListCuratedEnvironmentImages: %w", err)
+		return nil, err
 	}
 	var names []string
 	for _, p := range out.Platforms {
@@ -189,7 +189,8 @@ func codebuildImageFix(f codebuildImageFacts) string {
 }
 
 // codebuildImagesUnreadResult is the one line when CodeBuild's list could
-// not be read (err), or came back empty (err nil).
+// not be read (err, the call's), or came back empty (err nil). moto, which
+// lacks the call, answers HTTP 500.
 func codebuildImagesUnreadResult(groups []*codebuildImageFacts, err error, region, profile string) Result {
 	var images []string
 	for _, g := range groups {
@@ -198,7 +199,7 @@ func codebuildImagesUnreadResult(groups []*codebuildImageFacts, err error, regio
 	r := Result{Check: "codebuild images", Status: Warn}
 	why := "CodeBuild listed no curated image there"
 	if err != nil {
-		why = shortErr(err)
+		why = "codebuild:ListCuratedEnvironmentImages: " + short(err)
 	}
 	r.Found = fmt.Sprintf("cannot tell whether CodeBuild in %s offers %s: %s", region, strings.Join(images, "; "), why)
 	r.Fix = fmt.Sprintf("allow codebuild:ListCuratedEnvironmentImages, or look yourself: aws codebuild list-curated-environment-images --region %s%s", region, profileFlag(profile))

@@ -100,6 +100,7 @@ func TestCodeBuildImagesDenied(t *testing.T) {
 	for name, setup := range map[string]func(*fakeAWS){
 		"denied": func(f *fakeAWS) { f.fail["codebuild:ListCuratedEnvironmentImages"] = errDenied },
 		"empty":  func(f *fakeAWS) { f.curated = nil },
+		"moto":   func(f *fakeAWS) { f.fail["codebuild:ListCuratedEnvironmentImages"] = http500() },
 	} {
 		t.Run(name, func(t *testing.T) {
 			f := newFake()
@@ -110,9 +111,11 @@ func TestCodeBuildImagesDenied(t *testing.T) {
 			}
 			mustContain(t, "found", c[0].Found, "cannot tell whether CodeBuild in us-east-1 offers", armImage+" (ARM_CONTAINER) for "+imageBuildPath, x86BuildImage+" (LINUX_CONTAINER) for Pipeline/EcsDeploy")
 			mustContain(t, "fix", c[0].Fix, "allow codebuild:ListCuratedEnvironmentImages", "aws codebuild list-curated-environment-images --region us-east-1")
-			if name == "denied" {
-				mustContain(t, "found", c[0].Found, "AccessDenied")
-			}
+			mustContain(t, "found", c[0].Found, map[string]string{
+				"denied": "codebuild:ListCuratedEnvironmentImages: AccessDenied",
+				"empty":  "CodeBuild listed no curated image there",
+				"moto":   "codebuild:ListCuratedEnvironmentImages: HTTP 500",
+			}[name])
 			assertReadOnly(t, f)
 		})
 	}

@@ -321,17 +321,17 @@ func TestNatInstanceMessages(t *testing.T) {
 
 func TestCodeBuildImageMessages(t *testing.T) {
 	base := codebuildImageFacts{Stack: "demo-dev-pipeline", Image: "aws/codebuild/amazonlinux-aarch64-standard:4.0", Type: "ARM_CONTAINER",
-		Projects: []string{"demo-dev-pipeline/ImageBuild/Project/Resource"}, ImageBuild: true, Curated: true, Count: 40, X86Listed: true, Region: "eu-south-2", Profile: "cdkdemo"}
+		Projects: []string{"Pipeline/ImageBuild/Project/Resource"}, ImageBuild: true, Curated: true, Count: 40, X86Listed: true, Region: "eu-south-2", Profile: "cdkdemo"}
 	with := func(f func(*codebuildImageFacts)) codebuildImageFacts { c := base; f(&c); return c }
 	x86 := func(f *codebuildImageFacts) {
 		f.Image, f.Type, f.ImageBuild = "aws/codebuild/standard:8.0", "LINUX_CONTAINER", false
-		f.Projects = []string{"demo-dev-pipeline/EcsDeploy/Project/Resource", "demo-dev-pipeline/SmokeTest/Project/Resource"}
+		f.Projects = []string{"Pipeline/EcsDeploy/Project/Resource", "Pipeline/SmokeTest/Project/Resource"}
 	}
 	checkMessages(t, "codebuild images", []msg{
 		{"listed", codebuildImageResult(with(func(f *codebuildImageFacts) { f.Listed = true })), OK,
-			[]string{"CodeBuild in eu-south-2 offers aws/codebuild/amazonlinux-aarch64-standard:4.0 (ARM_CONTAINER) for demo-dev-pipeline/ImageBuild/Project/Resource"}, nil, nil},
+			[]string{"CodeBuild in eu-south-2 offers aws/codebuild/amazonlinux-aarch64-standard:4.0 (ARM_CONTAINER) for Pipeline/ImageBuild/Project/Resource"}, nil, nil},
 		{"arm image build not listed", codebuildImageResult(base), Fail,
-			[]string{"CodeBuild in eu-south-2 does not offer the curated image aws/codebuild/amazonlinux-aarch64-standard:4.0 (ARM_CONTAINER) that demo-dev-pipeline/ImageBuild/Project/Resource runs (it lists 40 other images and versions there): creating the project would fail and demo-dev-pipeline roll back"},
+			[]string{"CodeBuild in eu-south-2 does not offer the curated image aws/codebuild/amazonlinux-aarch64-standard:4.0 (ARM_CONTAINER) that Pipeline/ImageBuild/Project/Resource runs (it lists 40 other images and versions there): creating the project would fail and demo-dev-pipeline roll back"},
 			[]string{"set architecture to X86_64 for this environment (cdk.json, or -c architecture=X86_64): the image build then runs aws/codebuild/standard:8.0 on LINUX_CONTAINER, and the tasks run X86_64",
 				"on an environment that has released an image, change it by the procedure in docs/deployments.md#changing-the-cpu-architecture",
 				"or deploy to a region that offers aws/codebuild/amazonlinux-aarch64-standard:4.0 (list a region's: aws codebuild list-curated-environment-images --region eu-south-2 --profile cdkdemo)"},
@@ -339,18 +339,21 @@ func TestCodeBuildImageMessages(t *testing.T) {
 		{"nor standard:8.0", codebuildImageResult(with(func(f *codebuildImageFacts) { f.X86Listed = false })), Fail,
 			[]string{"does not offer the curated image"}, []string{"runs aws/codebuild/standard:8.0 on LINUX_CONTAINER (which eu-south-2 does not list either)"}, nil},
 		{"x86 steps not listed", codebuildImageResult(with(x86)), Fail,
-			[]string{"does not offer the curated image aws/codebuild/standard:8.0 (LINUX_CONTAINER) that demo-dev-pipeline/EcsDeploy/Project/Resource, demo-dev-pipeline/SmokeTest/Project/Resource runs"},
+			[]string{"does not offer the curated image aws/codebuild/standard:8.0 (LINUX_CONTAINER) that Pipeline/EcsDeploy/Project/Resource, Pipeline/SmokeTest/Project/Resource runs"},
 			[]string{"deploy to a region whose CodeBuild offers aws/codebuild/standard:8.0 (list a region's: aws codebuild list-curated-environment-images --region eu-south-2 --profile cdkdemo)"},
 			[]string{"architecture"}},
 		{"x86 steps listed", codebuildImageResult(with(func(f *codebuildImageFacts) { x86(f); f.Listed = true })), OK,
-			[]string{"CodeBuild in eu-south-2 offers aws/codebuild/standard:8.0 (LINUX_CONTAINER) for demo-dev-pipeline/EcsDeploy/Project/Resource, demo-dev-pipeline/SmokeTest/Project/Resource"}, nil, nil},
+			[]string{"CodeBuild in eu-south-2 offers aws/codebuild/standard:8.0 (LINUX_CONTAINER) for Pipeline/EcsDeploy/Project/Resource, Pipeline/SmokeTest/Project/Resource"}, nil, nil},
 		{"not curated", codebuildImageResult(with(func(f *codebuildImageFacts) {
 			f.Image, f.Curated = "123456789012.dkr.ecr.eu-south-2.amazonaws.com/builder:1", false
 		})), OK,
-			[]string{"not checked: demo-dev-pipeline/ImageBuild/Project/Resource runs 123456789012.dkr.ecr.eu-south-2.amazonaws.com/builder:1 (ARM_CONTAINER), which is not a CodeBuild curated image (aws/codebuild/…)"}, nil, []string{"offers"}},
-		{"denied", codebuildImagesUnreadResult([]*codebuildImageFacts{&base}, fmt.Errorf("codebuild:ListCuratedEnvironmentImages: %w", errDenied), "eu-south-2", "cdkdemo"), Warn,
-			[]string{"cannot tell whether CodeBuild in eu-south-2 offers aws/codebuild/amazonlinux-aarch64-standard:4.0 (ARM_CONTAINER) for demo-dev-pipeline/ImageBuild/Project/Resource: codebuild:ListCuratedEnvironmentImages: api error AccessDenied"},
+			[]string{"not checked: Pipeline/ImageBuild/Project/Resource runs 123456789012.dkr.ecr.eu-south-2.amazonaws.com/builder:1 (ARM_CONTAINER), which is not a CodeBuild curated image (aws/codebuild/…)"}, nil, []string{"offers"}},
+		{"denied", codebuildImagesUnreadResult([]*codebuildImageFacts{&base}, fmt.Errorf("wrapped: %w", errDenied), "eu-south-2", "cdkdemo"), Warn,
+			[]string{"cannot tell whether CodeBuild in eu-south-2 offers aws/codebuild/amazonlinux-aarch64-standard:4.0 (ARM_CONTAINER) for Pipeline/ImageBuild/Project/Resource: codebuild:ListCuratedEnvironmentImages: AccessDenied: User is not authorized"},
 			[]string{"allow codebuild:ListCuratedEnvironmentImages, or look yourself: aws codebuild list-curated-environment-images --region eu-south-2 --profile cdkdemo"}, nil},
+		{"not implemented (moto)", codebuildImagesUnreadResult([]*codebuildImageFacts{&base}, http500(), "eu-south-2", ""), Warn,
+			[]string{"offers aws/codebuild/amazonlinux-aarch64-standard:4.0 (ARM_CONTAINER) for Pipeline/ImageBuild/Project/Resource: codebuild:ListCuratedEnvironmentImages: HTTP 500"},
+			[]string{"allow codebuild:ListCuratedEnvironmentImages"}, nil},
 		{"empty list", codebuildImagesUnreadResult([]*codebuildImageFacts{&base}, nil, "eu-south-2", ""), Warn,
 			[]string{"cannot tell whether CodeBuild in eu-south-2 offers", "CodeBuild listed no curated image there"},
 			[]string{"allow codebuild:ListCuratedEnvironmentImages"}, []string{"--profile"}},
