@@ -476,3 +476,74 @@ esac
 		})
 	}
 }
+
+// TestSmokeTestRuns runs the smoke test's build phase from the template
+// with a stub AWS CLI and a stub curl: every path answers 2xx or 3xx and
+// the step passes without touching the service; a 5xx or no answer rolls
+// the service back to the revision the deploy replaced and fails; and a
+// service with no tasks (the working hours' scale-to-zero, or a count set
+// to 0) fails with that reason instead of a 503 to puzzle over, and rolls
+// back too, so the morning's scale-up starts the released image, not an
+// untested one.
+func TestSmokeTestRuns(t *testing.T) {
+	_, project := codeBuildProject(t, synth(t, nil).templates["Pipeline"], "SmokeTest")
+	var spec buildSpec
+	if err := json.Unmarshal([]byte(project["Source"].(map[string]any)["BuildSpec"].(string)), &spec); err != nil {
+		t.Fatalf("buildspec: %v", err)
+	}
+	stubs := t.TempDir()
+	for name, script := range map[string]string{
+		"aws": `#!/bin/bash
+echo "aws $*" >>"$CALLS"
+case "$1 $2" in
+"ecs describe-services") echo "$DESIRED" ;;
+"ecs update-service") echo "arn:aws:ecs:us-east-1:123456789012:task-definition/demo-dev:6" ;;
+*) echo "stub: unexpected call: aws $*" >&2; exit 2 ;;
+esac`,
+		"curl": `#!/bin/bash
+echo "curl $*" >>"$CALLS"
+[ "$CODE" = none ] && { echo "curl: (28) Operation timed out" >&2; exit 28; }
+printf '%s' "$CODE"`,
+	} {
+		if err := os.WriteFile(filepath.Join(stubs, name), []byte(script+"\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		name, desired, code string
+		ok                  bool
+		message             string // in stderr when it fails
+	}{
+		{"answers", "2", "200", true, ""},
+		{"redirects", "2", "301", true, ""},
+		{"server error", "2", "500", false, "answered 500"},
+		{"no answer", "2", "none", false, "gave no answer"},
+		{"no tasks", "0", "503", false, "no tasks to answer"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			calls := filepath.Join(t.TempDir(), "calls")
+			_, errOut, err := runBash(t, phaseScript(spec.Phases["build"].Commands), stubs,
+				"CALLS="+calls, "DESIRED="+tc.desired, "CODE="+tc.code,
+				"SMOKE_URL=http://demo.example", "CLUSTER=arn:aws:ecs:us-east-1:123456789012:cluster/demo", "SERVICE=demo-dev",
+				"SMOKE_PATHS=/ /smoke", "SMOKE_TRIES=3", "SMOKE_REQUEST_SECONDS=10",
+				"PREVIOUS_TASK_DEFINITION=arn:aws:ecs:us-east-1:123456789012:task-definition/demo-dev:6")
+			log, _ := os.ReadFile(calls)
+			rolledBack := strings.Contains(string(log), "aws ecs update-service --cluster arn:aws:ecs:us-east-1:123456789012:cluster/demo --service demo-dev --task-definition arn:aws:ecs:us-east-1:123456789012:task-definition/demo-dev:6")
+			if tc.ok {
+				if err != nil || rolledBack {
+					t.Errorf("the smoke test failed or rolled back on %s: %v, %s; calls %s", tc.code, err, errOut, log)
+				}
+				if n := strings.Count(string(log), "curl "); n != 6 {
+					t.Errorf("%d requests, want 3 for each of 2 paths: %s", n, log)
+				}
+				return
+			}
+			if err == nil || !rolledBack {
+				t.Errorf("the smoke test passed or did not roll back on %s with %s tasks: %v; calls %s", tc.code, tc.desired, err, log)
+			}
+			if !strings.Contains(errOut, tc.message) {
+				t.Errorf("the failure does not say %q: %s", tc.message, errOut)
+			}
+		})
+	}
+}

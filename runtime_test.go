@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cdkdemo/fargate/preflight"
 	"github.com/cdkdemo/fargate/stacks"
 )
 
@@ -391,4 +392,36 @@ func regexpMatch(pattern, s string) bool {
 	}
 	re, err := regexp.Compile(pattern)
 	return err == nil && re.MatchString(s)
+}
+
+// TestPreflightTagsReleasesAsTheLifecyclePolicyKeeps: the architecture
+// switch preflight prints records an image by hand, and tags it with
+// preflight.ReleasedTagPrefix so that the image repository's lifecycle
+// policy keeps it with the released images. The prefix must be the one
+// that policy, as synthesized, keeps apart from the builds.
+func TestPreflightTagsReleasesAsTheLifecyclePolicyKeeps(t *testing.T) {
+	tm := synth(t, nil).templates["Registry"]
+	kept := false
+	for _, r := range tm.Resources("AWS::ECR::Repository") {
+		p := r["Properties"].(map[string]any)
+		text, _ := p["LifecyclePolicy"].(map[string]any)["LifecyclePolicyText"].(string)
+		var policy struct {
+			Rules []struct {
+				Selection struct {
+					TagPrefixList []string `json:"tagPrefixList"`
+				} `json:"selection"`
+			} `json:"rules"`
+		}
+		if err := json.Unmarshal([]byte(text), &policy); err != nil {
+			continue
+		}
+		for _, rule := range policy.Rules {
+			if slices.Equal(rule.Selection.TagPrefixList, []string{preflight.ReleasedTagPrefix}) {
+				kept = true
+			}
+		}
+	}
+	if !kept {
+		t.Errorf("no lifecycle rule of the Registry's repositories keeps tags with preflight's prefix %q", preflight.ReleasedTagPrefix)
+	}
 }

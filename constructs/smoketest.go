@@ -63,6 +63,12 @@ back() {
   aws ecs update-service --cluster "$CLUSTER" --service "$SERVICE" --task-definition "$PREVIOUS_TASK_DEFINITION" --query service.taskDefinition --output text >&2 || echo "the rollback did not start: run make deploy, which restores the released image" >&2
   exit 1
 }
+# Outside its working hours (the schedule's scale-to-zero) the service has
+# no task, and the load balancer answers 503 for it: say so.
+desired="$(aws ecs describe-services --cluster "$CLUSTER" --services "$SERVICE" --query 'services[0].desiredCount' --output text)"
+if [ "$desired" = "0" ]; then
+  back "$SERVICE has no tasks to answer (desired count 0: outside its working hours, or scaled to zero); release the change again when it runs tasks"
+fi
 for path in $SMOKE_PATHS; do
   for try in $(seq "$SMOKE_TRIES"); do
     code="$(curl -sS -o /dev/null -w '%{http_code}' --max-time "$SMOKE_REQUEST_SECONDS" "$SMOKE_URL$path")" || back "$SMOKE_URL$path gave no answer within $SMOKE_REQUEST_SECONDS s (curl exit $?)"
@@ -74,8 +80,9 @@ for path in $SMOKE_PATHS; do
 done`
 
 // NewSmokeTest creates the project. Besides CodeBuild's own grants (logs,
-// reports), its role may update this service, and pass the task's roles
-// with it, only: to go back on a failure.
+// reports), its role may read and update this service, and pass the task's
+// roles with it, only: to tell a service without tasks from a failing one,
+// and to go back on a failure.
 func NewSmokeTest(scope constructs.Construct, id string, props *SmokeTestProps) SmokeTest {
 	s := &smokeTest{}
 	constructs.NewConstruct_Override(s, scope, &id)
@@ -106,7 +113,7 @@ func NewSmokeTest(scope constructs.Construct, id string, props *SmokeTestProps) 
 		Timeout: awscdk.Duration_Minutes(jsii.Number(5)),
 	})
 	s.project.AddToRolePolicy(iam.NewPolicyStatement(&iam.PolicyStatementProps{Sid: jsii.String("RollBackThisService"),
-		Actions: jsii.Strings("ecs:UpdateService"), Resources: &[]*string{props.Service.ServiceArn()}}))
+		Actions: jsii.Strings("ecs:DescribeServices", "ecs:UpdateService"), Resources: &[]*string{props.Service.ServiceArn()}}))
 	s.project.AddToRolePolicy(iam.NewPolicyStatement(&iam.PolicyStatementProps{Sid: jsii.String("PassTaskRoles"),
 		Actions: jsii.Strings("iam:PassRole"), Resources: &[]*string{props.TaskDef.TaskRole().RoleArn(), props.TaskDef.ExecutionRole().RoleArn()},
 		Conditions: &map[string]any{"StringEquals": map[string]any{"iam:PassedToService": "ecs-tasks.amazonaws.com"}}}))

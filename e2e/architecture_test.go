@@ -45,9 +45,16 @@ func imageIndex(seed string, platforms ...string) string {
 // repository and returns the image URI.
 func pushIndex(t *testing.T, released, tag string, platforms ...string) string {
 	t.Helper()
+	return pushIndexAs(t, released, tag, tag, platforms...)
+}
+
+// pushIndexAs pushes the index made from seed under tag: one seed under
+// several tags is one image with several tags, as one buildx push of them.
+func pushIndexAs(t *testing.T, released, seed, tag string, platforms ...string) string {
+	t.Helper()
 	repoURI := released[:strings.LastIndexByte(released, ':')]
 	repo := repoURI[strings.IndexByte(repoURI, '/')+1:]
-	if _, err := ecrC.PutImage(context.Background(), &ecr.PutImageInput{RepositoryName: aws.String(repo), ImageTag: aws.String(tag), ImageManifest: aws.String(imageIndex(tag, platforms...))}); err != nil {
+	if _, err := ecrC.PutImage(context.Background(), &ecr.PutImageInput{RepositoryName: aws.String(repo), ImageTag: aws.String(tag), ImageManifest: aws.String(imageIndex(seed, platforms...))}); err != nil {
 		t.Fatalf("pushing %s:%s: %v", repoURI, tag, err)
 	}
 	return repoURI + ":" + tag
@@ -75,7 +82,7 @@ func architectures(t *testing.T) archSwitch {
 	return a
 }
 
-var buildxTag = regexp.MustCompile(`docker buildx build --platform linux/amd64,linux/arm64 -t (\S+) --push`)
+var buildxTags = regexp.MustCompile(`docker buildx build --platform linux/amd64,linux/arm64((?: -t \S+)+) --push`)
 var putParameter = regexp.MustCompile(`aws ssm put-parameter [^;]*`)
 
 // TestArchitectureRefused: preflight refuses the switch, the procedure it
@@ -120,15 +127,21 @@ func TestArchitectureRefused(t *testing.T) {
 
 		// The procedure, as printed: the multi-arch image under the tag it
 		// names, then the command it gives.
-		m := buildxTag.FindStringSubmatch(line.Fix)
+		// buildx pushes the one index under every tag it names.
+		m := buildxTags.FindStringSubmatch(line.Fix)
 		cmd := putParameter.FindString(line.Fix)
 		if m == nil || cmd == "" {
 			t.Fatalf("the fix names no buildx tag or put-parameter command: %s", line.Fix)
 		}
-		multi := m[1]
-		tag := multi[strings.LastIndexByte(multi, ':')+1:]
-		if got := pushIndex(t, released, tag, "linux/amd64", "linux/arm64"); got != multi {
-			t.Fatalf("pushed %s, the fix names %s", got, multi)
+		var multi, seed string
+		for i, image := range strings.Fields(strings.ReplaceAll(m[1], "-t ", "")) {
+			tag := image[strings.LastIndexByte(image, ':')+1:]
+			if i == 0 {
+				multi, seed = image, tag
+			}
+			if got := pushIndexAs(t, released, seed, tag, "linux/amd64", "linux/arm64"); got != image {
+				t.Fatalf("pushed %s, the fix names %s", got, image)
+			}
 		}
 		if out, err := exec.Command("sh", "-c", cmd).CombinedOutput(); err != nil {
 			t.Fatalf("the printed command %q failed: %v\n%s", cmd, err, out)

@@ -390,9 +390,15 @@ func architectureResult(f archFacts) Result {
 	return r
 }
 
+// ReleasedTagPrefix is the tag prefix of a released image, which the
+// repository's lifecycle policy keeps apart from the builds (the
+// RegistryStack's stacks.ReleasedTagPrefix; a test holds the two equal).
+const ReleasedTagPrefix = "released-"
+
 // archFix is the procedure for changing the architecture of an environment
-// that has released an image: release one image that runs on both, then
-// deploy.
+// that has released an image: release one image that runs on both, tagged
+// as the pipeline's Release stage tags what it records (so the lifecycle
+// policy keeps it), then deploy.
 func archFix(f archFacts) string {
 	// The commit's tag, without an architecture suffix an earlier attempt
 	// may have added.
@@ -410,14 +416,15 @@ func archFix(f archFacts) string {
 		repo = repo[:i]
 	}
 	multi := repo + ":" + tag + "-multiarch"
+	kept := repo + ":" + ReleasedTagPrefix + tag + "-multiarch"
 	build := "."
 	if f.Dockerfile != "" && f.Context != "" {
 		build = "-f " + f.Dockerfile + " " + f.Context
 	}
 	return fmt.Sprintf("release an image that runs on both architectures first, then deploy (docs/deployments.md, Changing the CPU architecture): "+
-		"build the released commit for both, from a checkout of it: docker buildx build --platform linux/amd64,linux/arm64 -t %s --push %s; "+
+		"build the released commit for both, from a checkout of it: docker buildx build --platform linux/amd64,linux/arm64 -t %s -t %s --push %s; "+
 		"record it: aws ssm put-parameter --name %s --value %s --overwrite --region %s%s; then make deploy again",
-		multi, build, f.Task.Parameter, multi, f.Region, profileFlag(f.Profile))
+		multi, kept, build, f.Task.Parameter, multi, f.Region, profileFlag(f.Profile))
 }
 
 // shortErr is an error's first line.

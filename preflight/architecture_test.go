@@ -93,7 +93,7 @@ func TestArchitecture(t *testing.T) {
 			}
 			mustContain(t, "found", got[0].Found, tc.found...)
 			if tc.status == Fail {
-				mustContain(t, "fix", got[0].Fix, "docker buildx build --platform linux/amd64,linux/arm64 -t "+devRepo+":a11ce5e-multiarch --push -f app/Dockerfile app",
+				mustContain(t, "fix", got[0].Fix, "docker buildx build --platform linux/amd64,linux/arm64 -t "+devRepo+":a11ce5e-multiarch -t "+devRepo+":released-a11ce5e-multiarch --push -f app/Dockerfile app",
 					"aws ssm put-parameter --name /demo/dev/image-uri --value "+devRepo+":a11ce5e-multiarch --overwrite --region us-east-1", "docs/deployments.md")
 			}
 			assertReadOnly(t, f)
@@ -175,7 +175,7 @@ func TestArchitectureMessages(t *testing.T) {
 	img, _ := parseECRImage(released)
 	base := archFacts{Task: task, Value: released, Image: img, Region: "us-east-1", Profile: "cdkdemo"}
 	with := func(f func(*archFacts)) archFacts { c := base; f(&c); return c }
-	procedure := []string{"release an image that runs on both architectures first", "docker buildx build --platform linux/amd64,linux/arm64 -t " + devRepo + ":a11ce5e-multiarch --push .;",
+	procedure := []string{"release an image that runs on both architectures first", "docker buildx build --platform linux/amd64,linux/arm64 -t " + devRepo + ":a11ce5e-multiarch -t " + devRepo + ":released-a11ce5e-multiarch --push .;",
 		"aws ssm put-parameter --name /demo/dev/image-uri --value " + devRepo + ":a11ce5e-multiarch --overwrite --region us-east-1 --profile cdkdemo", "then make deploy again"}
 	checkMessages(t, "architecture", []msg{
 		{"parameter missing", architectureResult(with(func(f *archFacts) { f.Missing, f.Value = true, "" })), OK, []string{"no image released yet: /demo/dev/image-uri does not exist"}, nil, nil},
@@ -196,7 +196,7 @@ func TestArchitectureMessages(t *testing.T) {
 			f.Value = released + "-arm64"
 			f.Image, _ = parseECRImage(f.Value)
 			f.Platforms = []string{"linux/arm64"}
-		})), Fail, []string{"built for linux/arm64 only"}, []string{"-t " + devRepo + ":a11ce5e-multiarch --push"}, nil},
+		})), Fail, []string{"built for linux/arm64 only"}, []string{"-t " + devRepo + ":a11ce5e-multiarch -t " + devRepo + ":released-a11ce5e-multiarch --push"}, nil},
 		{"digest reference", architectureResult(with(func(f *archFacts) {
 			f.Value = devRepo + "@sha256:" + strings.Repeat("a", 64)
 			f.Image, _ = parseECRImage(f.Value)
