@@ -181,16 +181,22 @@ func userData(t *testing.T, p map[string]any) string {
 	return b.String()
 }
 
+// TestCapacity: every capacity mode is a capacity provider strategy over
+// the cluster's associated FARGATE and FARGATE_SPOT, never the FARGATE
+// launch type. ECS cannot take a service created with a strategy back to
+// a launch type ("No launch type to fall back to for empty capacity
+// provider strategy", AWS::ECS::Service), and UpdateService has no launch
+// type: a switch between on-demand, spot and mixed on a running
+// environment must be a change of strategy, and the association that
+// offers both providers must not come and go with it.
 func TestCapacity(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
 		overrides map[string]any
-		// strategy is the service's CapacityProviderStrategy; "" means the
-		// FARGATE launch type and no strategy.
-		strategy string
-		stop     any
+		strategy  string // the service's CapacityProviderStrategy
+		stop      any
 	}{
-		{"prod: on-demand, the launch type it always had", map[string]any{"env": "prod"}, "", nil},
+		{"prod: on-demand, all on FARGATE", map[string]any{"env": "prod"}, `[{"CapacityProvider":"FARGATE","Weight":1}]`, nil},
 		{"dev: all on Fargate Spot", nil, `[{"CapacityProvider":"FARGATE_SPOT","Weight":1}]`, 120.0},
 		{"mixed: a base of 2 on-demand, the rest on Spot", map[string]any{"env": "prod", "egress": "nat-instance", "allowSingleNatInstanceInProd": "true", "natInstanceType": "t3.micro", "capacity": "mixed", "onDemandBaseCount": "2"},
 			`[{"Base":2,"CapacityProvider":"FARGATE","Weight":0},{"CapacityProvider":"FARGATE_SPOT","Weight":1}]`, 120.0},
@@ -198,34 +204,46 @@ func TestCapacity(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := synth(t, tc.overrides)
 			tm := s.templates["Service"]
-			svcID, svc := tm.Only(t, "AWS::ECS::Service")
+			_, svc := tm.Only(t, "AWS::ECS::Service")
 			_, td := tm.Only(t, "AWS::ECS::TaskDefinition")
-			clusterID, _ := tm.Only(t, "AWS::ECS::Cluster")
-			assocs := tm.Resources("AWS::ECS::ClusterCapacityProviderAssociations")
-			if tc.strategy == "" {
-				if svc["LaunchType"] != "FARGATE" || svc["CapacityProviderStrategy"] != nil || len(assocs) != 0 {
-					t.Errorf("launch type %v, strategy %s, %d associations", svc["LaunchType"], jsonOf(svc["CapacityProviderStrategy"]), len(assocs))
-				}
-			} else {
-				if _, set := svc["LaunchType"]; set || jsonOf(svc["CapacityProviderStrategy"]) != tc.strategy {
-					t.Errorf("launch type %v, strategy %s, want %s and no launch type", svc["LaunchType"], jsonOf(svc["CapacityProviderStrategy"]), tc.strategy)
-				}
-				assocID, assoc := tm.Only(t, "AWS::ECS::ClusterCapacityProviderAssociations")
-				if ref(assoc["Cluster"]) != clusterID || jsonOf(assoc["CapacityProviders"]) != `["FARGATE","FARGATE_SPOT"]` || jsonOf(assoc["DefaultCapacityProviderStrategy"]) != `[]` {
-					t.Errorf("association %s", jsonOf(assoc))
-				}
-				deps := strs(tm["Resources"].(map[string]any)[svcID].(map[string]any)["DependsOn"])
-				if !slices.Contains(deps, assocID) {
-					t.Errorf("the service depends on %v, not on the capacity providers' association %s: created first, it would fail", deps, assocID)
-				}
+			if _, set := svc["LaunchType"]; set || jsonOf(svc["CapacityProviderStrategy"]) != tc.strategy {
+				t.Errorf("launch type %v, strategy %s, want %s and no launch type", svc["LaunchType"], jsonOf(svc["CapacityProviderStrategy"]), tc.strategy)
 			}
 			stop := td["ContainerDefinitions"].([]any)[0].(map[string]any)["StopTimeout"]
 			if stop != tc.stop {
 				t.Errorf("stop timeout %v, want %v", stop, tc.stop)
 			}
 			// Fargate Spot takes ARM64 tasks on platform 1.4.0 and later.
-			if tc.strategy != "" && svc["PlatformVersion"] != "LATEST" {
+			if svc["PlatformVersion"] != "LATEST" {
 				t.Errorf("platform version %v", svc["PlatformVersion"])
+			}
+		})
+	}
+}
+
+// TestCapacitySwitchesAreStrategyChanges holds every gate variant to the
+// same shape, so that deploying any of them over any other changes the
+// strategy only: a strategy and no launch type on the service, and the
+// one association of FARGATE and FARGATE_SPOT, which the service waits for.
+func TestCapacitySwitchesAreStrategyChanges(t *testing.T) {
+	for _, v := range gateVariants {
+		t.Run(v.name, func(t *testing.T) {
+			tm := synth(t, v.overrides).templates["Service"]
+			svcID, svc := tm.Only(t, "AWS::ECS::Service")
+			if _, set := svc["LaunchType"]; set || svc["CapacityProviderStrategy"] == nil {
+				t.Errorf("launch type %v, strategy %s: a variant with a launch type cannot follow one with a strategy on a running service", svc["LaunchType"], jsonOf(svc["CapacityProviderStrategy"]))
+			}
+			clusterID, _ := tm.Only(t, "AWS::ECS::Cluster")
+			assocs := tm.Resources("AWS::ECS::ClusterCapacityProviderAssociations")
+			if len(assocs) != 1 {
+				t.Fatalf("%d capacity provider associations, want 1", len(assocs))
+			}
+			assocID, assoc := tm.Only(t, "AWS::ECS::ClusterCapacityProviderAssociations")
+			if ref(assoc["Cluster"]) != clusterID || jsonOf(assoc["CapacityProviders"]) != `["FARGATE","FARGATE_SPOT"]` || jsonOf(assoc["DefaultCapacityProviderStrategy"]) != `[]` {
+				t.Errorf("association %s", jsonOf(assoc))
+			}
+			if deps := strs(tm["Resources"].(map[string]any)[svcID].(map[string]any)["DependsOn"]); !slices.Contains(deps, assocID) {
+				t.Errorf("the service depends on %v, not on the capacity providers' association %s: created first, it would fail", deps, assocID)
 			}
 		})
 	}

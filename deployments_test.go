@@ -141,7 +141,7 @@ func TestDeploymentStrategies(t *testing.T) {
 					t.Errorf("test listener admits %v, want %v", from, want)
 				}
 			})
-			t.Run("shift role: these target groups and rules, nothing else", func(t *testing.T) {
+			t.Run("shift role: these target groups, listeners and rules, nothing else", func(t *testing.T) {
 				roles := 0
 				for id, role := range tm.Resources("AWS::IAM::Role") {
 					p := role["Properties"].(map[string]any)
@@ -149,10 +149,15 @@ func TestDeploymentStrategies(t *testing.T) {
 						continue
 					}
 					roles++
-					if p["ManagedPolicyArns"] != nil || len(policyStatements(tm, id)) != 3 {
+					if p["ManagedPolicyArns"] != nil || len(policyStatements(tm, id)) != 4 {
 						t.Errorf("shift role %s: managed %s, %d statements", id, jsonOf(p["ManagedPolicyArns"]), len(policyStatements(tm, id)))
 					}
 					rules := sortedIDs(tm.Resources("AWS::ElasticLoadBalancingV2::ListenerRule"))
+					// The listeners those rules are on: production and test.
+					var listeners []string
+					for _, r := range rules {
+						listeners = append(listeners, ref(tm.Props(r)["ListenerArn"]))
+					}
 					for _, st := range policyStatements(tm, id) {
 						actions, resources := strs(st["Action"]), strs(st["Resource"])
 						switch st["Sid"] {
@@ -169,6 +174,12 @@ func TestDeploymentStrategies(t *testing.T) {
 						case "ShiftTraffic":
 							if !slices.Equal(actions, []string{"elasticloadbalancing:ModifyRule"}) || !sameSet(refs(st["Resource"]), rules) {
 								t.Errorf("%v on %v, want the rules %v", actions, resources, rules)
+							}
+						case "ShiftListeners":
+							// AWS's AmazonECSInfrastructureRolePolicyForLoadBalancers
+							// grants ModifyListener on every ALB listener.
+							if !slices.Equal(actions, []string{"elasticloadbalancing:ModifyListener"}) || !sameSet(refs(st["Resource"]), listeners) || len(listeners) != 2 {
+								t.Errorf("%v on %v, want the listeners %v", actions, resources, listeners)
 							}
 						default:
 							t.Errorf("unexpected statement %s", jsonOf(st))

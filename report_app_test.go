@@ -38,6 +38,12 @@ type appFigures struct {
 	// and the app with all of them.
 	lean     map[string]float64
 	leanCost float64
+	// push: "git push → running" with and without the layer cache, the
+	// buildspec's cache, the dominant term, whether a manual approval
+	// waits (not counted).
+	pushCached, pushUncached int
+	pushCache, pushDominant  string
+	approval                 bool
 }
 
 func TestReport(t *testing.T) {
@@ -96,6 +102,20 @@ func TestReport(t *testing.T) {
 			// start 60 s + max(30 s, 30 s × 5 = 150 s) + drain 300 s + stop 120 s + 180 s
 			boundDefaults: 60 + 150 + 300 + 120 + 180, dominantDefaults: report.TermDrain, // = 810 s
 			lean: map[string]float64{"a NAT instance": 0, "Fargate Spot": 0, "ARM64 (Graviton)": 0, "working hours": 0, "one KMS key": 0},
+			// Source: trigger 30 s* + source action and clone 20 s*;
+			// BuildImage: hand-off 5 s* + provisioning 60 s* (ARM_CONTAINER
+			// SMALL) + build 90 s* with the cache, 240 s* without;
+			// Deploy: 5 s* + 60 s* + step commands 15 s* + the rollout
+			// bound above 420 s + status poll 15 s (sleep 15);
+			// SmokeTest: 5 s* + 60 s* + 15 s* + 2 paths (/ /smoke) × 3
+			// tries × 10 s = 60 s; RecordImage: 5 s* + 60 s* + 15 s*.
+			// (* timings.json's assumptions.)
+			pushCached:   30 + 20 + 5 + 60 + 90 + 5 + 60 + 15 + 420 + 15 + 5 + 60 + 15 + 2*3*10 + 5 + 60 + 15,  // = 940 s
+			pushUncached: 30 + 20 + 5 + 60 + 240 + 5 + 60 + 15 + 420 + 15 + 5 + 60 + 15 + 2*3*10 + 5 + 60 + 15, // = 1090 s
+			// BuildKit's registry cache of every stage (--cache-to
+			// type=registry,…,mode=max, --cache-from type=registry): a push
+			// after the first takes the with-cache figure
+			pushCache: report.CacheRegistry, pushDominant: "Deploy/Deploy: rollout bound",
 		},
 		{
 			env:           "prod",
@@ -128,6 +148,13 @@ func TestReport(t *testing.T) {
 				"working hours": (prodCPU + prodGB) * 108 / 168,
 				"one KMS key":   0,
 			},
+			// as dev, but the build's provisioning on LINUX_CONTAINER
+			// SMALL (the same 60 s*), the canary's bound 1350 s, and the
+			// manual approval, which waits for a person and is not counted
+			pushCached:   30 + 20 + 5 + 60 + 90 + 5 + 60 + 15 + 1350 + 15 + 5 + 60 + 15 + 2*3*10 + 5 + 60 + 15,  // = 1870 s
+			pushUncached: 30 + 20 + 5 + 60 + 240 + 5 + 60 + 15 + 1350 + 15 + 5 + 60 + 15 + 2*3*10 + 5 + 60 + 15, // = 2020 s
+			pushCache:    report.CacheRegistry, pushDominant: "Deploy/Deploy: rollout bound",
+			approval: true,
 		},
 	} {
 		t.Run(want.env, func(t *testing.T) {
@@ -236,6 +263,35 @@ func TestReport(t *testing.T) {
 			}
 			if ro.Dominant != want.dominant || ro.WithDefaults.Dominant != want.dominantDefaults {
 				t.Errorf("dominant terms %q and, with defaults, %q; want %q and %q", ro.Dominant, ro.WithDefaults.Dominant, want.dominant, want.dominantDefaults)
+			}
+
+			// git push → running: the pipeline's stages from the template,
+			// the deploy's bound from section 3 as it is.
+			if len(r.Pushes) != 1 {
+				t.Fatalf("push estimates for %d pipelines, want 1", len(r.Pushes))
+			}
+			if strings.Join(s.cfg.Pipeline.SmokeTestPaths, " ") != "/smoke" || svc.HealthCheck.Path != "/" {
+				t.Fatalf("the hand calculation assumes the smoke test requests / and /smoke; %s has health path %q and smokeTestPaths %q", want.env, svc.HealthCheck.Path, s.cfg.Pipeline.SmokeTestPaths)
+			}
+			p := r.Pushes[0]
+			if p.WithCache != want.pushCached || p.WithoutCache != want.pushUncached {
+				t.Errorf("git push → running: %d s with the cache, %d s without; want %d s and %d s", p.WithCache, p.WithoutCache, want.pushCached, want.pushUncached)
+			}
+			// A registry cache of every stage makes a push take the
+			// with-cache total; an inline cache (the final stage only) the
+			// without-cache one, for app/'s multi-stage Dockerfile.
+			expected := want.pushUncached
+			if want.pushCache == report.CacheRegistry {
+				expected = want.pushCached
+			}
+			if p.Cache.Kind != want.pushCache || p.Expected != expected {
+				t.Errorf("build cache %+v, a push %d s; want %s and %d s", p.Cache, p.Expected, want.pushCache, expected)
+			}
+			if p.Dominant != want.pushDominant {
+				t.Errorf("git push → running: dominant term %q, want %q", p.Dominant, want.pushDominant)
+			}
+			if (len(p.Waits) == 1) != want.approval || len(p.Waits) > 1 {
+				t.Errorf("waits for a person %+v, want an approval: %v", p.Waits, want.approval)
 			}
 
 			// What dev could cost: each lean choice, in use or its saving.

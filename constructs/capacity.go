@@ -19,14 +19,17 @@ const (
 	FargateSpot     = "FARGATE_SPOT"
 )
 
-// CapacityProviderStrategies is the service's capacity provider strategy:
-// none for on-demand, where the service keeps the FARGATE launch type it
-// always had (so an environment that stays on-demand sees no change);
-// all tasks on Fargate Spot for spot; for mixed, the first base tasks on
-// on-demand Fargate and every further one on Spot (weight 0 on FARGATE:
-// nothing above the base goes there). The cluster must offer both
-// providers (ecs.ClusterProps.EnableFargateCapacityProviders) and the
-// service then has no launch type: ECS takes one or the other.
+// CapacityProviderStrategies is the service's capacity provider strategy,
+// for every capacity mode: all tasks on FARGATE for on-demand; all on
+// Fargate Spot for spot; for mixed, the first base tasks on on-demand
+// Fargate and every further one on Spot (weight 0 on FARGATE: nothing above
+// the base goes there). Never the FARGATE launch type: ECS cannot take a
+// service created with a strategy back to a launch type ("No launch type to
+// fall back to for empty capacity provider strategy", AWS::ECS::Service),
+// so with a launch type for on-demand, switching a running Spot service
+// back would fail. Strategy to strategy is an in-place update. The cluster
+// offers both providers (AssociateFargateCapacityProviders), and the
+// service then has no launch type.
 //
 // Spot has no fallback to on-demand: while Fargate Spot has no capacity,
 // the tasks it should run stay unplaced (docs/service.md).
@@ -40,7 +43,7 @@ func CapacityProviderStrategies(c config.Capacity, base int) *[]*ecs.CapacityPro
 			{CapacityProvider: jsii.String(FargateSpot), Weight: jsii.Number(1)},
 		}
 	}
-	return nil
+	return &[]*ecs.CapacityProviderStrategy{{CapacityProvider: jsii.String(FargateOnDemand), Weight: jsii.Number(1)}}
 }
 
 // StopTimeout is the container's stop timeout: with Spot, the two minutes
@@ -85,16 +88,14 @@ func ScaleOnSchedule(scaling ecs.ScalableTaskCount, sch *config.Schedule, minCou
 }
 
 // AssociateFargateCapacityProviders gives the cluster the FARGATE and
-// FARGATE_SPOT capacity providers when the service's strategy uses Spot,
-// and makes the service wait for them: a service created first fails
+// FARGATE_SPOT capacity providers, whatever the capacity mode (so a switch
+// of mode changes the service's strategy and nothing else), and makes the
+// service wait for them: a service created first fails
 // ("The specified capacity provider strategy cannot contain a capacity
 // provider that is not associated with the cluster"). The CDK's own
 // EnableFargateCapacityProviders adds the association in an aspect at
 // synth, too late to depend on.
-func AssociateFargateCapacityProviders(scope constructs.Construct, cluster ecs.ICluster, service ecs.FargateService, c config.Capacity) {
-	if !c.UsesSpot() {
-		return
-	}
+func AssociateFargateCapacityProviders(scope constructs.Construct, cluster ecs.ICluster, service ecs.FargateService) {
 	assoc := ecs.NewCfnClusterCapacityProviderAssociations(scope, jsii.String("FargateCapacityProviders"), &ecs.CfnClusterCapacityProviderAssociationsProps{
 		Cluster:                         cluster.ClusterName(),
 		CapacityProviders:               &[]interface{}{jsii.String(FargateOnDemand), jsii.String(FargateSpot)},

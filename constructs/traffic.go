@@ -144,7 +144,7 @@ func NewTraffic(scope constructs.Construct, id string, props *TrafficProps) Traf
 	for _, cidr := range props.TestListenerCidrs {
 		sg.AllowFrom(ec2.Peer_Ipv4(jsii.String(cidr)), ec2.Port_Tcp(jsii.Number(float64(port))), jsii.String(fmt.Sprintf("Test listener %d from %s", port, cidr)))
 	}
-	t.shiftRole = newShiftRole(t, t.groups, []elbv2.ApplicationListenerRule{t.prodRule, t.testRule})
+	t.shiftRole = newShiftRole(t, t.groups, []elbv2.IApplicationListener{props.Listener, t.testLsn}, []elbv2.ApplicationListenerRule{t.prodRule, t.testRule})
 	return t
 }
 
@@ -163,14 +163,19 @@ func NotFoundAction() elbv2.ListenerAction { return notFound() }
 // weights. It narrows the statements of AWS's managed
 // AmazonECSInfrastructureRolePolicyForLoadBalancers (RegisterTargets and
 // DeregisterTargets on every target group, ModifyListener and ModifyRule on
-// every listener and rule) to this service's two target groups and two
-// listener rules: ECS changes the weights of the rules it is given, so it
-// needs no listener. The policy is inline, so the role can do its job the
-// moment the service is created.
-func newShiftRole(scope constructs.Construct, groups []elbv2.ApplicationTargetGroup, rules []elbv2.ApplicationListenerRule) iam.Role {
-	var groupArns, ruleArns []*string
+// every listener and rule) to this service's two target groups, two
+// listeners and two listener rules. ECS changes the weights of the rules it
+// is given; ModifyListener on their two listeners stays, as in AWS's
+// policy, because no AWS document says ECS never calls it, and only a real
+// shifting deployment could show an access denied (moto cannot). The policy
+// is inline, so the role can do its job the moment the service is created.
+func newShiftRole(scope constructs.Construct, groups []elbv2.ApplicationTargetGroup, listeners []elbv2.IApplicationListener, rules []elbv2.ApplicationListenerRule) iam.Role {
+	var groupArns, listenerArns, ruleArns []*string
 	for _, g := range groups {
 		groupArns = append(groupArns, g.TargetGroupArn())
+	}
+	for _, l := range listeners {
+		listenerArns = append(listenerArns, l.ListenerArn())
 	}
 	for _, r := range rules {
 		ruleArns = append(ruleArns, r.ListenerRuleArn())
@@ -183,6 +188,11 @@ func newShiftRole(scope constructs.Construct, groups []elbv2.ApplicationTargetGr
 			Actions: jsii.Strings("elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets")}),
 		iam.NewPolicyStatement(&iam.PolicyStatementProps{Sid: jsii.String("ShiftTraffic"), Resources: &ruleArns,
 			Actions: jsii.Strings("elasticloadbalancing:ModifyRule")}),
+		// AWS's managed AmazonECSInfrastructureRolePolicyForLoadBalancers
+		// grants ModifyListener on every ALB listener; ECS may need it on
+		// the two listeners its rules are on, and no other.
+		iam.NewPolicyStatement(&iam.PolicyStatementProps{Sid: jsii.String("ShiftListeners"), Resources: &listenerArns,
+			Actions: jsii.Strings("elasticloadbalancing:ModifyListener")}),
 	}})
 	role := iam.NewRole(scope, jsii.String("ShiftRole"), &iam.RoleProps{
 		AssumedBy:      iam.NewServicePrincipal(jsii.String("ecs.amazonaws.com"), nil),

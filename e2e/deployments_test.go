@@ -54,7 +54,8 @@ func TestDeployedDeployment(t *testing.T) {
 		}
 		lb := s.resolve(t, p["LoadBalancers"]).([]any)[0].(map[string]any)
 		adv := lb["AdvancedConfiguration"].(map[string]any)
-		ruleListener := map[string]string{} // rule ARN -> its listener's port
+		ruleListener := map[string]string{}    // rule ARN -> its listener's port
+		ruleListenerArn := map[string]string{} // rule ARN -> its listener's ARN
 		for _, key := range []string{"ProductionListenerRule", "TestListenerRule"} {
 			arn, _ := adv[key].(string)
 			out, err := elbC.DescribeRules(ctx, &elbv2.DescribeRulesInput{RuleArns: []string{arn}})
@@ -70,6 +71,7 @@ func TestDeployedDeployment(t *testing.T) {
 				for _, r := range rs.Rules {
 					if aws.ToString(r.RuleArn) == arn {
 						ruleListener[arn] = fmt.Sprint(aws.ToInt32(l.Port))
+						ruleListenerArn[arn] = aws.ToString(l.ListenerArn)
 					}
 				}
 			}
@@ -101,7 +103,7 @@ func TestDeployedDeployment(t *testing.T) {
 				t.Errorf("the test listener's port is open to %v, want %v only", from, want)
 			}
 		})
-		t.Run("the shift role may touch these groups and rules only", func(t *testing.T) {
+		t.Run("the shift role may touch these groups, rules and their listeners only", func(t *testing.T) {
 			arn, _ := adv["RoleArn"].(string)
 			name := arn[strings.LastIndexByte(arn, '/')+1:]
 			role, err := iamC.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
@@ -146,6 +148,15 @@ func TestDeployedDeployment(t *testing.T) {
 					}
 					if strings.Contains(res, "*") {
 						t.Errorf("ShiftTraffic on %s", res)
+					}
+				case "ShiftListeners":
+					for _, lsn := range ruleListenerArn {
+						if !strings.Contains(res, lsn) {
+							t.Errorf("ShiftListeners on %s lacks the listener %s", res, lsn)
+						}
+					}
+					if strings.Contains(res, "*") {
+						t.Errorf("ShiftListeners on %s", res)
 					}
 				case "ReadLoadBalancing":
 				default:

@@ -70,6 +70,11 @@ var gaps = map[string]gap{
 		Moto:      "does not implement GetDownloadUrlForLayer (HTTP 500), and stores no blobs",
 		CoveredBy: "preflight's fake serves the config (TestArchitecture refuses an x86 image for an ARM64 task); step 4f reads the platforms of image indexes, which BatchGetImage returns, and preflight warns where it cannot read them",
 	},
+	"ecs-traffic-shift": {
+		What:      "a deployment of a canary, linear or blue-green service moves production to the other target group: ECS rewrites the weights of the production and test rules (0/100 after an odd number of deployments), which a CloudFormation update of the rules would write back to the template's 100/0 (aws/aws-cdk#36649)",
+		Moto:      "runs no service deployment: after prod's release (an UpdateService, step 4a) its rules still forward 100/0",
+		CoveredBy: "step 4w sets the weights as ECS leaves them (ModifyRule, 0/100) and checks that preflight's weights check fails on a change that rewrites the production rule and passes the untouched rules; preflight/weights_test.go covers modified, replaced and untouched rules with either weights",
+	},
 	"ecs-service-desired-count": {
 		What:      "a service created without DesiredCount starts one task, and registering its scalable target raises it to the target's minimum",
 		Moto:      "creates the service with desiredCount 0 and skips the scalable target (no Application Auto Scaling in its CloudFormation)",
@@ -105,20 +110,15 @@ var gaps = map[string]gap{
 		Moto:      "ignores NetworkInterfaces, SourceDestCheck and MetadataOptions of a CloudFormation instance: it launches it in a default subnet of the default VPC, with the default VPC's group, the check on and HttpTokens optional",
 		CoveredBy: "cost_test.go TestNatInstance (the template), netcheck's NAT instance model and its crafted cases (a check left on breaks the paths), and the security group's rules, which TestDeployedNetwork reads from the group itself",
 	},
-	"ecs-service-launch-type": {
-		What:      "launch type FARGATE",
-		Moto:      "drops LaunchType: DescribeServices shows EC2",
-		CoveredBy: "the deployed template (TestDeployedService) and service_test.go",
-	},
 	"appscaling-scheduled-actions": {
 		What:      "the working hours: the scalable target's scheduled actions (WorkingHoursStart, WorkingHoursEnd) in their time zone",
 		Moto:      "skips AWS::ApplicationAutoScaling::ScalableTarget, and its ScheduledActions with it",
 		CoveredBy: "cost_test.go TestWorkingHours (cron, time zone, 0..0 and minCount..maxCount) and the report's reading of them (report/capacity_test.go TestScheduleHours)",
 	},
 	"ecs-capacity-providers": {
-		What:      "Fargate Spot: the cluster's FARGATE and FARGATE_SPOT capacity providers (AWS::ECS::ClusterCapacityProviderAssociations) and the service's capacity provider strategy",
+		What:      "the cluster's FARGATE and FARGATE_SPOT capacity providers (AWS::ECS::ClusterCapacityProviderAssociations) and the service's capacity provider strategy, in every capacity mode",
 		Moto:      "keeps neither: the cluster lists no capacity providers, the service no strategy",
-		CoveredBy: "cost_test.go TestCapacity (strategy, no launch type, the association the service waits for, the 120 s stop timeout) and the report's Spot lines",
+		CoveredBy: "cost_test.go TestCapacity (each mode's strategy, no launch type, the 120 s stop timeout), TestCapacitySwitchesAreStrategyChanges (every variant: a strategy and the association the service waits for) and the report's Spot lines",
 	},
 	"ecs-task-fargate": {
 		What:      "the task's cpu, awsvpc network mode, FARGATE compatibility and runtime platform",

@@ -29,7 +29,9 @@ import (
 // ($E2E_WORK/preflight, from cmd/preflight) against the emulated account,
 // as `make preflight` would: on the bare account (step 2p), the deployed
 // dev (step 3p), dev with another vpcCidr, HTTPS and secrets (step 4p),
-// and after the destroy (step 5p). Each run must leave the account as it
+// prod with ECS's weights flipped and dev's NAT instance in an AZ that does
+// not offer its type (step 4w, weights_test.go), and after the destroy
+// (step 5p). Each run must leave the account as it
 // found it.
 
 // preflightReport is the part of `preflight --json` the tests read.
@@ -309,6 +311,12 @@ func TestPreflightDeployed(t *testing.T) {
 	for _, role := range r.only(t, "service-linked roles") {
 		wantLine(t, "role", role, "ok", "exists")
 	}
+	// dev's NAT instance goes to Fn::GetAZs's first AZ, which moto (as
+	// AWS) says offers t4g.nano; TestPreflightNatInstanceAZ pins it to one
+	// that does not.
+	wantLine(t, "NAT instance", r.only(t, "nat instance")[0], "ok", "(natInstanceType t4g.nano) is launched in us-east-1a (the first AZ of us-east-1, which Fn::GetAZs gives the instance), which offers it")
+	// dev deploys rolling: no weights ECS could have moved.
+	wantLine(t, "weights", r.only(t, "weights")[0], "ok", "no deployed stack of the app has a listener rule that forwards by weight (deploymentStrategy rolling)")
 	q := r.only(t, "quotas")
 	if !createsEIPs(t, devDeployment(t).Dir) {
 		// dev's NAT instance has no Elastic IP, so no quota of them to
@@ -394,6 +402,20 @@ func TestPreflightChangedDev(t *testing.T) {
 		"deploy in two steps", "destroy the importing stack demo-dev-service first",
 		"aws cloudformation delete-stack --stack-name demo-dev-service --region us-east-1")
 	wantLine(t, "https", r.only(t, "https")[0], "ok", "hosted zone "+zoneID+" is the public zone example.com, and app.example.com is inside it")
+	// The running dev is blue-green (step 4b) on HTTP; dev-change is rolling
+	// on HTTPS: its production rule moves to the 443 listener (replaced),
+	// the test rule goes. moto's live weights are the template's 100/0 (no
+	// ECS deployment moved them): the rewrite moves no traffic.
+	for _, w := range r.only(t, "weights") {
+		switch {
+		case strings.HasPrefix(w.Found, "the production rule "):
+			wantLine(t, "production rule", w, "ok", "changes in this deploy (it is replaced: ListenerArn changes)", "its live weights are the deployed template's, 100/0", "the rewrite moves no traffic")
+		case strings.HasPrefix(w.Found, "the test rule "):
+			wantLine(t, "test rule", w, "ok", "the new template removes it, with no test rule in its place")
+		default:
+			t.Errorf("weights: %s: %s", w.Status, w.Found)
+		}
+	}
 	secrets := r.only(t, "secrets")
 	if len(secrets) != 2 {
 		t.Fatalf("secrets: %+v", secrets)

@@ -153,7 +153,7 @@ func simulate(t *testing.T, d deployment, commit string, end outcome) pipelineRu
 		run.Stages = append(run.Stages, a.Stage+"/"+a.Name)
 		switch {
 		case a.Category == "Source":
-		case a.Provider == "CodeBuild" && strings.Contains(a.BuildSpec, "docker push"):
+		case a.Provider == "CodeBuild" && pushesImage(a.BuildSpec):
 			// The image build: tag, push, imagedefinitions.json.
 			if end == buildFailed {
 				return run
@@ -742,4 +742,10 @@ func sweepRoutes(t *testing.T, s *stack) {
 			}
 		}
 	}
+}
+
+// pushesImage: the buildspec pushes an image, with docker push or with
+// docker buildx build --push (the build that exports the layer cache).
+func pushesImage(buildSpec string) bool {
+	return strings.Contains(buildSpec, "docker push") || strings.Contains(buildSpec, "docker buildx build") && strings.Contains(buildSpec, "--push")
 }

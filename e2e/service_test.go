@@ -130,19 +130,13 @@ func TestDeployedService(t *testing.T) {
 			}
 		})
 
-		t.Run("launch type or capacity providers, and count", func(t *testing.T) {
-			if p["CapacityProviderStrategy"] != nil {
-				checkCapacityProviders(t, s, sv, p)
-			} else {
-				if p["LaunchType"] != "FARGATE" {
-					t.Fatalf("the template's launch type is %v, want FARGATE", p["LaunchType"])
-				}
-				if sv.ECS.LaunchType == ecstypes.LaunchTypeEc2 {
-					recordGap(t, "ecs-service-launch-type", "launchType EC2")
-				} else if sv.ECS.LaunchType != ecstypes.LaunchTypeFargate {
-					t.Errorf("launch type %s, want FARGATE", sv.ECS.LaunchType)
-				}
+		t.Run("capacity providers, and count", func(t *testing.T) {
+			// Every capacity mode is a strategy, on-demand too: ECS cannot
+			// take a service back from a strategy to a launch type.
+			if p["CapacityProviderStrategy"] == nil {
+				t.Fatalf("the template's service has no capacity provider strategy (launch type %v)", p["LaunchType"])
 			}
+			checkCapacityProviders(t, s, sv, p)
 			// Autoscaling owns the count: the template sets none. AWS
 			// creates such a service with one task, and registering its
 			// scalable target raises it to the target's minimum.

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/codestarconnections"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/route53"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -35,6 +36,7 @@ type Clients struct {
 	S3             S3API
 	IAM            IAMAPI
 	EC2            EC2API
+	ELB            ELBAPI
 	Quotas         QuotasAPI
 	Route53        Route53API
 	Secrets        SecretsAPI
@@ -82,10 +84,18 @@ type IAMAPI interface {
 	ListRoles(context.Context, *iam.ListRolesInput, ...func(*iam.Options)) (*iam.ListRolesOutput, error)
 }
 
-// EC2API counts the Elastic IPs and VPCs of the region.
+// EC2API counts the Elastic IPs and VPCs of the region, lists its
+// Availability Zones, and which of them offer an instance type.
 type EC2API interface {
 	DescribeAddresses(context.Context, *ec2.DescribeAddressesInput, ...func(*ec2.Options)) (*ec2.DescribeAddressesOutput, error)
 	DescribeVpcs(context.Context, *ec2.DescribeVpcsInput, ...func(*ec2.Options)) (*ec2.DescribeVpcsOutput, error)
+	DescribeAvailabilityZones(context.Context, *ec2.DescribeAvailabilityZonesInput, ...func(*ec2.Options)) (*ec2.DescribeAvailabilityZonesOutput, error)
+	DescribeInstanceTypeOfferings(context.Context, *ec2.DescribeInstanceTypeOfferingsInput, ...func(*ec2.Options)) (*ec2.DescribeInstanceTypeOfferingsOutput, error)
+}
+
+// ELBAPI reads listener rules: the weights ECS set on them.
+type ELBAPI interface {
+	DescribeRules(context.Context, *elbv2.DescribeRulesInput, ...func(*elbv2.Options)) (*elbv2.DescribeRulesOutput, error)
 }
 
 // QuotasAPI reads the account's quotas, or AWS's defaults.
@@ -157,6 +167,8 @@ func iamPrefix(serviceID string) string {
 	switch serviceID {
 	case "CodeStar connections":
 		return "codestar-connections"
+	case "Elastic Load Balancing v2":
+		return "elasticloadbalancing"
 	}
 	return strings.ToLower(strings.ReplaceAll(serviceID, " ", ""))
 }
@@ -175,6 +187,7 @@ func NewClients(cfg aws.Config, calls *Calls) Clients {
 		S3:             s3.NewFromConfig(cfg),
 		IAM:            iam.NewFromConfig(cfg),
 		EC2:            ec2.NewFromConfig(cfg),
+		ELB:            elbv2.NewFromConfig(cfg),
 		Quotas:         servicequotas.NewFromConfig(cfg),
 		Route53:        route53.NewFromConfig(cfg),
 		Secrets:        secretsmanager.NewFromConfig(cfg),

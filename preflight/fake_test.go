@@ -23,6 +23,8 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
+	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/route53"
@@ -65,6 +67,13 @@ type fakeAWS struct {
 	// (an image's config).
 	images map[string]fakeImage
 	blobs  map[string]string
+	// rules: a listener rule's ARN -> its live weighted forward action, as
+	// ECS left it (deploy writes the template's).
+	rules map[string][]groupWeight
+	// azs are the region's Availability Zones; offerings: instance type ->
+	// the AZs that offer it (a type not listed is offered in every one).
+	azs       []string
+	offerings map[string][]string
 	// fail makes an operation fail with this error.
 	fail map[string]error
 }
@@ -83,6 +92,7 @@ func newFake() *fakeAWS {
 		roles: map[string][]string{}, applied: map[string]float64{}, defaults: map[string]float64{},
 		zones: map[string]r53types.HostedZone{}, secrets: map[string]bool{}, connections: map[string]cstypes.ConnectionStatus{},
 		images: map[string]fakeImage{}, blobs: map[string]string{},
+		rules: map[string][]groupWeight{}, azs: []string{"us-east-1b", "us-east-1a", "us-east-1c"}, offerings: map[string][]string{},
 		fail: map[string]error{}, vpcs: 1,
 	}
 }
@@ -92,7 +102,7 @@ type fakeImage struct{ mediaType, manifest string }
 
 // clients returns the fake behind every interface.
 func (f *fakeAWS) clients() Clients {
-	return Clients{STS: f, CloudFormation: f, SSM: f, ECR: f, S3: f, IAM: f, EC2: f, Quotas: f, Route53: f, Secrets: f, Connections: f, Blobs: f}
+	return Clients{STS: f, CloudFormation: f, SSM: f, ECR: f, S3: f, IAM: f, EC2: f, ELB: f, Quotas: f, Route53: f, Secrets: f, Connections: f, Blobs: f}
 }
 
 // call records an operation and returns the error the test injected.
@@ -161,6 +171,11 @@ func (f *fakeAWS) deploy(s Stack) {
 			f.addresses++
 		}
 		fs.resources[id] = phys
+	}
+	for _, id := range s.Template.ofType("AWS::ElasticLoadBalancingV2::ListenerRule") {
+		if w := forwardWeights(s.Template.Resources[id].Properties, fs.resources); len(w) > 0 {
+			f.rules[fs.resources[id]] = w
+		}
 	}
 	f.stacks[s.Name] = fs
 }
@@ -427,6 +442,71 @@ func (f *fakeAWS) DescribeVpcs(context.Context, *ec2.DescribeVpcsInput, ...func(
 		return nil, err
 	}
 	return &ec2.DescribeVpcsOutput{Vpcs: make([]ec2types.Vpc, f.vpcs)}, nil
+}
+
+func (f *fakeAWS) DescribeAvailabilityZones(context.Context, *ec2.DescribeAvailabilityZonesInput, ...func(*ec2.Options)) (*ec2.DescribeAvailabilityZonesOutput, error) {
+	if err := f.call("ec2:DescribeAvailabilityZones"); err != nil {
+		return nil, err
+	}
+	out := &ec2.DescribeAvailabilityZonesOutput{}
+	for _, az := range f.azs { // in the fake's order: the check sorts them
+		out.AvailabilityZones = append(out.AvailabilityZones, ec2types.AvailabilityZone{ZoneName: aws.String(az), State: ec2types.AvailabilityZoneStateAvailable, ZoneType: aws.String("availability-zone")})
+	}
+	return out, nil
+}
+
+// DescribeInstanceTypeOfferings answers in pages of one offering, so the
+// check's paging is exercised.
+func (f *fakeAWS) DescribeInstanceTypeOfferings(_ context.Context, in *ec2.DescribeInstanceTypeOfferingsInput, _ ...func(*ec2.Options)) (*ec2.DescribeInstanceTypeOfferingsOutput, error) {
+	if err := f.call("ec2:DescribeInstanceTypeOfferings"); err != nil {
+		return nil, err
+	}
+	if in.LocationType != ec2types.LocationTypeAvailabilityZone || len(in.Filters) != 1 || aws.ToString(in.Filters[0].Name) != "instance-type" {
+		return nil, apiErr("InvalidParameterValue", "the fake answers one instance-type filter by availability-zone")
+	}
+	var all []ec2types.InstanceTypeOffering
+	for _, typ := range in.Filters[0].Values {
+		azs, ok := f.offerings[typ]
+		if !ok {
+			azs = f.azs
+		}
+		for _, az := range azs {
+			all = append(all, ec2types.InstanceTypeOffering{InstanceType: ec2types.InstanceType(typ), Location: aws.String(az), LocationType: ec2types.LocationTypeAvailabilityZone})
+		}
+	}
+	start := 0
+	if in.NextToken != nil {
+		fmt.Sscan(*in.NextToken, &start)
+	}
+	out := &ec2.DescribeInstanceTypeOfferingsOutput{}
+	if start < len(all) {
+		out.InstanceTypeOfferings = all[start : start+1]
+		if start+1 < len(all) {
+			out.NextToken = aws.String(fmt.Sprint(start + 1))
+		}
+	}
+	return out, nil
+}
+
+// --- Elastic Load Balancing ---
+
+func (f *fakeAWS) DescribeRules(_ context.Context, in *elbv2.DescribeRulesInput, _ ...func(*elbv2.Options)) (*elbv2.DescribeRulesOutput, error) {
+	if err := f.call("elasticloadbalancing:DescribeRules"); err != nil {
+		return nil, err
+	}
+	out := &elbv2.DescribeRulesOutput{}
+	for _, arn := range in.RuleArns {
+		ws, ok := f.rules[arn]
+		if !ok {
+			return nil, apiErr("RuleNotFound", "One or more rules not found")
+		}
+		fc := &elbtypes.ForwardActionConfig{}
+		for _, w := range ws {
+			fc.TargetGroups = append(fc.TargetGroups, elbtypes.TargetGroupTuple{TargetGroupArn: aws.String(w.Arn), Weight: aws.Int32(w.Weight)})
+		}
+		out.Rules = append(out.Rules, elbtypes.Rule{RuleArn: aws.String(arn), Actions: []elbtypes.Action{{Type: elbtypes.ActionTypeEnumForward, ForwardConfig: fc}}})
+	}
+	return out, nil
 }
 
 // --- Service Quotas, Route 53, Secrets Manager, CodeStar connections ---

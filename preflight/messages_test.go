@@ -258,3 +258,62 @@ func TestQuotaMessages(t *testing.T) {
 		t.Errorf("quota codes or documented defaults changed: %+v %+v", eipQuota, vpcQuota)
 	}
 }
+
+func TestWeightsMessages(t *testing.T) {
+	tmpl := []groupWeight{{ID: "Primary", Arn: "arn:tg/p", Weight: 100}, {ID: "Alternate", Arn: "arn:tg/a", Weight: 0}}
+	base := weightedRule{Stack: "demo-prod-service", ID: "ProdRule", Arn: "arn:rule/1", Role: "production", Template: tmpl,
+		Change: "its Priority property changes", Cluster: "demo-prod", Service: "demo-prod", Region: "eu-west-1", Profile: "cdkdemo"}
+	with := func(f func(*weightedRule)) weightedRule { c := base; f(&c); return c }
+	flipped := []groupWeight{{ID: "Primary", Arn: "arn:tg/p", Weight: 0}, {ID: "Alternate", Arn: "arn:tg/a", Weight: 100}}
+	fix := []string{"run a deployment of the running revision first, so that ECS moves the traffic back to Primary (the template's 100/0 (Primary 100, Alternate 0))",
+		"aws ecs update-service --cluster demo-prod --service demo-prod --force-new-deployment --region eu-west-1 --profile cdkdemo",
+		"make preflight again, which passes once the rule's live weights are 100/0, then deploy"}
+	checkMessages(t, "weights", []msg{
+		{"untouched", weightsResult(with(func(w *weightedRule) { w.Change, w.Live = "", flipped })), OK,
+			[]string{"the production rule ProdRule of demo-prod-service forwards by weight, and this deploy does not change it"}, nil, nil},
+		{"changed, template weights", weightsResult(with(func(w *weightedRule) { w.Live = tmpl })), OK,
+			[]string{"changes in this deploy (its Priority property changes), and its live weights are the deployed template's, 100/0 (Primary 100, Alternate 0): the rewrite moves no traffic"}, nil, nil},
+		{"the same shares", weightsResult(with(func(w *weightedRule) {
+			w.Live = []groupWeight{{Arn: "arn:tg/p", Weight: 1}, {Arn: "arn:tg/a", Weight: 0}}
+		})), OK, []string{"the rewrite moves no traffic"}, nil, nil},
+		{"flipped", weightsResult(with(func(w *weightedRule) { w.Live = flipped })), Fail,
+			[]string{"forwards 0/100 live (Primary 0, Alternate 100: ECS's last deployment left the traffic on Alternate)", "the deployed template says 100/0",
+				"this deploy modifies it (its Priority property changes)", "aws/aws-cdk#36649", "production requests would go to the group without the tasks, and answer 503"}, fix, nil},
+		{"replaced", weightsResult(with(func(w *weightedRule) {
+			w.Live, w.Replaced, w.Change = flipped, true, "it is replaced: ListenerArn changes"
+		})), Fail,
+			[]string{"this deploy replaces it with a new rule (it is replaced: ListenerArn changes)"}, fix, nil},
+		{"mid-shift", weightsResult(with(func(w *weightedRule) {
+			w.Live = []groupWeight{{Arn: "arn:tg/p", Weight: 90}, {Arn: "arn:tg/a", Weight: 10}}
+		})), Fail, []string{"forwards 90/10 live", "a deployment is shifting the traffic now (or was stopped mid-way)"}, []string{"wait for a deployment in progress to end first"}, nil},
+		{"test rule", weightsResult(with(func(w *weightedRule) { w.Role, w.ID, w.Live = "test", "TestRule", flipped })), Warn,
+			[]string{"the test rule TestRule", "the test listener would send its requests (the pre-traffic checks) to the group without the tasks"}, fix, []string{"503"}},
+		{"gone", weightsResult(with(func(w *weightedRule) {
+			w.Role, w.Gone, w.Change = "test", true, "the new template removes it, with no test rule in its place"
+		})), OK, []string{"the new template removes it, with no test rule in its place; no traffic goes through it after the deploy"}, nil, nil},
+		{"denied", weightsResult(with(func(w *weightedRule) { w.ReadErr = errDenied })), Warn,
+			[]string{"cannot read the weights ECS set on it: AccessDenied"}, []string{"allow elasticloadbalancing:DescribeRules", "aws elbv2 describe-rules --rule-arns arn:rule/1 --region eu-west-1 --profile cdkdemo"}, nil},
+		{"deleted out of band", weightsResult(with(func(w *weightedRule) { w.NotFound = true })), Warn,
+			[]string{"the load balancer has no rule arn:rule/1"}, []string{"aws elbv2 describe-rules"}, nil},
+	})
+}
+
+func TestNatInstanceMessages(t *testing.T) {
+	base := natInstanceFacts{Stack: "demo-dev-network", ID: "VpcPublicSubnet1NatInstance1", Type: "t4g.nano", AZ: "eu-west-1a", How: "the first AZ of eu-west-1, which Fn::GetAZs gives the instance", Region: "eu-west-1"}
+	with := func(f func(*natInstanceFacts)) natInstanceFacts { c := base; f(&c); return c }
+	checkMessages(t, "nat instance", []msg{
+		{"offered", natInstanceResult(with(func(f *natInstanceFacts) { f.Offered = []string{"eu-west-1a", "eu-west-1b"} })), OK,
+			[]string{"the NAT instance VpcPublicSubnet1NatInstance1 of demo-dev-network (natInstanceType t4g.nano) is launched in eu-west-1a (the first AZ of eu-west-1, which Fn::GetAZs gives the instance), which offers it"}, nil, nil},
+		{"not offered", natInstanceResult(with(func(f *natInstanceFacts) {
+			f.Offered, f.Alt, f.AltOffered = []string{"eu-west-1b", "eu-west-1c"}, "t3.nano", []string{"eu-west-1a"}
+		})), Fail,
+			[]string{"is launched in eu-west-1a", "which does not offer t4g.nano: its creation would fail and the network stack roll back; t4g.nano is offered in eu-west-1b, eu-west-1c"},
+			[]string{"set natInstanceType to a type eu-west-1a offers, e.g. t3.nano, which eu-west-1a offers", "aws ec2 describe-instance-type-offerings --location-type availability-zone --filters Name=location,Values=eu-west-1a --region eu-west-1", "or egress to nat"}, nil},
+		{"nowhere", natInstanceResult(base), Fail, []string{"is offered in no Availability Zone of eu-west-1"}, []string{"set natInstanceType"}, nil},
+		{"unresolved", natInstanceResult(with(func(f *natInstanceFacts) {
+			f.AZ, f.How, f.Unresolved, f.Offered = "", "", "the template names its Availability Zone in a way preflight does not resolve", []string{"eu-west-1b"}
+		})), Warn, []string{"does not resolve; t4g.nano is offered in eu-west-1b"}, []string{"check that the instance's AZ is one of them", "--location-type region --region eu-west-1"}, nil},
+		{"denied", natInstanceResult(with(func(f *natInstanceFacts) { f.Err = errDenied })), Warn,
+			[]string{"cannot tell whether the NAT instance", "AccessDenied"}, []string{"allow ec2:DescribeInstanceTypeOfferings and ec2:DescribeAvailabilityZones"}, nil},
+	})
+}

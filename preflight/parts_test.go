@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
@@ -49,6 +50,10 @@ func TestReadOnlyGuard(t *testing.T) {
 		},
 		"cloudformation:DeleteStack": func() error {
 			_, err := c.CloudFormation.(*cloudformation.Client).DeleteStack(ctx, &cloudformation.DeleteStackInput{StackName: aws.String("x")})
+			return err
+		},
+		"elasticloadbalancing:ModifyRule": func() error {
+			_, err := c.ELB.(*elbv2.Client).ModifyRule(ctx, &elbv2.ModifyRuleInput{RuleArn: aws.String("x")})
 			return err
 		},
 		"iam:CreateServiceLinkedRole": func() error {
@@ -342,5 +347,54 @@ func TestTemplateImports(t *testing.T) {
 func TestStackNameOfID(t *testing.T) {
 	if got := stackNameOfID("arn:aws:cloudformation:us-east-1:123456789012:stack/demo-dev-service/0f00"); got != "demo-dev-service" {
 		t.Errorf("stack name %q", got)
+	}
+}
+
+// TestPermissionsDocumented: docs/preflight.md lists, as IAM actions, every
+// operation of every client interface preflight has, and no other: the
+// list a read-only policy for it is written from.
+func TestPermissionsDocumented(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "docs", "preflight.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	prefix := map[string]string{
+		"STS": "sts", "CloudFormation": "cloudformation", "SSM": "ssm", "ECR": "ecr", "S3": "s3", "IAM": "iam", "EC2": "ec2",
+		"ELB": "elasticloadbalancing", "Quotas": "servicequotas", "Route53": "route53", "Secrets": "secretsmanager", "Connections": "codestar-connections",
+	}
+	// The IAM action of an API operation, where the two differ.
+	action := map[string]string{"s3:ListBuckets": "s3:ListAllMyBuckets"}
+	var want []string
+	ct := reflect.TypeOf(Clients{})
+	for i := range ct.NumField() {
+		f := ct.Field(i)
+		if f.Name == "Blobs" {
+			continue // a download of a presigned URL, no API call
+		}
+		p, ok := prefix[f.Name]
+		if !ok {
+			t.Fatalf("Clients.%s: no IAM prefix known for it in this test", f.Name)
+		}
+		for j := range f.Type.NumMethod() {
+			a := p + ":" + f.Type.Method(j).Name
+			if b, ok := action[a]; ok {
+				a = b
+			}
+			want = append(want, a)
+		}
+	}
+	_, list, _ := strings.Cut(string(doc), "The IAM permissions it needs are")
+	list, _, _ = strings.Cut(list, "\n\n## ")
+	listed := regexp.MustCompile("`([a-z0-9-]+:[A-Za-z]+)`").FindAllStringSubmatch(list, -1)
+	var got []string
+	for _, m := range listed {
+		if m[1] != "secretsmanager:GetSecretValue" && !slices.Contains(got, m[1]) {
+			got = append(got, m[1])
+		}
+	}
+	slices.Sort(want)
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Errorf("docs/preflight.md lists the permissions\n%v\nthe clients make\n%v", got, want)
 	}
 }

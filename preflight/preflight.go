@@ -91,7 +91,7 @@ func Run(ctx context.Context, a *Assembly, c Clients, opt Options) (*Report, err
 	r.Results = append(r.Results, id)
 	for _, check := range []func(*env) []Result{
 		checkBootstrap, checkExports, checkLeftovers, checkConnection,
-		checkHTTPS, checkSecrets, checkServiceLinkedRoles, checkQuotas, checkArchitecture,
+		checkHTTPS, checkSecrets, checkServiceLinkedRoles, checkQuotas, checkNatInstance, checkArchitecture, checkWeights,
 	} {
 		r.Results = append(r.Results, check(e)...)
 	}

@@ -61,7 +61,7 @@ func TestBareAccount(t *testing.T) {
 	r := run(t, golden(t, "dev-nat", "dev"), f)
 	want := []string{
 		"identity ok", "bootstrap fail", "exports ok", "leftovers ok", "leftovers ok", "leftovers ok", "connection warn", "https ok", "secrets ok",
-		"service-linked roles fail", "service-linked roles fail", "service-linked roles warn", "quotas ok", "quotas ok", "architecture ok",
+		"service-linked roles fail", "service-linked roles fail", "service-linked roles warn", "quotas ok", "quotas ok", "nat instance ok", "architecture ok", "weights ok",
 	}
 	if got := statuses(r); !slices.Equal(got, want) {
 		t.Errorf("statuses:\n got %v\nwant %v", got, want)
@@ -482,7 +482,7 @@ func TestWrite(t *testing.T) {
 	mustContain(t, "text", out,
 		"✔ identity ", "✘ bootstrap ", "! connection ",
 		"\n                       fix: npx cdk bootstrap aws://123456789012/us-east-1\n",
-		"15 checks: 3 failed, 2 warning(s), 10 passed.", "Fix the ✘ lines before deploying")
+		"17 checks: 3 failed, 2 warning(s), 12 passed.", "Fix the ✘ lines before deploying")
 	marks := 0
 	for _, line := range strings.Split(out, "\n") {
 		if strings.HasPrefix(line, "✔ ") || strings.HasPrefix(line, "✘ ") || strings.HasPrefix(line, "! ") {

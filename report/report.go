@@ -1,11 +1,13 @@
 // Package report estimates, from a synthesized cloud assembly (cdk.out),
-// what the app costs a month at idle and how long a deploy may take, before
-// anything is deployed. The CDK has no such report (aws/aws-cdk#17437).
+// what the app costs a month at idle, how long a deploy may take and how
+// long a git push takes to reach the running service, before anything is
+// deployed. The CDK has no such report (aws/aws-cdk#17437).
 //
 // It reads the CloudFormation templates only, with the standard library, so
 // it runs in a second and needs neither the CDK nor AWS credentials. Every
-// price comes from prices.json; every resource type is classified in
-// classify.go, and a type that is not is listed as "not priced".
+// price comes from prices.json, every assumed duration of a pipeline run
+// from timings.json; every resource type is classified in classify.go, and
+// a type that is not is listed as "not priced".
 package report
 
 import (
@@ -13,7 +15,8 @@ import (
 )
 
 // Report is the whole report: idle cost per stack, the egress choices side
-// by side, and the rollout-time bound of each ECS service.
+// by side, the rollout-time bound of each ECS service, what dev could cost
+// and the time from a git push to the new image running.
 type Report struct {
 	Assembly string      `json:"assembly"`
 	Prices   PricesInfo  `json:"prices"`
@@ -30,6 +33,10 @@ type Report struct {
 	Rollouts        []Rollout `json:"rollout"`
 	// Lean is "What dev could cost".
 	Lean *Lean `json:"lean"`
+	// Pushes is "git push → running", one estimate per pipeline, with the
+	// assumed durations it uses.
+	Pushes          []Push  `json:"git_push_to_running"`
+	PushAssumptions Timings `json:"git_push_assumptions"`
 }
 
 // PricesInfo says which prices the figures use.
@@ -72,6 +79,8 @@ func FromStacks(assembly string, stacks []Stack, prices Prices) *Report {
 	r.Egress = compareEgress(stacks, r.Stacks, r.Monthly, prices)
 	r.Rollouts = rollouts(stacks, prices)
 	r.Lean = lean(r.Stacks, r.Monthly, r.Egress, prices)
+	r.PushAssumptions = mustTimings()
+	r.Pushes = pushes(stacks, r.Rollouts, r.PushAssumptions)
 	return r
 }
 

@@ -50,6 +50,9 @@ type Rollout struct {
 	// 0 when the task size or price is not known.
 	ExtraCost float64  `json:"extra_cost_per_deploy_usd"`
 	Notes     []string `json:"notes,omitempty"`
+	// logicalID is the service's, for the push estimate to find the
+	// service a deploy step names.
+	logicalID string
 }
 
 // Figure is one computation of the bound (rollout.Bound) with the length
@@ -103,7 +106,7 @@ func rollouts(stacks []Stack, prices Prices) []Rollout {
 func rolloutOf(st Stack, id string, prices Prices) Rollout {
 	r := st.Template.Resources[id]
 	p := r.Properties
-	ro := Rollout{Stack: st.ID, Service: r.path(id)}
+	ro := Rollout{Stack: st.ID, Service: r.path(id), logicalID: id}
 	or := func(v any, def int) int {
 		if n, ok := integer(v); ok {
 			return n

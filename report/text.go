@@ -58,6 +58,9 @@ func WriteText(w io.Writer, r *Report) error {
 
 	b.WriteString("\n4. WHAT DEV COULD COST\n")
 	writeLean(&b, r.Lean)
+
+	b.WriteString("\n5. GIT PUSH → RUNNING\n")
+	writePushes(&b, r.Pushes, r.PushAssumptions)
 	_, err := io.WriteString(w, b.String())
 	return err
 }

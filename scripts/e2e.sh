@@ -6,8 +6,10 @@
 # release, fail or are rejected, redeploy, switch the egress mode on the
 # running environment and back, destroy as make destroy does and deploy
 # again, reject bad configuration, and list what moto did not emulate.
-# preflight (cmd/preflight) runs against the account at four points: bare,
-# deployed, with an export change pending, and after the registry of one
+# preflight (cmd/preflight) runs against the account at five points: bare,
+# deployed, with an export change pending, with ECS's weights flipped on
+# prod's canary rules and a change that would rewrite them (and a NAT
+# instance in an AZ without its type), and after the registry of one
 # environment was destroyed too (a leftover repository); cfnsync (cmd/cfnsync)
 # brings a released environment's Service stack onto its image before a
 # deploy; and dev's architecture is switched on the running environment
@@ -278,6 +280,10 @@ e2e_test '^TestArchitectureSwitched$' || fail "the switched task definition does
 
 step 4p "preflight on dev-change: the export change on the running dev is caught (moto has no export lock), the zone and the secrets checked"
 e2e_test '^TestPreflightChangedDev$' || fail "preflight missed the export change or misjudged the zone or secrets (above)"
+
+step 4w "preflight on prod with ECS's weights flipped (0/100, as after an odd number of deployments): the untouched rules pass, a switch to rolling that rewrites the production rule fails with the fix; dev's NAT instance pinned to an AZ that does not offer t4g.nano fails"
+synth prod-rolling -c appName=demo -c env=prod -c logRetentionDays=400 -c deploymentStrategy=rolling
+e2e_test '^(TestPreflightWeights|TestPreflightNatInstanceAZ)$' || fail "preflight missed the weights a deploy would reset, or the NAT instance's AZ (above)"
 
 # --- 5. make destroy, then deploy again ---------------------------------------------------
 # The stacks `make destroy` deletes, from the Makefile: the Registry stack stays.

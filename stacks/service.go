@@ -175,7 +175,7 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 		}
 	}
 
-	appconstructs.AssociateFargateCapacityProviders(stack, cluster, s.service, cfg.Capacity)
+	appconstructs.AssociateFargateCapacityProviders(stack, cluster, s.service)
 	if cfg.EnableExec {
 		nag.Suppress(nag.DefaultPolicy(taskDef.TaskRole()), "AwsSolutions-IAM5", "ECS Exec, turned on by enableExec: the ssmmessages actions have no resource types and are authorized only on *", nag.Finding{Exact: "Resource::*"})
 	}

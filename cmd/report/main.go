@@ -1,5 +1,6 @@
 // Command report prints what the synthesized app costs a month at idle, the
-// egress choices side by side, and the bound on a deploy's rollout time,
+// egress choices side by side, the bound on a deploy's rollout time, what
+// dev could cost, and the time from a git push to the new image running,
 // from the templates in a cloud assembly, before anything is deployed.
 //
 //	go run ./cmd/report [--json] [--budget USD] [cdk.out]
@@ -42,7 +43,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: report [--json] [--budget USD] [cdk.out]\n\n"+
 			"Reads the synthesized templates (run `make synth` first) and prints the monthly\n"+
-			"cost at idle, the egress choices side by side and the rollout-time bound.\n\n")
+			"cost at idle, the egress choices side by side, the rollout-time bound, what dev\n"+
+			"could cost and the time from a git push to the new image running.\n\n")
 		fs.PrintDefaults()
 	}
 	// Flags may come before or after the directory.
