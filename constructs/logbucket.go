@@ -72,13 +72,15 @@ func (b *accessLogBucket) AllowAlbLogDelivery(prefix string) constructs.IDependa
 	objects := b.bucket.ArnForObjects(jsii.String(prefix + "/AWSLogs/" + *stack.Account() + "/*"))
 
 	principals := []iam.IPrincipal{iam.NewAccountRootPrincipal()}
+	// Read once, not once per region: each is a call into the jsii kernel.
+	region, noValue := awscdk.Aws_REGION(), awscdk.Aws_NO_VALUE()
 	for _, r := range elbAccounts() {
 		in := awscdk.NewCfnCondition(b, jsii.String("In"+camel(r.region)), &awscdk.CfnConditionProps{
-			Expression: awscdk.Fn_ConditionEquals(awscdk.Aws_REGION(), jsii.String(r.region)),
+			Expression: awscdk.Fn_ConditionEquals(region, jsii.String(r.region)),
 		})
 		// The bare account ID is the account's principal in every
 		// partition (arn:<partition>:iam::<id>:root).
-		principals = append(principals, iam.NewArnPrincipal(awscdk.Fn_ConditionIf(in.LogicalId(), r.account, awscdk.Aws_NO_VALUE()).ToString()))
+		principals = append(principals, iam.NewArnPrincipal(awscdk.Fn_ConditionIf(in.LogicalId(), r.account, noValue).ToString()))
 	}
 	b.bucket.AddToResourcePolicy(iam.NewPolicyStatement(&iam.PolicyStatementProps{
 		Sid:        jsii.String("AlbLogDeliveryRegionalAccount"),

@@ -199,7 +199,7 @@ func newShiftRole(scope constructs.Construct, groups []elbv2.ApplicationTargetGr
 		Description:    jsii.String("ECS shifts traffic between this service's two target groups: these groups and listener rules only"),
 		InlinePolicies: &map[string]iam.PolicyDocument{"ShiftTraffic": doc},
 	})
-	nag.Suppress(role, "AwsSolutions-IAM5", "The ELB Describe actions ECS reads the listener rules and target health with take no resource ARN; registering tasks and shifting weights are limited to this service's two target groups and two listener rules", nag.Finding{Exact: "Resource::*"})
+	nag.Suppress(role, "AwsSolutions-IAM5", "The ELB Describe actions ECS reads the listener rules and target health with take no resource ARN; registering tasks and shifting weights are limited to this service's two target groups, its two listeners and their two rules", nag.Finding{Exact: "Resource::*"})
 	return role
 }
 

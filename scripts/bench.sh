@@ -3,7 +3,7 @@
 #   scripts/app's up-to-date check, against `go build`'s own check
 #   cdk synth          the CDK CLI running the app (cdk-nag included), wall
 #                      and CPU time (user + system, every process), BENCH_SYNTHS
-#                      runs (default 7)
+#                      runs (default 7); BENCH_CONTEXT adds arguments (-c ...)
 #   its split          from FARGATE_TIMING=1, which makes the app print its
 #                      phases (package timing): go start, jsii start, construct
 #                      tree, nag (the Aspects pass), synth; the CLI is the rest
@@ -11,7 +11,9 @@
 #   reference          the same app in plain JavaScript, copied to a temp
 #                      directory and installed there (npm ci), synthesized by
 #                      the same CLI with the built-in validation off, as ours
-#                      is, alternating with ours; skipped with a note if absent
+#                      is, alternating with ours; skipped with a note if absent;
+#                      and again with Node's compile cache for its app (not
+#                      the CLI), as ours has its code cache (scripts/app)
 #   make test          the whole suite, BENCH_RUNS runs (default 3); go's
 #                      test-result cache is off (GOFLAGS=-count=1), so every
 #                      test really runs
@@ -90,22 +92,35 @@ if [ -f "$ref/app.js" ] && [ -f "$ref/package-lock.json" ]; then
 	(cd "$out/ref-js" && rm -rf node_modules cdk.out && npm ci --no-audit --no-fund --loglevel=error >"$out/npm.log" 2>&1) || { echo "bench: npm ci of the reference failed:" >&2; tail -20 "$out/npm.log" >&2; exit 1; }
 	have_ref=1
 fi
-ours() { FARGATE_TIMING=1 cdk synth --quiet -o "$out/cdk.out"; }
+# BENCH_CONTEXT: more arguments for our synth, e.g. context overrides that
+# bring our dev templates nearer to the reference's resources.
+# shellcheck disable=SC2086 # BENCH_CONTEXT is a list of arguments
+ours() { FARGATE_TIMING=1 cdk synth --quiet -o "$out/cdk.out" ${BENCH_CONTEXT:-}; }
 theirs() { (cd "$out/ref-js" && REF_BUILTIN_VALIDATION=false "$root/node_modules/.bin/cdk" synth --quiet -o "$out/ref.out"); }
+# The reference's app with Node's own compile cache, which works for it
+# (its modules keep their paths) as our code cache does for the jsii
+# kernel (scripts/jsii-code-cache.js); the CLI runs without one, as ours.
+theirs_cached() { (cd "$out/ref-js" && REF_BUILTIN_VALIDATION=false "$root/node_modules/.bin/cdk" synth --quiet -o "$out/refc.out" --app "env NODE_COMPILE_CACHE=$out/ref-compile-cache node app.js"); }
 ours >/dev/null 2>&1 || { echo "bench: cdk synth failed" >&2; ours >&2; exit 1; }
-if [ -n "$have_ref" ]; then theirs >"$out/log" 2>&1 || { echo "bench: the reference's synth failed" >&2; tail -20 "$out/log" >&2; exit 1; }; fi
+if [ -n "$have_ref" ]; then
+	theirs >"$out/log" 2>&1 || { echo "bench: the reference's synth failed" >&2; tail -20 "$out/log" >&2; exit 1; }
+	theirs_cached >"$out/log" 2>&1 || { echo "bench: the reference's synth with a compile cache failed" >&2; tail -20 "$out/log" >&2; exit 1; }
+fi
 rm -f "$out/phases"
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 for ((i = 0; i < synths; i++)); do
 	timed synth ours
 	# The app's phases of this run, and the rest: the CLI around the app.
 	awk -v wall="$(tail -1 "$out/synth.times" | cut -d' ' -f1)" -v check="$(median "${check[@]}")" '
 		/^timing: / { name = $2; for (i = 3; $i !~ /^[0-9.]+$/; i++) name = name " " $i; t[name] = $i; order[++n] = name; sum += $i }
 		END { printf "app check (scripts/app)=%.3f\n", check; for (i = 1; i <= n; i++) printf "%s=%.3f\n", order[i], t[order[i]]; printf "cdk CLI and the rest=%.3f\n", wall - sum - check }' "$out/synth.log" >>"$out/phases"
-	if [ -n "$have_ref" ]; then timed ref theirs; fi
+	if [ -n "$have_ref" ]; then timed ref theirs; timed refc theirs_cached; fi
 done
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 mapfile -t walls < <(column synth 1)
 mapfile -t cpus < <(column synth 2)
-printf '%-36s %6.1f s   (CPU %.1f s; runs: %s)\n' "cdk synth (dev, cdk-nag on)" "$(median "${walls[@]}")" "$(median "${cpus[@]}")" "$(printf '%.1f ' "${walls[@]}")"
+echo "load average (1, 5, 15 min) before the synths: $load_before; after: $load_after"
+printf '%-36s %6.1f s   (CPU %.1f s; runs: %s)\n' "cdk synth (dev${BENCH_CONTEXT:+ $BENCH_CONTEXT}, cdk-nag on)" "$(median "${walls[@]}")" "$(median "${cpus[@]}")" "$(printf '%.1f ' "${walls[@]}")"
 grep -q '^nag=' "$out/phases" || { echo "bench: the app printed no phases with FARGATE_TIMING=1" >&2; exit 1; }
 cut -d= -f1 "$out/phases" | awk '!seen[$0]++' | while read -r phase; do
 	mapfile -t ts < <(grep "^$phase=" "$out/phases" | cut -d= -f2)
@@ -117,6 +132,11 @@ if [ -n "$have_ref" ]; then
 	w=$(median "${walls[@]}") c=$(median "${cpus[@]}") rw=$(median "${rwalls[@]}") rc=$(median "${rcpus[@]}")
 	printf '%-36s %6.1f s   (CPU %.1f s; runs: %s)\n' "JavaScript reference (ref-js)" "$rw" "$rc" "$(printf '%.1f ' "${rwalls[@]}")"
 	printf '  %-34s %6.2fx wall, %.2fx CPU\n' "ours / reference" "$(awk -v a="$w" -v b="$rw" 'BEGIN {print a / b}')" "$(awk -v a="$c" -v b="$rc" 'BEGIN {print a / b}')"
+	mapfile -t cwalls < <(column refc 1)
+	mapfile -t ccpus < <(column refc 2)
+	cw=$(median "${cwalls[@]}") cc=$(median "${ccpus[@]}")
+	printf '%-36s %6.1f s   (CPU %.1f s; runs: %s)\n' "  its app with a compile cache" "$cw" "$cc" "$(printf '%.1f ' "${cwalls[@]}")"
+	printf '  %-34s %6.2fx wall, %.2fx CPU\n' "ours / that" "$(awk -v a="$w" -v b="$cw" 'BEGIN {print a / b}')" "$(awk -v a="$c" -v b="$cc" 'BEGIN {print a / b}')"
 	if diff <(resources "$out/cdk.out") <(resources "$out/ref.out") >"$out/twin"; then
 		echo "  the reference's templates have our resources: $(resources "$out/cdk.out" | awk '{n += $1} END {print n}') by type"
 	else
