@@ -83,8 +83,11 @@ synth: deps
 test: deps tools
 	@$(MAKE) --no-print-directory unit lint-templates guard-templates netcheck-templates
 
-## unit: go test (config, stacks, cdk-nag, golden templates, netcheck, report) and the sample app's tests
+## unit: gofmt and go vet (the e2e build tag too), go test (config, stacks, cdk-nag, golden templates, netcheck, report) and the sample app's tests
 unit: deps
+	@unformatted=$$(gofmt -l $$(find . -name '*.go' -not -path './node_modules/*' -not -path './.build/*' -not -path './.tools/*')); \
+		[ -z "$$unformatted" ] || { echo "gofmt would change: $$unformatted (run gofmt -w)" >&2; exit 1; }
+	go vet ./... && go vet -tags e2e ./e2e
 	go test ./...
 	cd app && go test ./...
 

@@ -80,7 +80,7 @@ func TestBuildCache(t *testing.T) {
 			"--cache-from": {"type=registry", "ref=$CACHE_REF"},
 			"--cache-to":   {"type=registry", "ref=$CACHE_REF", "mode=max", "image-manifest=true", "oci-mediatypes=true"},
 		} {
-			m := regexp.MustCompile(regexp.QuoteMeta(flag) + ` "([^"]*)"`).FindAllStringSubmatch(build, -1)
+			m := regexp.MustCompile(regexp.QuoteMeta(flag)+` "([^"]*)"`).FindAllStringSubmatch(build, -1)
 			if len(m) != 1 {
 				t.Errorf("%s given %d times in %q", flag, len(m), build)
 				continue

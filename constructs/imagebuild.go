@@ -26,7 +26,7 @@ type ImageBuildProps struct {
 	// CacheRepository holds BuildKit's registry cache of every build
 	// stage; the build imports it and pushes it again.
 	CacheRepository ecr.IRepository
-	Arm64          bool
+	Arm64           bool
 	// ComputeType is SMALL, MEDIUM, LARGE, XLARGE or 2XLARGE.
 	ComputeType   string
 	Dockerfile    string
@@ -73,12 +73,12 @@ func NewImageBuild(scope constructs.Construct, id string, props *ImageBuildProps
 		image = codebuild.LinuxArmBuildImage_AMAZON_LINUX_2023_STANDARD_4_0()
 	}
 	env := map[string]*codebuild.BuildEnvironmentVariable{
-		"REPOSITORY_URI":  {Value: props.Repository.RepositoryUri()},
-		"REPOSITORY_NAME": {Value: props.Repository.RepositoryName()},
+		"REPOSITORY_URI":       {Value: props.Repository.RepositoryUri()},
+		"REPOSITORY_NAME":      {Value: props.Repository.RepositoryName()},
 		"CACHE_REPOSITORY_URI": {Value: props.CacheRepository.RepositoryUri()},
 		"BUILDKIT_IMAGE":       {Value: jsii.String(BuildKitImage)},
-		"DOCKERFILE":      {Value: jsii.String(props.Dockerfile)},
-		"BUILD_CONTEXT":   {Value: jsii.String(props.BuildContext)},
+		"DOCKERFILE":           {Value: jsii.String(props.Dockerfile)},
+		"BUILD_CONTEXT":        {Value: jsii.String(props.BuildContext)},
 	}
 	if props.DockerHubSecretArn != "" {
 		env["DOCKERHUB_USERNAME"] = &codebuild.BuildEnvironmentVariable{Type: codebuild.BuildEnvironmentVariableType_SECRETS_MANAGER, Value: jsii.String(props.DockerHubSecretArn + ":username")}
