@@ -113,13 +113,7 @@ func NewEcsDeploy(scope constructs.Construct, id string, props *EcsDeployProps) 
 	wait := props.TimeoutMinutes*60 - rollout.DeployOverheadSeconds
 	d.project = codebuild.NewPipelineProject(d, jsii.String("Project"), &codebuild.PipelineProjectProps{
 		Description: jsii.String("Rolls the built image out to the ECS service and waits for ECS's verdict, bake time included"),
-		Environment: &codebuild.BuildEnvironment{
-			// x86_64 standard:8.0 (AWS CLI, jq, bash), SMALL: a host CodeBuild has in
-			// every region; Arm hosts are in fewer, and this step runs whatever the
-			// service's architecture.
-			BuildImage:  codebuild.LinuxBuildImage_STANDARD_8_0(),
-			ComputeType: codebuild.ComputeType_SMALL,
-		},
+		Environment: stepEnvironment(),
 		EnvironmentVariables: &map[string]*codebuild.BuildEnvironmentVariable{
 			// The ARN, which the pipeline imported before this step
 			// replaced CodePipeline's ECS action: the ServiceStack keeps
@@ -150,8 +144,7 @@ func NewEcsDeploy(scope constructs.Construct, id string, props *EcsDeployProps) 
 		// RegisterTaskDefinition and DescribeTaskDefinition take no resource.
 		{Sid: jsii.String("RegisterRevisions"), Actions: jsii.Strings("ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition"), Resources: jsii.Strings("*")},
 		{Sid: jsii.String("TagRevisions"), Actions: jsii.Strings("ecs:TagResource"), Resources: &[]*string{arn("task-definition", *props.TaskDef.Family()+":*")}},
-		{Sid: jsii.String("PassTaskRoles"), Actions: jsii.Strings("iam:PassRole"), Resources: &[]*string{props.TaskDef.TaskRole().RoleArn(), props.TaskDef.ExecutionRole().RoleArn()},
-			Conditions: &map[string]any{"StringEquals": map[string]any{"iam:PassedToService": "ecs-tasks.amazonaws.com"}}},
+		passTaskRoles(props.TaskDef),
 	}
 	for _, st := range statements {
 		d.project.AddToRolePolicy(iam.NewPolicyStatement(st))
@@ -161,8 +154,6 @@ func NewEcsDeploy(scope constructs.Construct, id string, props *EcsDeployProps) 
 	nag.Suppress(policy, "AwsSolutions-IAM5", "Each deploy registers a new revision of this service's task family, and watches the deployments of this service",
 		nag.Finding{Regex: `/^Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task-definition\/[a-z0-9-]+:\*$/`},
 		nag.Finding{Regex: `/^Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:service-deployment\/.+\/\*$/`})
-	nag.Suppress(policy, "AwsSolutions-IAM5", "The CDK's standard grant to this project's own report groups and default log group, both named after the project",
-		nag.Finding{Regex: `/^Resource::arn:<AWS::Partition>:codebuild:<AWS::Region>:<AWS::AccountId>:report-group\/<EcsDeployProject[0-9A-F]{8}>-\*$/`},
-		nag.Finding{Regex: `/^Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:\/aws\/codebuild\/<EcsDeployProject[0-9A-F]{8}>:\*$/`})
+	suppressProjectGrants(d.project, id+"Project")
 	return d
 }

@@ -109,9 +109,7 @@ func NewImageBuild(scope constructs.Construct, id string, props *ImageBuildProps
 	props.CacheRepository.GrantPullPush(b.project)
 	policy := nag.DefaultPolicy(b.project.Role())
 	nag.Suppress(policy, "AwsSolutions-IAM5", "ecr:GetAuthorizationToken is authorized only on *; push and pull are limited to the image repository and the build cache", nag.Finding{Exact: "Resource::*"})
-	nag.Suppress(policy, "AwsSolutions-IAM5", "The CDK's standard grant to this project's own report groups and default log group, both named after the project",
-		nag.Finding{Regex: `/^Resource::arn:<AWS::Partition>:codebuild:<AWS::Region>:<AWS::AccountId>:report-group\/<ImageBuildProject[0-9A-F]{8}>-\*$/`},
-		nag.Finding{Regex: `/^Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:\/aws\/codebuild\/<ImageBuildProject[0-9A-F]{8}>:\*$/`})
+	suppressProjectGrants(b.project, id+"Project")
 	if props.DockerHubSecretArn != "" {
 		nag.Suppress(policy, "AwsSolutions-IAM5", "Secrets Manager appends a random suffix to a secret's ARN; the grant covers the configured Docker Hub secret with any suffix, and nothing else",
 			nag.Finding{Exact: "Resource::" + props.DockerHubSecretArn + "*"}, nag.Finding{Exact: "Resource::" + props.DockerHubSecretArn + "-??????"})

@@ -12,8 +12,6 @@ import (
 	ssm "github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-
-	"github.com/cdkdemo/fargate/nag"
 )
 
 // ReleaseRecordProps configures ReleaseRecord.
@@ -82,15 +80,7 @@ func NewReleaseRecord(scope constructs.Construct, id string, props *ReleaseRecor
 	}
 	r.project = codebuild.NewPipelineProject(r, jsii.String("Project"), &codebuild.PipelineProjectProps{
 		Description: jsii.String("Records the image the ECS deploy rolled out as the released one"),
-		// The x86_64 image of the image build (standard:8.0, with jq and
-		// the AWS CLI) on a small host: the one CodeBuild has in every
-		// region, where Arm hosts are not. The step runs for seconds, so
-		// Graviton's lower rate would save nothing worth a region it
-		// cannot run in.
-		Environment: &codebuild.BuildEnvironment{
-			BuildImage:  codebuild.LinuxBuildImage_STANDARD_8_0(),
-			ComputeType: codebuild.ComputeType_SMALL,
-		},
+		Environment: stepEnvironment(),
 		EnvironmentVariables: &map[string]*codebuild.BuildEnvironmentVariable{
 			"IMAGE_PARAMETER": {Value: props.ImageParameter.ParameterName()},
 			"REPOSITORY_URI":  {Value: props.Repository.RepositoryUri()},
@@ -110,8 +100,6 @@ func NewReleaseRecord(scope constructs.Construct, id string, props *ReleaseRecor
 	// Read the manifest and put it under the new tag, in this repository
 	// only; no push of layers, no delete.
 	props.Repository.Grant(r.project, jsii.String("ecr:BatchGetImage"), jsii.String("ecr:PutImage"))
-	nag.Suppress(nag.DefaultPolicy(r.project.Role()), "AwsSolutions-IAM5", "The CDK's standard grant to this project's own report groups and default log group, both named after the project",
-		nag.Finding{Regex: `/^Resource::arn:<AWS::Partition>:codebuild:<AWS::Region>:<AWS::AccountId>:report-group\/<ReleaseRecordProject[0-9A-F]{8}>-\*$/`},
-		nag.Finding{Regex: `/^Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:\/aws\/codebuild\/<ReleaseRecordProject[0-9A-F]{8}>:\*$/`})
+	suppressProjectGrants(r.project, id+"Project")
 	return r
 }

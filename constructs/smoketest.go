@@ -10,8 +10,6 @@ import (
 	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-
-	"github.com/cdkdemo/fargate/nag"
 )
 
 // SmokeTestProps configures SmokeTest.
@@ -88,12 +86,7 @@ func NewSmokeTest(scope constructs.Construct, id string, props *SmokeTestProps) 
 	constructs.NewConstruct_Override(s, scope, &id)
 	s.project = codebuild.NewPipelineProject(s, jsii.String("Project"), &codebuild.PipelineProjectProps{
 		Description: jsii.String("Requests the health-check path and the smoke-test paths through the load balancer after a deploy"),
-		Environment: &codebuild.BuildEnvironment{
-			// x86_64 standard:8.0 (curl, AWS CLI), SMALL: a host CodeBuild has in every
-			// region, whatever the service's architecture.
-			BuildImage:  codebuild.LinuxBuildImage_STANDARD_8_0(),
-			ComputeType: codebuild.ComputeType_SMALL,
-		},
+		Environment: stepEnvironment(),
 		EnvironmentVariables: &map[string]*codebuild.BuildEnvironmentVariable{
 			"SMOKE_URL":             {Value: jsii.String(props.URL)},
 			"CLUSTER":               {Value: props.Service.Cluster().ClusterArn()},
@@ -114,11 +107,7 @@ func NewSmokeTest(scope constructs.Construct, id string, props *SmokeTestProps) 
 	})
 	s.project.AddToRolePolicy(iam.NewPolicyStatement(&iam.PolicyStatementProps{Sid: jsii.String("RollBackThisService"),
 		Actions: jsii.Strings("ecs:DescribeServices", "ecs:UpdateService"), Resources: &[]*string{props.Service.ServiceArn()}}))
-	s.project.AddToRolePolicy(iam.NewPolicyStatement(&iam.PolicyStatementProps{Sid: jsii.String("PassTaskRoles"),
-		Actions: jsii.Strings("iam:PassRole"), Resources: &[]*string{props.TaskDef.TaskRole().RoleArn(), props.TaskDef.ExecutionRole().RoleArn()},
-		Conditions: &map[string]any{"StringEquals": map[string]any{"iam:PassedToService": "ecs-tasks.amazonaws.com"}}}))
-	nag.Suppress(nag.DefaultPolicy(s.project.Role()), "AwsSolutions-IAM5", "The CDK's standard grant to this project's own report groups and default log group, both named after the project",
-		nag.Finding{Regex: `/^Resource::arn:<AWS::Partition>:codebuild:<AWS::Region>:<AWS::AccountId>:report-group\/<SmokeTestProject[0-9A-F]{8}>-\*$/`},
-		nag.Finding{Regex: `/^Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:\/aws\/codebuild\/<SmokeTestProject[0-9A-F]{8}>:\*$/`})
+	s.project.AddToRolePolicy(iam.NewPolicyStatement(passTaskRoles(props.TaskDef)))
+	suppressProjectGrants(s.project, id+"Project")
 	return s
 }
