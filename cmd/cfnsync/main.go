@@ -19,7 +19,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -32,6 +31,7 @@ import (
 
 	"github.com/cdkdemo/fargate/awsprofile"
 	"github.com/cdkdemo/fargate/cfnsync"
+	"github.com/cdkdemo/fargate/cmd/internal/assemblyarg"
 	"github.com/cdkdemo/fargate/preflight"
 )
 
@@ -60,26 +60,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			"that CloudFormation records what runs now and a failed deploy rolls back to it.\n\n")
 		fs.PrintDefaults()
 	}
-	var dirs []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return exitOK
-			}
-			return exitCannot
+	dir, done, help := assemblyarg.Parse(fs, args)
+	if done {
+		if help {
+			return exitOK
 		}
-		if args = fs.Args(); len(args) == 0 {
-			break
-		}
-		dirs, args = append(dirs, args[0]), args[1:]
-	}
-	dir := "cdk.out"
-	switch len(dirs) {
-	case 0:
-	case 1:
-		dir = dirs[0]
-	default:
-		fmt.Fprintf(stderr, "cfnsync: too many arguments %q: name one cloud assembly directory\n", dirs)
 		return exitCannot
 	}
 	a, err := preflight.ReadAssembly(dir)

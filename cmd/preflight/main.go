@@ -15,7 +15,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -23,6 +22,7 @@ import (
 	"time"
 
 	"github.com/cdkdemo/fargate/awsprofile"
+	"github.com/cdkdemo/fargate/cmd/internal/assemblyarg"
 	"github.com/cdkdemo/fargate/preflight"
 )
 
@@ -51,26 +51,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			"before a deploy, with read-only calls, and prints a checklist with the fixes.\n\n")
 		fs.PrintDefaults()
 	}
-	var dirs []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return exitOK
-			}
-			return exitCannot
+	dir, done, help := assemblyarg.Parse(fs, args)
+	if done {
+		if help {
+			return exitOK
 		}
-		if args = fs.Args(); len(args) == 0 {
-			break
-		}
-		dirs, args = append(dirs, args[0]), args[1:]
-	}
-	dir := "cdk.out"
-	switch len(dirs) {
-	case 0:
-	case 1:
-		dir = dirs[0]
-	default:
-		fmt.Fprintf(stderr, "preflight: too many arguments %q: name one cloud assembly directory\n", dirs)
 		return exitCannot
 	}
 

@@ -10,7 +10,6 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -19,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/cdkdemo/fargate/cmd/internal/assemblyarg"
 	"github.com/cdkdemo/fargate/report"
 )
 
@@ -47,28 +47,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 			"could cost and the time from a git push to the new image running.\n\n")
 		fs.PrintDefaults()
 	}
-	// Flags may come before or after the directory.
-	var dirs []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return exitOK
-			}
-			return exitUsage
+	dir, done, help := assemblyarg.Parse(fs, args)
+	if done {
+		if help {
+			return exitOK
 		}
-		args = fs.Args()
-		if len(args) == 0 {
-			break
-		}
-		dirs, args = append(dirs, args[0]), args[1:]
-	}
-	dir := "cdk.out"
-	switch len(dirs) {
-	case 0:
-	case 1:
-		dir = dirs[0]
-	default:
-		fmt.Fprintf(stderr, "report: too many arguments %q: name one cloud assembly directory\n", dirs)
 		return exitUsage
 	}
 	budget := -1.0
