@@ -25,6 +25,19 @@ type Template struct {
 	Resources map[string]Resource `json:"Resources"`
 }
 
+// idsOf lists the logical IDs of the template's resources of one type, in
+// order, so that a report's sections come out the same on every run.
+func (t Template) idsOf(typ string) []string {
+	ids := make([]string, 0)
+	for id, r := range t.Resources {
+		if r.Type == typ {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	return ids
+}
+
 // Resource is one template resource.
 type Resource struct {
 	Type       string         `json:"Type"`

@@ -115,14 +115,7 @@ const (
 func pushes(stacks []Stack, rollouts []Rollout, t Timings) []Push {
 	out := []Push{}
 	for _, st := range stacks {
-		ids := make([]string, 0)
-		for id, r := range st.Template.Resources {
-			if r.Type == "AWS::CodePipeline::Pipeline" {
-				ids = append(ids, id)
-			}
-		}
-		slices.Sort(ids)
-		for _, id := range ids {
+		for _, id := range st.Template.idsOf("AWS::CodePipeline::Pipeline") {
 			out = append(out, pushOf(st, id, stacks, rollouts, t))
 		}
 	}

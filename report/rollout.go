@@ -3,7 +3,6 @@ package report
 import (
 	"cmp"
 	"fmt"
-	"slices"
 
 	"github.com/cdkdemo/fargate/rollout"
 )
@@ -89,14 +88,7 @@ type health struct {
 func rollouts(stacks []Stack, prices Prices) []Rollout {
 	out := []Rollout{}
 	for _, st := range stacks {
-		ids := make([]string, 0)
-		for id, r := range st.Template.Resources {
-			if r.Type == "AWS::ECS::Service" {
-				ids = append(ids, id)
-			}
-		}
-		slices.Sort(ids)
-		for _, id := range ids {
+		for _, id := range st.Template.idsOf("AWS::ECS::Service") {
 			out = append(out, rolloutOf(st, id, prices))
 		}
 	}
