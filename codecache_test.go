@@ -191,7 +191,9 @@ func TestScriptsAppTurnsOnTheCodeCache(t *testing.T) {
 // TestCdkSynthWithTheCodeCache runs `cdk synth` of dev as a user does,
 // through cdk.json and scripts/app, twice with a new code cache: the cold
 // run fills it, the warm one compiles nothing, and both write the golden
-// templates.
+// templates. Both run the in-process kernel (scripts/jsii-kernel): one node
+// process prints the cache's statistics. A third run with the Go runtime's
+// relay (FARGATE_KERNEL=relay), two processes, writes the same templates.
 func TestCdkSynthWithTheCodeCache(t *testing.T) {
 	if testing.Short() {
 		t.Skip("two synths through the CDK CLI")
@@ -205,18 +207,31 @@ func TestCdkSynthWithTheCodeCache(t *testing.T) {
 	}
 	bin := filepath.Dir(nodeBin(t))
 	cache := filepath.Join(t.TempDir(), "cache")
-	for _, run := range []string{"cold", "warm"} {
+	for _, run := range []string{"cold", "warm", "relay"} {
 		out := filepath.Join(t.TempDir(), "cdk.out")
 		cmd := exec.Command(cdk, "synth", "--quiet", "-o", out)
 		cmd.Env = append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"), "FARGATE_CODE_CACHE="+cache, "FARGATE_CODE_CACHE_DEBUG=1")
+		processes := 1
+		if run == "relay" {
+			cmd.Env, processes = append(cmd.Env, "FARGATE_KERNEL=relay"), 2
+		}
 		var stderr strings.Builder
 		cmd.Stdout, cmd.Stderr = &stderr, &stderr
 		if err := cmd.Run(); err != nil {
 			t.Fatalf("%s cdk synth: %v\n%s", run, err, stderr.String())
 		}
 		hits, misses, rejected := stats(t, stderr.String())
-		if run == "cold" && (misses < 500 || hits != 0) || run == "warm" && (hits < 500 || misses != 0 || rejected != 0) {
+		// The relay's run compiles one file: the relay's own script, which
+		// no in-process run had.
+		relayed := 0
+		if run == "relay" {
+			relayed = 1
+		}
+		if run == "cold" && (misses < 500 || hits != 0) || run != "cold" && (hits < 500 || misses != relayed || rejected != 0) {
 			t.Errorf("%s synth: %d hits, %d misses, %d rejected\n%s", run, hits, misses, rejected, stderr.String())
+		}
+		if n := len(cacheStats.FindAllString(stderr.String(), -1)); n != processes {
+			t.Errorf("%s synth: %d node processes printed the cache's statistics, want %d\n%s", run, n, processes, stderr.String())
 		}
 		templates := readTemplates(t, out)
 		for _, stack := range sortedIDs(templates) {
