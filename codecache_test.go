@@ -149,16 +149,19 @@ func TestScriptsAppTurnsOnTheCodeCache(t *testing.T) {
 		t.Fatal(err)
 	}
 	preload := `--require "` + s.dir + `/scripts/jsii-code-cache.js"`
+	nag := `--require "` + s.dir + `/scripts/nag-shortcut.js"`
 	tests := []struct {
 		env      []string
 		want     string
 		built    bool
 		readable bool
 	}{
-		{nil, "NODE_OPTIONS=--max-old-space-size=4069 " + preload + "\nFARGATE_CODE_CACHE=" + s.dir + "/.build/code-cache\n", false, true},
-		{[]string{"NODE_OPTIONS=--trace-warnings"}, "NODE_OPTIONS=--trace-warnings " + preload + "\nFARGATE_CODE_CACHE=" + s.dir + "/.build/code-cache\n", false, true},
-		{[]string{"FARGATE_CODE_CACHE=/elsewhere"}, "NODE_OPTIONS=--max-old-space-size=4069 " + preload + "\nFARGATE_CODE_CACHE=/elsewhere\n", false, true},
-		{[]string{"FARGATE_CODE_CACHE="}, "NODE_OPTIONS=\nFARGATE_CODE_CACHE=\n", false, false},
+		{nil, "NODE_OPTIONS=--max-old-space-size=4069 " + preload + " " + nag + "\nFARGATE_CODE_CACHE=" + s.dir + "/.build/code-cache\n", false, true},
+		{[]string{"NODE_OPTIONS=--trace-warnings"}, "NODE_OPTIONS=--trace-warnings " + preload + " " + nag + "\nFARGATE_CODE_CACHE=" + s.dir + "/.build/code-cache\n", false, true},
+		{[]string{"FARGATE_CODE_CACHE=/elsewhere"}, "NODE_OPTIONS=--max-old-space-size=4069 " + preload + " " + nag + "\nFARGATE_CODE_CACHE=/elsewhere\n", false, true},
+		{[]string{"FARGATE_CODE_CACHE="}, "NODE_OPTIONS=--max-old-space-size=4069 " + nag + "\nFARGATE_CODE_CACHE=\n", false, false},
+		{[]string{"FARGATE_NAG_SHORTCUT=off"}, "NODE_OPTIONS=--max-old-space-size=4069 " + preload + "\nFARGATE_CODE_CACHE=" + s.dir + "/.build/code-cache\n", false, true},
+		{[]string{"FARGATE_CODE_CACHE=", "FARGATE_NAG_SHORTCUT=off"}, "NODE_OPTIONS=\nFARGATE_CODE_CACHE=\n", false, false},
 	}
 	for _, tc := range tests {
 		built, out, err := s.run(tc.env...)
@@ -166,21 +169,26 @@ func TestScriptsAppTurnsOnTheCodeCache(t *testing.T) {
 			t.Errorf("env %q: built %v, printed %q, %v; want %q", tc.env, built, out, err, tc.want)
 		}
 	}
+	if built, out, err := s.run("FARGATE_NAG_SHORTCUT=no"); err == nil || built || out != "scripts/app: FARGATE_NAG_SHORTCUT is \"no\": want on (the default) or off\n" {
+		t.Errorf("FARGATE_NAG_SHORTCUT=no: built %v, printed %q, %v; want a refusal", built, out, err)
+	}
 
 	// The quoting, as node reads it.
 	spaced := filepath.Join(t.TempDir(), "a dir")
 	if err := os.MkdirAll(filepath.Join(spaced, "scripts"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	js, err := os.ReadFile("scripts/jsii-code-cache.js")
-	if err == nil {
-		err = os.WriteFile(filepath.Join(spaced, "scripts", "jsii-code-cache.js"), js, 0o644)
-	}
-	if err != nil {
-		t.Fatal(err)
+	for _, f := range []string{"jsii-code-cache.js", "nag-shortcut.js"} {
+		js, err := os.ReadFile(filepath.Join("scripts", f))
+		if err == nil {
+			err = os.WriteFile(filepath.Join(spaced, "scripts", f), js, 0o644)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 	cmd := exec.Command(nodeBin(t), "-e", "")
-	cmd.Env = append(os.Environ(), `NODE_OPTIONS=--max-old-space-size=4069 --require "`+spaced+`/scripts/jsii-code-cache.js"`,
+	cmd.Env = append(os.Environ(), `NODE_OPTIONS=--max-old-space-size=4069 --require "`+spaced+`/scripts/jsii-code-cache.js" --require "`+spaced+`/scripts/nag-shortcut.js"`,
 		"FARGATE_CODE_CACHE="+filepath.Join(spaced, "cache"), "FARGATE_CODE_CACHE_DEBUG=1")
 	out, err := cmd.CombinedOutput()
 	if err != nil || !cacheStats.Match(out) {
@@ -191,7 +199,12 @@ func TestScriptsAppTurnsOnTheCodeCache(t *testing.T) {
 // TestCdkSynthWithTheCodeCache runs `cdk synth` of dev as a user does,
 // through cdk.json and scripts/app, twice with a new code cache: the cold
 // run fills it, the warm one compiles nothing, and both write the golden
-// templates.
+// templates. Both run the in-process kernel (scripts/jsii-kernel), one node
+// process printing the cache's statistics, and the nag shortcut
+// (scripts/nag-shortcut.js), which answers type tests. A third run has
+// neither: the Go runtime's relay (two processes) and cdk-nag loading
+// every service it tests for. It writes the same templates and the same
+// nag reports (every rule's verdict on every resource it applies to).
 func TestCdkSynthWithTheCodeCache(t *testing.T) {
 	if testing.Short() {
 		t.Skip("two synths through the CDK CLI")
@@ -205,18 +218,44 @@ func TestCdkSynthWithTheCodeCache(t *testing.T) {
 	}
 	bin := filepath.Dir(nodeBin(t))
 	cache := filepath.Join(t.TempDir(), "cache")
-	for _, run := range []string{"cold", "warm"} {
+	var reports map[string]string // the first run's nag reports by file name
+	for _, run := range []string{"cold", "warm", "relay"} {
 		out := filepath.Join(t.TempDir(), "cdk.out")
 		cmd := exec.Command(cdk, "synth", "--quiet", "-o", out)
-		cmd.Env = append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"), "FARGATE_CODE_CACHE="+cache, "FARGATE_CODE_CACHE_DEBUG=1")
+		cmd.Env = append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"), "FARGATE_CODE_CACHE="+cache, "FARGATE_CODE_CACHE_DEBUG=1", "FARGATE_NAG_SHORTCUT_DEBUG=1")
+		processes := 1
+		if run == "relay" {
+			cmd.Env, processes = append(cmd.Env, "FARGATE_KERNEL=relay", "FARGATE_NAG_SHORTCUT=off"), 2
+		}
 		var stderr strings.Builder
 		cmd.Stdout, cmd.Stderr = &stderr, &stderr
 		if err := cmd.Run(); err != nil {
 			t.Fatalf("%s cdk synth: %v\n%s", run, err, stderr.String())
 		}
 		hits, misses, rejected := stats(t, stderr.String())
-		if run == "cold" && (misses < 500 || hits != 0) || run == "warm" && (hits < 500 || misses != 0 || rejected != 0) {
+		// The third run compiles what only it loads: the relay's own
+		// script and the services the nag shortcut spares the others.
+		if run == "cold" && (misses < 500 || hits != 0) || run == "warm" && (hits < 500 || misses != 0 || rejected != 0) || run == "relay" && (hits < 500 || misses == 0 || rejected != 0) {
 			t.Errorf("%s synth: %d hits, %d misses, %d rejected\n%s", run, hits, misses, rejected, stderr.String())
+		}
+		if n := len(cacheStats.FindAllString(stderr.String(), -1)); n != processes {
+			t.Errorf("%s synth: %d node processes printed the cache's statistics, want %d\n%s", run, n, processes, stderr.String())
+		}
+		shortcut := nagShortcut.FindStringSubmatch(stderr.String())
+		if run == "relay" && shortcut != nil || run != "relay" && (shortcut == nil || shortcut[1] == "0") {
+			t.Errorf("%s synth: the nag shortcut printed %q\n%s", run, shortcut, stderr.String())
+		}
+		got := nagReports(t, out)
+		if reports == nil {
+			reports = got
+			if len(got) != 4 {
+				t.Errorf("%s synth wrote %d nag reports, want one per stack: %v", run, len(got), got)
+			}
+		}
+		for name, want := range reports {
+			if got[name] != want {
+				t.Errorf("%s synth: nag report %s differs from the cold run's:\n%s", run, name, unifiedDiff(name, run, want, got[name], 3))
+			}
 		}
 		templates := readTemplates(t, out)
 		for _, stack := range sortedIDs(templates) {
@@ -233,4 +272,28 @@ func TestCdkSynthWithTheCodeCache(t *testing.T) {
 			t.Errorf("%s synth wrote %d templates, want the 4 stacks", run, len(templates))
 		}
 	}
+}
+
+var nagShortcut = regexp.MustCompile(`nag-shortcut: (\d+) type tests answered without loading`)
+
+// nagReports reads cdk-nag's reports in a cloud assembly: its verdicts, a
+// line for each rule on each resource it applies to.
+func nagReports(t *testing.T, outdir string) map[string]string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(outdir, "AwsSolutions-*-NagReport.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	reports := map[string]string{}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Count(string(b), "\n") < 2 {
+			t.Errorf("%s has no verdict: %q", f, b)
+		}
+		reports[filepath.Base(f)] = string(b)
+	}
+	return reports
 }

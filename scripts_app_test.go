@@ -20,10 +20,15 @@ import (
 // build -o FILE .` logs a line to $STUB_LOG and writes FILE as a script
 // that prints "app <id>". With $STUB_FAIL set the build fails; with
 // $STUB_HOLD set it writes half of FILE, creates $STUB_HOLD.building and
-// waits for $STUB_HOLD to exist before it finishes.
+// waits for $STUB_HOLD to exist before it finishes. `go list -m -f
+// {{.Dir}} github.com/aws/jsii-runtime-go` prints $STUB_RUNTIME, the
+// module's directory.
 const stubGo = `#!/bin/sh
 case "$1" in
 env) echo "${STUB_GO:-go1.26.8}"; echo linux; echo amd64 ;;
+list)
+	[ "$*" = "list -m -f {{.Dir}} github.com/aws/jsii-runtime-go" ] || { echo "stub go: unexpected list arguments: $*" >&2; exit 2; }
+	echo "$STUB_RUNTIME" ;;
 build)
 	[ "$2" = -o ] && [ "$4" = . ] || { echo "stub go: unexpected build arguments: $*" >&2; exit 2; }
 	echo "build $3" >>"$STUB_LOG"
@@ -45,6 +50,12 @@ type scratch struct {
 	t        *testing.T
 	dir, log string
 	path     string // PATH with the stub go first
+	runtime  string // the stub module jsii-runtime-go, $STUB_RUNTIME
+}
+
+// program is the stub jsii-runtime-go's kernel, which scripts/app records.
+func (s *scratch) program() string {
+	return filepath.Join(s.runtime, "internal/embedded/resources/lib/program.js")
 }
 
 // newScratch copies the module's files, without .git, node_modules, .build
@@ -84,7 +95,14 @@ func newScratch(t *testing.T) *scratch {
 	if err := os.WriteFile(filepath.Join(stubs, "go"), []byte(stubGo), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	return &scratch{t: t, dir: root, log: filepath.Join(dir, "builds.log"), path: stubs + ":" + os.Getenv("PATH")}
+	s := &scratch{t: t, dir: root, log: filepath.Join(dir, "builds.log"), path: stubs + ":" + os.Getenv("PATH"), runtime: filepath.Join(dir, "jsii-runtime-go")}
+	if err := os.MkdirAll(filepath.Dir(s.program()), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(s.program(), []byte("// the kernel\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 // cmd is scripts/app of the copy, run with sh, with env added; an entry
@@ -101,7 +119,7 @@ func (s *scratch) cmd(env ...string) *exec.Cmd {
 	}
 	env = vars
 	cmd := exec.Command("sh", args...)
-	cmd.Env = append([]string{"PATH=" + s.path, "HOME=" + s.t.TempDir(), "STUB_LOG=" + s.log}, env...)
+	cmd.Env = append([]string{"PATH=" + s.path, "HOME=" + s.t.TempDir(), "STUB_LOG=" + s.log, "STUB_RUNTIME=" + s.runtime}, env...)
 	return cmd
 }
 
@@ -149,12 +167,13 @@ func (s *scratch) remove(path string) {
 	}
 }
 
-// leftovers lists what a build left in .build besides the binary and its stamp.
+// leftovers lists what a build left in .build besides the binary, its
+// stamp and the record of its jsii kernel.
 func (s *scratch) leftovers() []string {
 	var out []string
 	entries, _ := os.ReadDir(filepath.Join(s.dir, ".build"))
 	for _, e := range entries {
-		if e.Name() != "app" && e.Name() != "app.stamp" {
+		if e.Name() != "app" && e.Name() != "app.stamp" && e.Name() != "jsii-runtime" {
 			out = append(out, e.Name())
 		}
 	}

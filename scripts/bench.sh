@@ -7,8 +7,9 @@
 #   its split          from FARGATE_TIMING=1, which makes the app print its
 #                      phases (package timing): go start, jsii start, construct
 #                      tree, nag (the Aspects pass), synth; the CLI is the rest
-#   the JavaScript     when REF_JS (default ../shared/bench/ref-js) is there:
-#   reference          the same app in plain JavaScript, copied to a temp
+#   the JavaScript     each directory of REF_JS (default: ../shared/bench/ref-js
+#   references         and ../shared/bench/ref-js-current, colon-separated)
+#                      that is there: the same app in plain JavaScript, copied to a temp
 #                      directory and installed there (npm ci), synthesized by
 #                      the same CLI with the built-in validation off, as ours
 #                      is, alternating with ours; skipped with a note if absent;
@@ -26,7 +27,7 @@ cd "$root"
 export PATH="$root/node_modules/.bin:$PATH"
 runs=${BENCH_RUNS:-3}
 synths=${BENCH_SYNTHS:-7}
-ref=${REF_JS:-$root/../shared/bench/ref-js}
+refs=${REF_JS:-$root/../shared/bench/ref-js:$root/../shared/bench/ref-js-current}
 only=${1:-all}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
@@ -85,27 +86,37 @@ mapfile -t check < <(column check 1)
 mapfile -t gobuild < <(column gobuild 1)
 printf '%-36s %6.2f s   (go build'"'"'s own up-to-date check: %.2f s)\n' "scripts/app up-to-date check" "$(median "${check[@]}")" "$(median "${gobuild[@]}")"
 
-# Warm synths, ours alternating with the reference's when it is there.
-have_ref=
-if [ -f "$ref/app.js" ] && [ -f "$ref/package-lock.json" ]; then
-	cp -r "$ref" "$out/ref-js"
-	(cd "$out/ref-js" && rm -rf node_modules cdk.out && npm ci --no-audit --no-fund --loglevel=error >"$out/npm.log" 2>&1) || { echo "bench: npm ci of the reference failed:" >&2; tail -20 "$out/npm.log" >&2; exit 1; }
-	have_ref=1
-fi
+# Warm synths, ours alternating with the references' that are there:
+# reference N is copied to $out/refN and installed there.
+names=()
+IFS=: read -r -a dirs <<<"$refs"
+for dir in "${dirs[@]}"; do
+	[ -n "$dir" ] || continue
+	if [ ! -f "$dir/app.js" ] || [ ! -f "$dir/package-lock.json" ]; then
+		echo "JavaScript reference: skipped, no $dir (REF_JS names the references)"
+		continue
+	fi
+	n=${#names[@]}
+	cp -r "$dir" "$out/ref$n"
+	(cd "$out/ref$n" && rm -rf node_modules cdk.out && npm ci --no-audit --no-fund --loglevel=error >"$out/npm.log" 2>&1) || { echo "bench: npm ci of $dir failed:" >&2; tail -20 "$out/npm.log" >&2; exit 1; }
+	names+=("$(basename "$dir")")
+done
 # BENCH_CONTEXT: more arguments for our synth, e.g. context overrides that
-# bring our dev templates nearer to the reference's resources.
+# bring our dev templates nearer to a reference's resources.
 # shellcheck disable=SC2086 # BENCH_CONTEXT is a list of arguments
 ours() { FARGATE_TIMING=1 cdk synth --quiet -o "$out/cdk.out" ${BENCH_CONTEXT:-}; }
-theirs() { (cd "$out/ref-js" && REF_BUILTIN_VALIDATION=false "$root/node_modules/.bin/cdk" synth --quiet -o "$out/ref.out"); }
-# The reference's app with Node's own compile cache, which works for it
-# (its modules keep their paths) as our code cache does for the jsii
-# kernel (scripts/jsii-code-cache.js); the CLI runs without one, as ours.
-theirs_cached() { (cd "$out/ref-js" && REF_BUILTIN_VALIDATION=false "$root/node_modules/.bin/cdk" synth --quiet -o "$out/refc.out" --app "env NODE_COMPILE_CACHE=$out/ref-compile-cache node app.js"); }
+# theirs N synthesizes reference N.
+theirs() { (cd "$out/ref$1" && REF_BUILTIN_VALIDATION=false "$root/node_modules/.bin/cdk" synth --quiet -o "$out/ref$1.out"); }
+# theirs_cached N: reference N's app with Node's own compile cache, which
+# works for it (its modules keep their paths) as our code cache does for
+# the jsii kernel (scripts/jsii-code-cache.js); the CLI runs without one,
+# as ours.
+theirs_cached() { (cd "$out/ref$1" && REF_BUILTIN_VALIDATION=false "$root/node_modules/.bin/cdk" synth --quiet -o "$out/refc$1.out" --app "env NODE_COMPILE_CACHE=$out/ref-compile-cache$1 node app.js"); }
 ours >/dev/null 2>&1 || { echo "bench: cdk synth failed" >&2; ours >&2; exit 1; }
-if [ -n "$have_ref" ]; then
-	theirs >"$out/log" 2>&1 || { echo "bench: the reference's synth failed" >&2; tail -20 "$out/log" >&2; exit 1; }
-	theirs_cached >"$out/log" 2>&1 || { echo "bench: the reference's synth with a compile cache failed" >&2; tail -20 "$out/log" >&2; exit 1; }
-fi
+for n in "${!names[@]}"; do
+	theirs "$n" >"$out/log" 2>&1 || { echo "bench: the reference ${names[$n]}'s synth failed" >&2; tail -20 "$out/log" >&2; exit 1; }
+	theirs_cached "$n" >"$out/log" 2>&1 || { echo "bench: the reference ${names[$n]}'s synth with a compile cache failed" >&2; tail -20 "$out/log" >&2; exit 1; }
+done
 rm -f "$out/phases"
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 for ((i = 0; i < synths; i++)); do
@@ -114,7 +125,7 @@ for ((i = 0; i < synths; i++)); do
 	awk -v wall="$(tail -1 "$out/synth.times" | cut -d' ' -f1)" -v check="$(median "${check[@]}")" '
 		/^timing: / { name = $2; for (i = 3; $i !~ /^[0-9.]+$/; i++) name = name " " $i; t[name] = $i; order[++n] = name; sum += $i }
 		END { printf "app check (scripts/app)=%.3f\n", check; for (i = 1; i <= n; i++) printf "%s=%.3f\n", order[i], t[order[i]]; printf "cdk CLI and the rest=%.3f\n", wall - sum - check }' "$out/synth.log" >>"$out/phases"
-	if [ -n "$have_ref" ]; then timed ref theirs; timed refc theirs_cached; fi
+	for n in "${!names[@]}"; do timed "ref$n" theirs "$n"; timed "refc$n" theirs_cached "$n"; done
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 mapfile -t walls < <(column synth 1)
@@ -126,26 +137,25 @@ cut -d= -f1 "$out/phases" | awk '!seen[$0]++' | while read -r phase; do
 	mapfile -t ts < <(grep "^$phase=" "$out/phases" | cut -d= -f2)
 	printf '  %-34s %6.2f s\n' "$phase" "$(median "${ts[@]}")"
 done
-if [ -n "$have_ref" ]; then
-	mapfile -t rwalls < <(column ref 1)
-	mapfile -t rcpus < <(column ref 2)
-	w=$(median "${walls[@]}") c=$(median "${cpus[@]}") rw=$(median "${rwalls[@]}") rc=$(median "${rcpus[@]}")
-	printf '%-36s %6.1f s   (CPU %.1f s; runs: %s)\n' "JavaScript reference (ref-js)" "$rw" "$rc" "$(printf '%.1f ' "${rwalls[@]}")"
+w=$(median "${walls[@]}") c=$(median "${cpus[@]}")
+for n in "${!names[@]}"; do
+	mapfile -t rwalls < <(column "ref$n" 1)
+	mapfile -t rcpus < <(column "ref$n" 2)
+	rw=$(median "${rwalls[@]}") rc=$(median "${rcpus[@]}")
+	printf '%-36s %6.1f s   (CPU %.1f s; runs: %s)\n' "JavaScript reference (${names[$n]})" "$rw" "$rc" "$(printf '%.1f ' "${rwalls[@]}")"
 	printf '  %-34s %6.2fx wall, %.2fx CPU\n' "ours / reference" "$(awk -v a="$w" -v b="$rw" 'BEGIN {print a / b}')" "$(awk -v a="$c" -v b="$rc" 'BEGIN {print a / b}')"
-	mapfile -t cwalls < <(column refc 1)
-	mapfile -t ccpus < <(column refc 2)
+	mapfile -t cwalls < <(column "refc$n" 1)
+	mapfile -t ccpus < <(column "refc$n" 2)
 	cw=$(median "${cwalls[@]}") cc=$(median "${ccpus[@]}")
 	printf '%-36s %6.1f s   (CPU %.1f s; runs: %s)\n' "  its app with a compile cache" "$cw" "$cc" "$(printf '%.1f ' "${cwalls[@]}")"
 	printf '  %-34s %6.2fx wall, %.2fx CPU\n' "ours / that" "$(awk -v a="$w" -v b="$cw" 'BEGIN {print a / b}')" "$(awk -v a="$c" -v b="$cc" 'BEGIN {print a / b}')"
-	if diff <(resources "$out/cdk.out") <(resources "$out/ref.out") >"$out/twin"; then
-		echo "  the reference's templates have our resources: $(resources "$out/cdk.out" | awk '{n += $1} END {print n}') by type"
+	if diff <(resources "$out/cdk.out") <(resources "$out/ref$n.out") >"$out/twin"; then
+		echo "  its templates have our resources: $(resources "$out/cdk.out" | awk '{n += $1} END {print n}') by type"
 	else
-		echo "  note: the reference is out of date, its resources differ by type (< ours, > the reference's):"
+		echo "  note: it is out of date, its resources differ by type (< ours, > the reference's):"
 		grep '^[<>]' "$out/twin" | sed 's/^/    /'
 	fi
-else
-	echo "JavaScript reference: skipped, no $ref (REF_JS names it)"
-fi
+done
 [ "$only" = synth ] && exit 0
 
 bench "make test (all gates)" env GOFLAGS=-count=1 make --no-print-directory test
