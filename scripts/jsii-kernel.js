@@ -2,8 +2,9 @@
 // The jsii kernel in one node process, for the Go app: scripts/jsii-kernel
 // runs this file with the kernel's program (lib/program.js of the Go module
 // jsii-runtime-go, the one the binary links) as its argument, with fd 3 a
-// copy of stdin. scripts/app names that command in JSII_RUNTIME, which the
-// Go runtime then starts instead of its own.
+// copy of stdin, fd 4 a copy of stdout and fd 1 a copy of stderr.
+// scripts/app names that command in JSII_RUNTIME, which the Go runtime then
+// starts instead of its own.
 //
 // Why: the Go runtime's own command is a relay. A first node process spawns
 // the kernel as a second one, speaks the jsii protocol with it on fd 3 and
@@ -15,32 +16,37 @@
 // node start. Here the kernel speaks to the Go process directly, and this
 // file does what the relay did for the kernel's output:
 //   - the kernel reads requests from fd 3, which is stdin itself;
-//   - its writes to fd 3 go to fd 1, stdout, which carries only them;
+//   - its writes to fd 3 go to fd 4, the Go side's stdout, which carries
+//     only them;
 //   - process.stdout and process.stderr (console.log, console.error,
 //     warnings) become the relay's {"stdout": ...} and {"stderr": ...}
 //     lines on fd 2, which the Go runtime decodes as it decodes the relay's.
-// Output node itself writes to fd 2 (a crash's stack trace) reaches the Go
-// side as raw lines, which it prints as they are, as with the relay.
+// What node itself writes to fd 1 or 2 (a V8 trace flag, a crash's stack
+// trace) goes to the Go side's stderr, as raw lines, which it prints as
+// they are.
 //
-// fd 3 stays open for the whole run, so no file the kernel opens can get
-// that number, and only the kernel's protocol writes use it.
+// fds 3 and 4 stay open for the whole run, so no file the kernel opens can
+// get their numbers, and only the kernel's protocol uses them.
 const fs = require('fs');
 const { Writable } = require('stream');
 
 const program = process.argv[2];
-let stdin, fd3;
-try {
-  stdin = fs.fstatSync(0);
-  fd3 = fs.fstatSync(3);
-} catch {}
-if (!program || !fd3 || stdin.ino !== fd3.ino || stdin.dev !== fd3.dev) {
-  fs.writeSync(2, 'jsii-kernel.js: start it as scripts/jsii-kernel PROGRAM does: node jsii-kernel.js PROGRAM 3<&0\n');
+const same = (a, b) => {
+  try {
+    const x = fs.fstatSync(a), y = fs.fstatSync(b);
+    return x.ino === y.ino && x.dev === y.dev;
+  } catch {
+    return false;
+  }
+};
+if (!program || !same(0, 3) || !same(1, 2) || same(4, 1)) {
+  fs.writeSync(2, 'jsii-kernel.js: start it as scripts/jsii-kernel PROGRAM does: node jsii-kernel.js PROGRAM 3<&0 4>&1 1>&2\n');
   process.exit(2);
 }
 
 const writeSync = fs.writeSync;
 fs.writeSync = function (fd, ...rest) {
-  return writeSync.call(this, fd === 3 ? 1 : fd, ...rest);
+  return writeSync.call(this, fd === 3 ? 4 : fd, ...rest);
 };
 
 // console writes what key names, as one {"key": base64} line on fd 2.
