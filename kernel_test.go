@@ -12,7 +12,17 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
+
+// slowWriter takes a millisecond for each write, as a busy reader of the
+// kernel's stderr would.
+type slowWriter struct{ strings.Builder }
+
+func (w *slowWriter) Write(p []byte) (int, error) {
+	time.Sleep(time.Millisecond)
+	return w.Builder.Write(p)
+}
 
 func TestScriptsAppRunsTheKernelInProcess(t *testing.T) {
 	s := newScratch(t)
@@ -47,18 +57,47 @@ func TestScriptsAppRunsTheKernelInProcess(t *testing.T) {
 		}
 	}
 
-	// A bad value is refused, naming the setting, the value and the choices.
+	// The Go runtime runs JSII_RUNTIME with $SHELL -c: the app gets /bin/sh
+	// there, and the user's shell in FARGATE_USER_SHELL for the kernel.
+	s.write(".build/app", "#!/bin/sh\necho \"SHELL=${SHELL-unset} FARGATE_USER_SHELL=${FARGATE_USER_SHELL-unset}\"\n")
+	for _, tc := range []struct {
+		env  []string
+		want string
+	}{
+		{[]string{"SHELL=/usr/bin/zsh"}, "SHELL=/bin/sh FARGATE_USER_SHELL=/usr/bin/zsh\n"},
+		{nil, "SHELL=/bin/sh FARGATE_USER_SHELL=unset\n"},
+		{[]string{"SHELL=/usr/bin/zsh", "FARGATE_KERNEL=relay"}, "SHELL=/usr/bin/zsh FARGATE_USER_SHELL=unset\n"},
+		{[]string{"SHELL=/usr/bin/zsh", "JSII_RUNTIME=my-kernel"}, "SHELL=/usr/bin/zsh FARGATE_USER_SHELL=unset\n"},
+	} {
+		built, out, err := s.run(tc.env...)
+		if err != nil || built || out != tc.want {
+			t.Errorf("env %q: built %v, printed %q, %v; want %q", tc.env, built, out, err, tc.want)
+		}
+	}
+	fake()
+
+	// A bad value is refused, naming the setting, the value and the
+	// choices, before any build.
+	s.edit("main.go")
 	built, out, err := s.run("FARGATE_KERNEL=inprocess")
 	if err == nil || built || out != "scripts/app: FARGATE_KERNEL is \"inprocess\": want in-process (the default) or relay\n" {
 		t.Errorf("FARGATE_KERNEL=inprocess: built %v, printed %q, %v; want a refusal", built, out, err)
 	}
+	if _, out, err := s.run("--build-only"); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	fake()
 
-	// The recorded kernel gone (a cleaned module cache): the binary is stale.
-	if err := os.Remove(s.program()); err != nil {
+	// The recorded kernel gone (a cleaned module cache): the relay, with a
+	// note, and no build, which would need the module cache; the next
+	// build records the kernel again.
+	gone := s.program()
+	if err := os.Remove(gone); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(filepath.Dir(s.program()), "elsewhere.js"), nil, 0o644); err != nil {
-		t.Fatal(err)
+	built, out, err = s.run()
+	if err != nil || built || out != "scripts/app: the jsii kernel "+gone+" is gone (a cleaned module cache?): the app runs with the Go runtime's relay until the next build; rm .build/app to build now\nJSII_RUNTIME=unset\n" {
+		t.Errorf("with the recorded kernel gone: built %v, printed %q, %v; want the relay and the note", built, out, err)
 	}
 	s.runtime = t.TempDir() // the module again, now somewhere else
 	if err := os.MkdirAll(filepath.Dir(s.program()), 0o755); err != nil {
@@ -67,13 +106,31 @@ func TestScriptsAppRunsTheKernelInProcess(t *testing.T) {
 	if err := os.WriteFile(s.program(), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	built, out, err = s.run("STUB_ID=y")
-	if err != nil || !built || out != "app y\n" {
-		t.Errorf("with the recorded kernel gone: built %v, printed %q, %v; want a build", built, out, err)
+	s.remove(".build/app")
+	if built, out, err := s.run("STUB_ID=y"); err != nil || !built || out != "app y\n" {
+		t.Errorf("rm .build/app: built %v, printed %q, %v; want a build", built, out, err)
 	}
 	fake()
 	if built, out, err := s.run(); err != nil || built || out != "JSII_RUNTIME='"+s.dir+"/scripts/jsii-kernel' '"+s.program()+"'\n" {
 		t.Errorf("after the rebuild: built %v, printed %q, %v; want the new kernel", built, out, err)
+	}
+
+	// A kernel whose path has a quote, which JSII_RUNTIME could not name in
+	// single quotes: the relay.
+	s.runtime = filepath.Join(t.TempDir(), "it's")
+	if err := os.MkdirAll(filepath.Dir(s.program()), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(s.program(), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s.remove(".build/app")
+	if _, out, err := s.run("--build-only"); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	fake()
+	if built, out, err := s.run(); err != nil || built || out != "JSII_RUNTIME=unset\n" {
+		t.Errorf("a kernel at %s: built %v, printed %q, %v; want the relay", s.program(), built, out, err)
 	}
 
 	// A jsii-runtime-go without the file: the relay, said once, and the
@@ -98,6 +155,7 @@ func TestScriptsAppRunsTheKernelInProcess(t *testing.T) {
 // aws-cdk-lib or cdk-nag might, which must not reach the protocol.
 const mockKernel = `'use strict';
 const fs = require('fs');
+const tty = process.stdin.isTTY; // as a library might: that made the Go side's pipe non-blocking
 const buf = Buffer.alloc(65536);
 let pending = '';
 for (;;) {
@@ -110,13 +168,15 @@ for (;;) {
     pending = pending.slice(i + 1);
     if (req.exit !== undefined) process.exit(req.exit);
     console.log('a console.log of', req.n);
+    if (req.n === 2) console.log('y'.repeat(1 << 20)); // more than a pipe holds
     process.stdout.write('raw stdout');
     console.error('a console.error');
     console.warn('a console.warn');
     fs.writeSync(1, 'node writes to its stdout\n'); // as node does for a V8 trace flag
     const f = fs.openSync(__filename, 'r'); // a file the kernel opens gets another fd than 3
     fs.closeSync(f);
-    fs.writeSync(3, JSON.stringify({ ok: req.n, fd: f }) + '\n');
+    const stdin = fs.readSync(0, Buffer.alloc(16), 0, 16, null); // /dev/null: 0
+    fs.writeSync(3, JSON.stringify({ ok: req.n, fd: f, stdin, shell: process.env.SHELL, userShell: process.env.FARGATE_USER_SHELL || null }) + '\n');
   }
 }
 `
@@ -131,9 +191,18 @@ func TestJsiiKernelKeepsTheProtocolApart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// As the Go runtime starts JSII_RUNTIME: $SHELL -c, pipes for the three.
+	// A preload that prints before jsii-kernel.js takes over the console,
+	// as an agent might: node's own stdout stream, on the pipe of stderr,
+	// makes that pipe non-blocking.
+	preload := filepath.Join(dir, "preload.js")
+	if err := os.WriteFile(preload, []byte("console.log('preload: started');\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// As the Go runtime starts JSII_RUNTIME with scripts/app's SHELL, /bin/sh:
+	// $SHELL -c, pipes for the three; the user's SHELL handed over.
 	cmd := exec.Command("/bin/sh", "-c", "'"+kernel+"' '"+program+"'")
-	cmd.Env = append(os.Environ(), "PATH="+filepath.Dir(nodeBin(t))+":"+os.Getenv("PATH"))
+	cmd.Env = append(os.Environ(), "PATH="+filepath.Dir(nodeBin(t))+":"+os.Getenv("PATH"), "SHELL=/bin/sh", "FARGATE_USER_SHELL=/usr/bin/the-users-shell",
+		"NODE_OPTIONS=--require "+preload)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -142,7 +211,7 @@ func TestJsiiKernelKeepsTheProtocolApart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var stderr strings.Builder
+	var stderr slowWriter // a Go side slower than the kernel's output
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -155,9 +224,15 @@ func TestJsiiKernelKeepsTheProtocolApart(t *testing.T) {
 		if !responses.Scan() {
 			t.Fatalf("request %d: no response; stderr:\n%s", n, stderr.String())
 		}
-		var got struct{ OK, FD int }
+		var got struct {
+			OK, FD, Stdin    int
+			Shell, UserShell any
+		}
 		if err := json.Unmarshal(responses.Bytes(), &got); err != nil || got.OK != n || got.FD == 3 || got.FD == 4 {
 			t.Errorf("request %d: stdout has %q, %v; want only the response, from a kernel whose files never get fd 3 or 4", n, responses.Text(), err)
+		}
+		if got.Stdin != 0 || got.Shell != "/usr/bin/the-users-shell" || got.UserShell != nil {
+			t.Errorf("request %d: the kernel read %d bytes from stdin, has SHELL %v and FARGATE_USER_SHELL %v; want /dev/null, the user's shell, unset", n, got.Stdin, got.Shell, got.UserShell)
 		}
 	}
 	stdin.Write([]byte("{\"exit\":0}\n"))
@@ -186,10 +261,16 @@ func TestJsiiKernelKeepsTheProtocolApart(t *testing.T) {
 	}
 	var want []string
 	for _, n := range []string{"1", "2"} {
-		want = append(want, "stdout: a console.log of "+n+"\n", "stdout: raw stdout", "stderr: a console.error\n", "stderr: a console.warn\n", "raw: node writes to its stdout\n")
+		want = append(want, "stdout: a console.log of "+n+"\n")
+		if n == "2" {
+			want = append(want, "stdout: "+strings.Repeat("y", 1<<20)+"\n")
+		}
+		want = append(want, "stdout: raw stdout", "stderr: a console.error\n", "stderr: a console.warn\n", "raw: node writes to its stdout\n")
 	}
+	want = append([]string{"raw: preload: started\n"}, want...)
 	if got := strings.Join(printed, ""); got != strings.Join(want, "") {
-		t.Errorf("the kernel's output reached the Go side as\n%s\nwant\n%s", got, strings.Join(want, ""))
+		short := func(s string) string { return strings.ReplaceAll(s, strings.Repeat("y", 1<<20), "<2^20 y>") }
+		t.Errorf("the kernel's output reached the Go side as\n%s\nwant\n%s", short(got), short(strings.Join(want, "")))
 	}
 
 	// Started without its file descriptors, it refuses to run.

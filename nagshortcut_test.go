@@ -14,9 +14,99 @@ import (
 	"testing"
 )
 
+// nagShortcutPremise checks, in aws-cdk-lib and cdk-nag as the kernel has
+// them, what scripts/nag-shortcut.js rests on: every CfnX that a service
+// module cdk-nag's rules require exports is defined (exported as a value by
+// a module other than an index.js) under that service's lib/. It prints
+// the services and classes it checked, and each one defined elsewhere.
+const nagShortcutPremise = `'use strict';
+const fs = require('fs'), path = require('path'), Module = require('module');
+const rules = path.join(process.cwd(), 'node_modules/cdk-nag/lib/rules');
+const services = new Set();
+const walk = (dir) => { for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+  const p = path.join(dir, e.name);
+  if (e.isDirectory()) walk(p);
+  else if (p.endsWith('.js')) for (const m of fs.readFileSync(p, 'utf8').matchAll(/require\("aws-cdk-lib\/(aws-[a-z0-9-]+)"\)/g)) services.add(m[1]);
+} };
+walk(rules);
+let classes = 0; const elsewhere = [];
+for (const svc of [...services].sort()) {
+  const index = require('aws-cdk-lib/' + svc);
+  for (const k of Object.keys(index).filter((k) => /^Cfn[A-Z]/.test(k))) {
+    const cls = index[k];
+    if (typeof cls !== 'function') continue;
+    classes++;
+    const defs = Object.values(Module._cache).filter((m) => !/[\\/]index\.js$/.test(m.filename) && m.exports &&
+      Object.getOwnPropertyDescriptor(m.exports, k) && Object.getOwnPropertyDescriptor(m.exports, k).value === cls);
+    const dir = path.sep + path.join('aws-cdk-lib', svc, 'lib') + path.sep;
+    if (defs.length === 0 || defs.some((m) => !m.filename.includes(dir))) elsewhere.push(svc + '.' + k + ': ' + (defs.map((m) => m.filename).join(', ') || 'no module exports it'));
+  }
+}
+console.log(JSON.stringify({ services: services.size, classes, elsewhere }));
+`
+
+// TestNagShortcutPremise runs nagShortcutPremise on the packages the jsii
+// kernel extracted (its package cache), linked as the kernel links them.
+func TestNagShortcutPremise(t *testing.T) {
+	synth(t, nil) // the kernel has extracted its packages
+	var roots []string
+	if r := os.Getenv("JSII_RUNTIME_PACKAGE_CACHE_ROOT"); r != "" {
+		roots = append(roots, r)
+	}
+	if r := os.Getenv("XDG_CACHE_HOME"); r != "" {
+		roots = append(roots, filepath.Join(r, "aws", "jsii", "package-cache"))
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		roots = append(roots, filepath.Join(home, ".cache", "aws", "jsii", "package-cache"))
+	}
+	packages := map[string]string{"aws-cdk-lib": "2.276.0", "cdk-nag": "2.38.2", "constructs": "10.8.1"}
+	dir := t.TempDir()
+	for name, version := range packages {
+		var found string
+		for _, r := range roots {
+			if m, _ := filepath.Glob(filepath.Join(r, name, version, "*", "package.json")); len(m) > 0 {
+				found = filepath.Dir(m[0])
+				break
+			}
+		}
+		if found == "" {
+			t.Fatalf("%s %s is in no jsii package cache of %v (go.mod's version?)", name, version, roots)
+		}
+		if err := os.MkdirAll(filepath.Join(dir, "node_modules"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(found, filepath.Join(dir, "node_modules", name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "premise.js"), []byte(nagShortcutPremise), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(nodeBin(t), "--preserve-symlinks", "premise.js")
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("premise.js: %v\n%s", err, out)
+	}
+	var got struct {
+		Services, Classes int
+		Elsewhere         []string
+	}
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("premise.js printed %q: %v", out, err)
+	}
+	if got.Services < 30 || got.Classes < 200 {
+		t.Errorf("checked %d services, %d classes: fewer than cdk-nag's rules test for", got.Services, got.Classes)
+	}
+	for _, e := range got.Elsewhere {
+		t.Errorf("defined outside its service's lib/, which scripts/nag-shortcut.js assumes: %s", e)
+	}
+}
+
 var nagShortcutFiles = map[string]string{
 	// As aws-cdk-lib's: each class a getter that loads lib/ on first read.
 	"node_modules/aws-cdk-lib/aws-foo/index.js": `
+Object.defineProperty(exports, 'FooKind', { enumerable: true, configurable: true, get: () => require('./lib').FooKind });
 for (const name of ['CfnBar', 'CfnBaz']) {
   Object.defineProperty(exports, name, { enumerable: true, configurable: true, get: () => {
     const value = require('./lib')[name];
@@ -28,7 +118,8 @@ for (const name of ['CfnBar', 'CfnBaz']) {
 globalThis.fooLoads = (globalThis.fooLoads || 0) + 1;
 class CfnBar { static TYPE = 'AWS::Foo::Bar'; }
 class CfnBaz extends CfnBar {}
-module.exports = { CfnBar, CfnBaz };`,
+const FooKind = { A: 'a', B: 'b' };
+module.exports = { CfnBar, CfnBaz, FooKind };`,
 	// As cdk-nag's rules: the service module required at the top.
 	"node_modules/cdk-nag/lib/rules/foo/FooRule.js": `
 const foo = require('aws-cdk-lib/aws-foo');
@@ -55,6 +146,10 @@ case 'loaded elsewhere':
   break;
 case 'static':
   r.type = rule.type(); r.made = rule.isBar(rule.make()); r.loads = loads();
+  break;
+case 'enum':
+  // Only the L1 classes have stand-ins: an enum is the real one.
+  r.kinds = Object.keys(rule.module.FooKind).join(); r.type = typeof rule.module.FooKind; r.loads = loads();
   break;
 case 'others':
   r.same = require('other') === require('./node_modules/aws-cdk-lib/aws-foo/index.js'); r.view = rule.module !== require('other');
@@ -108,6 +203,7 @@ func TestNagShortcutAnswersAsTheRealClasses(t *testing.T) {
 		{"loaded elsewhere", "", "0 type tests", map[string]any{"bar": true, "baz": true, "bazIsBaz": true, "plain": false, "barIsBaz": false, "loads": 1.0}},
 		// A static member or `new` loads the real class.
 		{"static", "", "0 type tests", map[string]any{"type": "AWS::Foo::Bar", "made": true, "loads": 1.0}},
+		{"enum", "", "", map[string]any{"kinds": "A,B", "type": "object", "loads": 1.0}},
 		// Only the rules see the view; other modules get the module itself.
 		{"others", "", "", map[string]any{"same": true, "view": true, "loads": 0.0}},
 	} {

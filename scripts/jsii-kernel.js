@@ -1,8 +1,9 @@
 'use strict';
 // The jsii kernel in one node process, for the Go app: scripts/jsii-kernel
 // runs this file with the kernel's program (lib/program.js of the Go module
-// jsii-runtime-go, the one the binary links) as its argument, with fd 3 a
-// copy of stdin, fd 4 a copy of stdout and fd 1 a copy of stderr.
+// jsii-runtime-go, the one the binary links) as its argument, with fd 3 the
+// Go side's requests (its stdin), fd 4 its responses (its stdout), stdin
+// /dev/null and fd 1 a copy of stderr.
 // scripts/app names that command in JSII_RUNTIME, which the Go runtime then
 // starts instead of its own.
 //
@@ -25,6 +26,14 @@
 // trace) goes to the Go side's stderr, as raw lines, which it prints as
 // they are.
 //
+// One difference stays: a child process the kernel starts with its stderr
+// (aws-cdk-lib's asset bundling does) writes to the Go side's stderr
+// directly, where the relay wrapped it too. Its output still reaches the
+// terminal, but a last line without a newline joins the next console line,
+// and a line that is a JSON object is taken for a console message and
+// dropped. This app bundles no asset (its three functions are the CDK's
+// own, prebuilt); FARGATE_KERNEL=relay keeps the relay where that matters.
+//
 // fds 3 and 4 stay open for the whole run, so no file the kernel opens can
 // get their numbers, and only the kernel's protocol uses them.
 const fs = require('fs');
@@ -39,8 +48,18 @@ const same = (a, b) => {
     return false;
   }
 };
-if (!program || !same(0, 3) || !same(1, 2) || same(4, 1)) {
-  fs.writeSync(2, 'jsii-kernel.js: start it as scripts/jsii-kernel PROGRAM does: node jsii-kernel.js PROGRAM 3<&0 4>&1 1>&2\n');
+// pipe: fd is a pipe or a socket (node's own descriptors, which may have
+// these numbers when the shell gave none, are neither).
+const pipe = (fd) => {
+  try {
+    const st = fs.fstatSync(fd);
+    return st.isFIFO() || st.isSocket();
+  } catch {
+    return false;
+  }
+};
+if (!program || !pipe(3) || !pipe(4) || same(3, 4) || same(0, 3) || !same(1, 2) || same(4, 1)) {
+  fs.writeSync(2, 'jsii-kernel.js: start it as scripts/jsii-kernel PROGRAM does: node jsii-kernel.js PROGRAM 3<&0 0</dev/null 4>&1 1>&2\n');
   process.exit(2);
 }
 
@@ -49,15 +68,30 @@ fs.writeSync = function (fd, ...rest) {
   return writeSync.call(this, fd === 3 ? 4 : fd, ...rest);
 };
 
-// console writes what key names, as one {"key": base64} line on fd 2.
-const console = (key) => {
+// writeAll writes all of buf to fd, waiting out EAGAIN (a pipe something
+// else made non-blocking) as the kernel's own writes do.
+const pause = new Int32Array(new SharedArrayBuffer(4));
+const writeAll = (fd, buf) => {
+  for (let off = 0, wait = 0; off < buf.length; ) {
+    try {
+      off += writeSync(fd, buf, off);
+      wait = 0;
+    } catch (e) {
+      if (e.code !== 'EAGAIN') {
+        throw e;
+      }
+      wait = Math.min(Math.max(2 * wait, 1), 10);
+      Atomics.wait(pause, 0, 0, wait);
+    }
+  }
+};
+
+// consoleStream writes what key names, as one {"key": base64} line on fd 2.
+const consoleStream = (key) => {
   const stream = new Writable({
     decodeStrings: true,
     write(chunk, _encoding, done) {
-      const line = Buffer.from(`${JSON.stringify({ [key]: chunk.toString('base64') })}\n`);
-      for (let off = 0; off < line.length; ) {
-        off += writeSync(2, line, off);
-      }
+      writeAll(2, Buffer.from(`${JSON.stringify({ [key]: chunk.toString('base64') })}\n`));
       done();
     },
   });
@@ -65,9 +99,17 @@ const console = (key) => {
   stream.isTTY = false;
   return stream;
 };
-const stdout = console('stdout');
-const stderr = console('stderr');
+const stdout = consoleStream('stdout');
+const stderr = consoleStream('stderr');
 Object.defineProperty(process, 'stdout', { configurable: true, enumerable: true, get: () => stdout });
 Object.defineProperty(process, 'stderr', { configurable: true, enumerable: true, get: () => stderr });
+// And a console on them: the global one binds node's own streams on its
+// first use, which a preload (NODE_OPTIONS=--require) may have made.
+Object.defineProperty(globalThis, 'console', {
+  configurable: true,
+  enumerable: false,
+  writable: true,
+  value: new (require('console').Console)({ stdout, stderr, colorMode: false }),
+});
 
 require(program);

@@ -11,15 +11,17 @@
 // about half of cdk-nag's time in a synth.
 //
 // How: a class exists only once the file that defines it has run, and
-// every class of aws-cdk-lib/aws-<service> is defined under
-// aws-cdk-lib/aws-<service>/lib/. So while no file under that directory
-// has been loaded, no object can be an instance of any of them, and
-// `x instanceof CfnX` is false without loading it. This file hands cdk-nag's
-// rules (the modules under cdk-nag/lib/rules/) a view of each service
-// module whose classes answer instanceof that way until the service is
-// loaded, by anyone, and from then on are the real classes. Anything else
-// a rule does with them (a static member, a call, `new`) loads the real
-// class first. Nothing else sees the view, and no rule's result changes:
+// every L1 class (CfnX) of aws-cdk-lib/aws-<service> is defined under
+// aws-cdk-lib/aws-<service>/lib/ (TestNagShortcutPremise checks that for
+// every service module cdk-nag's rules require). So while no file under
+// that directory has been loaded, no object can be an instance of any of
+// them, and `x instanceof CfnX` is false without loading it. This file
+// hands cdk-nag's rules (the modules under cdk-nag/lib/rules/) a view of
+// each service module whose CfnX answer instanceof that way until the
+// service is loaded, by anyone, and from then on are the real classes.
+// Anything else a rule does with a CfnX (a static member, a call, `new`)
+// loads the real class first; every other export (an enum, an L2 class) is
+// the real one. Nothing else sees the view, and no rule's result changes:
 // TestCdkSynthWithTheCodeCache compares every nag report with a synth
 // without this file.
 //
@@ -50,6 +52,7 @@ if (process.env.FARGATE_NAG_SHORTCUT !== 'off') {
   };
 
   const rule = /[\\/]cdk-nag[\\/]lib[\\/]rules[\\/]/;
+  const l1 = /^Cfn[A-Z]/;
   const request = /^aws-cdk-lib\/(aws-[a-z0-9-]+)$/;
   const views = new Map(); // service directory -> the view rules get
   const moduleLoad = Module._load;
@@ -66,13 +69,13 @@ if (process.env.FARGATE_NAG_SHORTCUT !== 'off') {
     return views.get(dir);
   };
 
-  // view is the service module as the rules see it: a property the module
-  // has not resolved yet, while the service is not loaded, is a stand-in.
+  // view is the service module as the rules see it: a CfnX the module has
+  // not resolved yet, while the service is not loaded, is a stand-in.
   const view = (exports, dir) => {
     const standIns = new Map();
     return new Proxy(exports, {
       get(target, key, receiver) {
-        const d = typeof key === 'string' ? Object.getOwnPropertyDescriptor(target, key) : undefined;
+        const d = typeof key === 'string' && l1.test(key) ? Object.getOwnPropertyDescriptor(target, key) : undefined;
         if (!d || !d.get || loaded.has(dir)) {
           return Reflect.get(target, key, receiver);
         }
