@@ -200,9 +200,14 @@ func TestJsiiKernelKeepsTheProtocolApart(t *testing.T) {
 	}
 	// As the Go runtime starts JSII_RUNTIME with scripts/app's SHELL, /bin/sh:
 	// $SHELL -c, pipes for the three; the user's SHELL handed over.
+	// JSII_NODE names the node, as for the relay: here one that says so.
+	node := filepath.Join(dir, "node")
+	if err := os.WriteFile(node, []byte("#!/bin/sh\n: >'"+dir+"/JSII_NODE used'\nexec '"+nodeBin(t)+"' \"$@\"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	cmd := exec.Command("/bin/sh", "-c", "'"+kernel+"' '"+program+"'")
 	cmd.Env = append(os.Environ(), "PATH="+filepath.Dir(nodeBin(t))+":"+os.Getenv("PATH"), "SHELL=/bin/sh", "FARGATE_USER_SHELL=/usr/bin/the-users-shell",
-		"NODE_OPTIONS=--require "+preload)
+		"NODE_OPTIONS=--require "+preload, "JSII_NODE="+node)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -242,6 +247,9 @@ func TestJsiiKernelKeepsTheProtocolApart(t *testing.T) {
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("the kernel exited with %v; stderr:\n%s", err, stderr.String())
 	}
+	if !exists(filepath.Join(dir, "JSII_NODE used")) {
+		t.Errorf("the kernel ran another node than JSII_NODE's %s", node)
+	}
 
 	// stderr: the relay's console messages, which the Go runtime decodes,
 	// and node's own output, which it prints as it is.
@@ -273,10 +281,29 @@ func TestJsiiKernelKeepsTheProtocolApart(t *testing.T) {
 		t.Errorf("the kernel's output reached the Go side as\n%s\nwant\n%s", short(got), short(strings.Join(want, "")))
 	}
 
-	// Started without its file descriptors, it refuses to run.
-	bad := exec.Command(nodeBin(t), "scripts/jsii-kernel.js", program)
-	out, err := bad.CombinedOutput()
-	if err == nil || !strings.Contains(string(out), "start it as scripts/jsii-kernel PROGRAM does") {
-		t.Errorf("jsii-kernel.js without fd 3: %v, %q; want a refusal", err, out)
+	// Started without its file descriptors as scripts/jsii-kernel sets them
+	// up, it refuses to run. Each start has pipes for stdin, stdout and
+	// stderr, as the Go runtime gives.
+	js, err := filepath.Abs("scripts/jsii-kernel.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, redirects := range []string{
+		"",                                  // none: fds 3 and 4 are node's own
+		"3<&0 4>&1 1>&2",                    // stdin still the requests
+		"3<&0 0</dev/null 1>&2",             // no fd 4
+		"3<&0 0</dev/null 4>&1",             // stdout not stderr
+		"3<&0 0</dev/null 4>&1 1>/dev/null", // fd 1 neither stderr nor the responses
+		"3<&0 0</dev/null 4>&3 1>&2",        // responses on the requests' pipe
+		"3<&0 0</dev/null 4>&2 1>&2",        // responses on stderr
+	} {
+		bad := exec.Command("/bin/sh", "-c", "exec '"+nodeBin(t)+"' '"+js+"' '"+program+"' "+redirects)
+		bad.Stdin = strings.NewReader("{\"n\":1}\n")
+		var out, errOut strings.Builder
+		bad.Stdout, bad.Stderr = &out, &errOut
+		err := bad.Run()
+		if err == nil || out.Len() > 0 || !strings.Contains(errOut.String(), "start it as scripts/jsii-kernel PROGRAM does") {
+			t.Errorf("jsii-kernel.js with %q: %v, stdout %q, stderr %q; want a refusal", redirects, err, out.String(), errOut.String())
+		}
 	}
 }

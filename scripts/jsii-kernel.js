@@ -105,11 +105,9 @@ Object.defineProperty(process, 'stdout', { configurable: true, enumerable: true,
 Object.defineProperty(process, 'stderr', { configurable: true, enumerable: true, get: () => stderr });
 // And a console on them: the global one binds node's own streams on its
 // first use, which a preload (NODE_OPTIONS=--require) may have made.
-Object.defineProperty(globalThis, 'console', {
-  configurable: true,
-  enumerable: false,
-  writable: true,
-  value: new (require('console').Console)({ stdout, stderr, colorMode: false }),
-});
+const { Console } = require('console');
+const kernelConsole = new Console({ stdout, stderr, colorMode: 'auto' }); // FORCE_COLOR as under the relay
+kernelConsole.Console = Console;
+Object.defineProperty(globalThis, 'console', { configurable: true, enumerable: false, writable: true, value: kernelConsole });
 
 require(program);
