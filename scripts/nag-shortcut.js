@@ -43,12 +43,14 @@ if (process.env.FARGATE_NAG_SHORTCUT !== 'off') {
   const loaded = new Set();
   const service = /[\\/]aws-cdk-lib[\\/]([^\\/]+)[\\/]lib[\\/]/;
   const load = Module.prototype.load;
-  Module.prototype.load = function (filename) {
-    const m = service.exec(filename);
-    if (m) {
-      loaded.add(m[1]);
+  Module.prototype.load = function (filename, ...rest) {
+    if (filename.includes('aws-cdk-lib')) {
+      const m = service.exec(filename);
+      if (m) {
+        loaded.add(m[1]);
+      }
     }
-    return load.apply(this, arguments);
+    return load.call(this, filename, ...rest);
   };
 
   const rule = /[\\/]cdk-nag[\\/]lib[\\/]rules[\\/]/;
@@ -56,9 +58,10 @@ if (process.env.FARGATE_NAG_SHORTCUT !== 'off') {
   const request = /^aws-cdk-lib\/(aws-[a-z0-9-]+)$/;
   const views = new Map(); // service directory -> the view rules get
   const moduleLoad = Module._load;
-  Module._load = function (id, parent) {
-    const exports = moduleLoad.apply(this, arguments);
-    const m = typeof id === 'string' && request.exec(id);
+  Module._load = function (id, parent, ...rest) {
+    const exports = moduleLoad.call(this, id, parent, ...rest);
+    // Every require passes here: the cheap test first.
+    const m = typeof id === 'string' && id.startsWith('aws-cdk-lib/aws-') && request.exec(id);
     if (!m || !parent || !rule.test(parent.filename || '') || exports === null || typeof exports !== 'object') {
       return exports;
     }
