@@ -99,13 +99,7 @@ func TestScriptsAppRunsTheKernelInProcess(t *testing.T) {
 	if err != nil || built || out != "scripts/app: the jsii kernel "+gone+" is gone (a cleaned module cache?): the app runs with the Go runtime's relay until the next build; rm .build/app to build now\nJSII_RUNTIME=unset\n" {
 		t.Errorf("with the recorded kernel gone: built %v, printed %q, %v; want the relay and the note", built, out, err)
 	}
-	s.runtime = t.TempDir() // the module again, now somewhere else
-	if err := os.MkdirAll(filepath.Dir(s.program()), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(s.program(), nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	s.moveRuntime(t.TempDir()) // the module again, now somewhere else
 	s.remove(".build/app")
 	if built, out, err := s.run("STUB_ID=y"); err != nil || !built || out != "app y\n" {
 		t.Errorf("rm .build/app: built %v, printed %q, %v; want a build", built, out, err)
@@ -117,13 +111,7 @@ func TestScriptsAppRunsTheKernelInProcess(t *testing.T) {
 
 	// A kernel whose path has a quote, which JSII_RUNTIME could not name in
 	// single quotes: the relay.
-	s.runtime = filepath.Join(t.TempDir(), "it's")
-	if err := os.MkdirAll(filepath.Dir(s.program()), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(s.program(), nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	s.moveRuntime(filepath.Join(t.TempDir(), "it's"))
 	s.remove(".build/app")
 	if _, out, err := s.run("--build-only"); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)

@@ -95,14 +95,21 @@ func newScratch(t *testing.T) *scratch {
 	if err := os.WriteFile(filepath.Join(stubs, "go"), []byte(stubGo), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	s := &scratch{t: t, dir: root, log: filepath.Join(dir, "builds.log"), path: stubs + ":" + os.Getenv("PATH"), runtime: filepath.Join(dir, "jsii-runtime-go")}
+	s := &scratch{t: t, dir: root, log: filepath.Join(dir, "builds.log"), path: stubs + ":" + os.Getenv("PATH")}
+	s.moveRuntime(filepath.Join(dir, "jsii-runtime-go"))
+	return s
+}
+
+// moveRuntime puts the stub module jsii-runtime-go, with its kernel, in dir.
+func (s *scratch) moveRuntime(dir string) {
+	s.t.Helper()
+	s.runtime = dir
 	if err := os.MkdirAll(filepath.Dir(s.program()), 0o755); err != nil {
-		t.Fatal(err)
+		s.t.Fatal(err)
 	}
 	if err := os.WriteFile(s.program(), []byte("// the kernel\n"), 0o644); err != nil {
-		t.Fatal(err)
+		s.t.Fatal(err)
 	}
-	return s
 }
 
 // cmd is scripts/app of the copy, run with sh, with env added; an entry

@@ -40,23 +40,23 @@ const fs = require('fs');
 const { Writable } = require('stream');
 
 const program = process.argv[2];
-const same = (a, b) => {
+const stat = (fd) => {
   try {
-    const x = fs.fstatSync(a), y = fs.fstatSync(b);
-    return x.ino === y.ino && x.dev === y.dev;
+    return fs.fstatSync(fd);
   } catch {
-    return false;
+    return undefined;
   }
+};
+// same: a and b are open on the same file.
+const same = (a, b) => {
+  const x = stat(a), y = stat(b);
+  return x !== undefined && y !== undefined && x.ino === y.ino && x.dev === y.dev;
 };
 // pipe: fd is a pipe or a socket (node's own descriptors, which may have
 // these numbers when the shell gave none, are neither).
 const pipe = (fd) => {
-  try {
-    const st = fs.fstatSync(fd);
-    return st.isFIFO() || st.isSocket();
-  } catch {
-    return false;
-  }
+  const st = stat(fd);
+  return st !== undefined && (st.isFIFO() || st.isSocket());
 };
 if (!program || !pipe(3) || !pipe(4) || same(3, 4) || same(0, 3) || !same(1, 2) || same(4, 1)) {
   fs.writeSync(2, 'jsii-kernel.js: start it as scripts/jsii-kernel PROGRAM does: node jsii-kernel.js PROGRAM 3<&0 0</dev/null 4>&1 1>&2\n');

@@ -29,14 +29,6 @@
 // tests it answered without loading, for how many services.
 if (process.env.FARGATE_NAG_SHORTCUT !== 'off') {
   const Module = require('module');
-  const answered = new Set();
-  let shortcuts = 0;
-  if (process.env.FARGATE_NAG_SHORTCUT_DEBUG === '1') {
-    process.once('exit', () => {
-      const never = [...answered].filter((dir) => !loaded.has(dir)).length;
-      require('fs').writeSync(2, `nag-shortcut: ${shortcuts} type tests answered without loading, ${never} services never loaded\n`);
-    });
-  }
 
   // loaded: the aws-cdk-lib directories with a file under lib/ loaded, or
   // being loaded (a file's classes exist only after this, never before).
@@ -52,6 +44,16 @@ if (process.env.FARGATE_NAG_SHORTCUT !== 'off') {
     }
     return load.call(this, filename, ...rest);
   };
+
+  // The debug line's counts: the services answered for, and how often.
+  const answered = new Set();
+  let shortcuts = 0;
+  if (process.env.FARGATE_NAG_SHORTCUT_DEBUG === '1') {
+    process.once('exit', () => {
+      const never = [...answered].filter((dir) => !loaded.has(dir)).length;
+      require('fs').writeSync(2, `nag-shortcut: ${shortcuts} type tests answered without loading, ${never} services never loaded\n`);
+    });
+  }
 
   const rule = /[\\/]cdk-nag[\\/]lib[\\/]rules[\\/]/;
   const l1 = /^Cfn[A-Z]/;
