@@ -119,12 +119,15 @@ Object.defineProperty(globalThis, 'console', { configurable: true, enumerable: f
 // them, so a digest computed once under a binary holds for every later run
 // of the same binary file. The memo (FARGATE_DIGEST_MEMO, a JSON file that
 // scripts/app keeps in .build) holds the digests computed under one binary,
-// named by its device, inode, size and modification time; the digests of
-// any other binary are dropped. It is used only when this process's parent,
-// the Go side, runs the file FARGATE_APP_BIN (scripts/app's .build/app), so
-// that nothing between them (a shell) is taken for the binary. A package
-// the cache has lost is extracted again, and the kernel then checks the
-// remembered digest against the bytes it extracts. The kernel's own
+// named by its device, inode, size, modification and change times; the
+// digests of any other binary are dropped. It is used only when this
+// process's parent, the Go side, runs the file FARGATE_APP_BIN (scripts/app's
+// .build/app), so that nothing between them (a shell) is taken for the
+// binary. What a wrong digest would do, if the binary's identity ever
+// matched another binary's: on a package cache hit the kernel takes the
+// entry of that digest without reading the tarball; on a miss it extracts
+// the tarball and fails the load, as the bytes do not match (delete the
+// memo). The kernel's own
 // function is replaced in its source, which has to hold that definition
 // exactly once (TestDigestMemoPatternIsInTheLinkedKernel pins it); if not,
 // the kernel runs as it is.
@@ -133,18 +136,27 @@ const memoFile = process.env.FARGATE_DIGEST_MEMO || '';
 const memoStats = { computed: 0, remembered: 0, off: '' };
 // binaryOfParent is the identity of the app binary when this process's
 // parent runs FARGATE_APP_BIN, else undefined, with why in memoStats.off.
+// The identity has the change time too, which no tool can set (a copy
+// can keep the modification time, and a new file can get a freed inode).
 const binaryOfParent = () => {
-  try {
-    const exe = fs.statSync(`/proc/${process.ppid}/exe`, { bigint: true });
-    const app = fs.statSync(process.env.FARGATE_APP_BIN || '', { bigint: true });
-    if (exe.dev === app.dev && exe.ino === app.ino) {
-      return `${exe.dev}:${exe.ino}:${exe.size}:${exe.mtimeNs}`;
+  const stat = (file, what) => {
+    try {
+      return fs.statSync(file, { bigint: true });
+    } catch (e) {
+      memoStats.off = `${what} (${e.code || e.message})`;
+      return undefined;
     }
-    memoStats.off = 'the parent process does not run FARGATE_APP_BIN';
-  } catch (e) {
-    memoStats.off = `no app binary to tie the digests to (${e.code || e.message})`;
+  };
+  const exe = stat(`/proc/${process.ppid}/exe`, "cannot see the parent process's binary in /proc");
+  const app = exe && stat(process.env.FARGATE_APP_BIN || '', 'no app binary FARGATE_APP_BIN');
+  if (!app) {
+    return undefined;
   }
-  return undefined;
+  if (exe.dev !== app.dev || exe.ino !== app.ino) {
+    memoStats.off = 'the parent process does not run FARGATE_APP_BIN';
+    return undefined;
+  }
+  return `${exe.dev}:${exe.ino}:${exe.size}:${exe.mtimeNs}:${exe.ctimeNs}`;
 };
 const binary = memoFile ? binaryOfParent() : undefined;
 let source;
@@ -158,7 +170,8 @@ if (binary !== undefined) {
 if (process.env.FARGATE_DIGEST_MEMO_DEBUG === '1') {
   process.once('exit', () => {
     const off = memoFile === '' ? 'FARGATE_DIGEST_MEMO is empty' : memoStats.off;
-    fs.writeSync(2, `jsii-kernel: tarball digests: ${memoStats.computed} computed, ${memoStats.remembered} remembered${off ? `; memo off: ${off}` : ''}\n`);
+    const what = off ? `memo off: ${off}` : `${memoStats.computed} computed, ${memoStats.remembered} remembered`;
+    fs.writeSync(2, `jsii-kernel: tarball digests: ${what}\n`);
   });
 }
 if (source === undefined) {
@@ -195,7 +208,9 @@ if (source === undefined) {
       fs.writeFileSync(tmp, JSON.stringify({ binary, digests }));
       fs.renameSync(tmp, memoFile);
     } catch {
-      fs.rmSync(tmp, { force: true }); // a memo that cannot be written costs a digest next time
+      try {
+        fs.rmSync(tmp, { force: true }); // a memo that cannot be written costs a digest next time
+      } catch {}
     }
     return digest;
   };
