@@ -197,11 +197,12 @@ func TestScriptsAppTurnsOnTheCodeCache(t *testing.T) {
 }
 
 // TestCdkSynthWithTheCodeCache runs `cdk synth` of dev as a user does,
-// through cdk.json and scripts/app, twice with a new code cache: the cold
-// run fills it, the warm one compiles nothing, and both write the golden
-// templates. Both run the in-process kernel (scripts/jsii-kernel), one node
-// process printing the cache's statistics, and the nag shortcut
-// (scripts/nag-shortcut.js), which answers type tests. A third run has
+// through cdk.json and scripts/app, twice with a new code cache and a new
+// digest memo: the cold run fills them, the warm one compiles nothing and
+// hashes no tarball, and both write the golden templates. Both run the
+// in-process kernel (scripts/jsii-kernel), one node process printing the
+// cache's statistics, and the nag shortcut (scripts/nag-shortcut.js),
+// which answers type tests. A third run has
 // neither: the Go runtime's relay (two processes) and cdk-nag loading
 // every service it tests for. It writes the same templates and the same
 // nag reports (every rule's verdict on every resource it applies to).
@@ -218,11 +219,13 @@ func TestCdkSynthWithTheCodeCache(t *testing.T) {
 	}
 	bin := filepath.Dir(nodeBin(t))
 	cache := filepath.Join(t.TempDir(), "cache")
+	memo := filepath.Join(t.TempDir(), "tarball-digests.json")
 	var reports map[string]string // the first run's nag reports by file name
 	for _, run := range []string{"cold", "warm", "relay"} {
 		out := filepath.Join(t.TempDir(), "cdk.out")
 		cmd := exec.Command(cdk, "synth", "--quiet", "-o", out)
-		cmd.Env = append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"), "FARGATE_CODE_CACHE="+cache, "FARGATE_CODE_CACHE_DEBUG=1", "FARGATE_NAG_SHORTCUT_DEBUG=1")
+		cmd.Env = append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"), "FARGATE_CODE_CACHE="+cache, "FARGATE_CODE_CACHE_DEBUG=1", "FARGATE_NAG_SHORTCUT_DEBUG=1",
+			"FARGATE_DIGEST_MEMO="+memo, "FARGATE_DIGEST_MEMO_DEBUG=1")
 		processes := 1
 		if run == "relay" {
 			cmd.Env, processes = append(cmd.Env, "FARGATE_KERNEL=relay", "FARGATE_NAG_SHORTCUT=off"), 2
@@ -240,6 +243,16 @@ func TestCdkSynthWithTheCodeCache(t *testing.T) {
 		}
 		if n := len(cacheStats.FindAllString(stderr.String(), -1)); n != processes {
 			t.Errorf("%s synth: %d node processes printed the cache's statistics, want %d\n%s", run, n, processes, stderr.String())
+		}
+		// The tarball digests: computed cold, remembered warm (aws-cdk-lib,
+		// cdk-nag, constructs and the CDK's asset packages); the relay has
+		// no memo.
+		// (Without /proc, as off Linux, the memo is off.)
+		digests := digestMemo.FindAllStringSubmatch(stderr.String(), -1)
+		_, proc := os.Stat("/proc/self/exe")
+		if run == "relay" && digests != nil || run != "relay" && proc == nil && (len(digests) != 1 ||
+			run == "cold" && (digests[0][1] == "0" || digests[0][2] != "0") || run == "warm" && (digests[0][1] != "0" || digests[0][2] == "0")) {
+			t.Errorf("%s synth: the digest memo printed %q\n%s", run, digests, stderr.String())
 		}
 		shortcut := nagShortcut.FindStringSubmatch(stderr.String())
 		if run == "relay" && shortcut != nil || run != "relay" && (shortcut == nil || shortcut[1] == "0") {
@@ -273,6 +286,8 @@ func TestCdkSynthWithTheCodeCache(t *testing.T) {
 		}
 	}
 }
+
+var digestMemo = regexp.MustCompile(`jsii-kernel: tarball digests: (\d+) computed, (\d+) remembered`)
 
 var nagShortcut = regexp.MustCompile(`nag-shortcut: (\d+) type tests answered without loading`)
 

@@ -40,7 +40,7 @@ func TestScriptsAppRunsTheKernelInProcess(t *testing.T) {
 		}
 	}
 	fake()
-	inProcess := "JSII_RUNTIME='" + s.dir + "/scripts/jsii-kernel' '" + s.program() + "'\n"
+	inProcess := "JSII_RUNTIME=exec '" + s.dir + "/scripts/jsii-kernel' '" + s.program() + "'\n"
 	for _, tc := range []struct {
 		env  []string
 		want string
@@ -68,6 +68,24 @@ func TestScriptsAppRunsTheKernelInProcess(t *testing.T) {
 		{nil, "SHELL=/bin/sh FARGATE_USER_SHELL=unset\n"},
 		{[]string{"SHELL=/usr/bin/zsh", "FARGATE_KERNEL=relay"}, "SHELL=/usr/bin/zsh FARGATE_USER_SHELL=unset\n"},
 		{[]string{"SHELL=/usr/bin/zsh", "JSII_RUNTIME=my-kernel"}, "SHELL=/usr/bin/zsh FARGATE_USER_SHELL=unset\n"},
+	} {
+		built, out, err := s.run(tc.env...)
+		if err != nil || built || out != tc.want {
+			t.Errorf("env %q: built %v, printed %q, %v; want %q", tc.env, built, out, err, tc.want)
+		}
+	}
+
+	// The kernel's digest memo: the app binary, its parent, and the memo
+	// file, which FARGATE_DIGEST_MEMO moves or (empty) turns off.
+	s.write(".build/app", "#!/bin/sh\necho \"FARGATE_APP_BIN=${FARGATE_APP_BIN-unset} FARGATE_DIGEST_MEMO=${FARGATE_DIGEST_MEMO-unset}\"\n")
+	for _, tc := range []struct {
+		env  []string
+		want string
+	}{
+		{nil, "FARGATE_APP_BIN=" + s.dir + "/.build/app FARGATE_DIGEST_MEMO=" + s.dir + "/.build/tarball-digests.json\n"},
+		{[]string{"FARGATE_DIGEST_MEMO=/elsewhere.json"}, "FARGATE_APP_BIN=" + s.dir + "/.build/app FARGATE_DIGEST_MEMO=/elsewhere.json\n"},
+		{[]string{"FARGATE_DIGEST_MEMO="}, "FARGATE_APP_BIN=" + s.dir + "/.build/app FARGATE_DIGEST_MEMO=\n"},
+		{[]string{"FARGATE_KERNEL=relay"}, "FARGATE_APP_BIN=unset FARGATE_DIGEST_MEMO=unset\n"},
 	} {
 		built, out, err := s.run(tc.env...)
 		if err != nil || built || out != tc.want {
@@ -105,7 +123,7 @@ func TestScriptsAppRunsTheKernelInProcess(t *testing.T) {
 		t.Errorf("rm .build/app: built %v, printed %q, %v; want a build", built, out, err)
 	}
 	fake()
-	if built, out, err := s.run(); err != nil || built || out != "JSII_RUNTIME='"+s.dir+"/scripts/jsii-kernel' '"+s.program()+"'\n" {
+	if built, out, err := s.run(); err != nil || built || out != "JSII_RUNTIME=exec '"+s.dir+"/scripts/jsii-kernel' '"+s.program()+"'\n" {
 		t.Errorf("after the rebuild: built %v, printed %q, %v; want the new kernel", built, out, err)
 	}
 
@@ -193,7 +211,7 @@ func TestJsiiKernelKeepsTheProtocolApart(t *testing.T) {
 	if err := os.WriteFile(node, []byte("#!/bin/sh\n: >'"+dir+"/JSII_NODE used'\nexec '"+nodeBin(t)+"' \"$@\"\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("/bin/sh", "-c", "'"+kernel+"' '"+program+"'")
+	cmd := exec.Command("/bin/sh", "-c", "exec '"+kernel+"' '"+program+"'")
 	cmd.Env = append(os.Environ(), "PATH="+filepath.Dir(nodeBin(t))+":"+os.Getenv("PATH"), "SHELL=/bin/sh", "FARGATE_USER_SHELL=/usr/bin/the-users-shell",
 		"NODE_OPTIONS=--require "+preload, "JSII_NODE="+node)
 	stdin, err := cmd.StdinPipe()

@@ -58,8 +58,8 @@ func (s *scratch) program() string {
 	return filepath.Join(s.runtime, "internal/embedded/resources/lib/program.js")
 }
 
-// newScratch copies the module's files, without .git, node_modules, .build
-// and cdk.out, and puts the stub go on PATH.
+// newScratch copies the module's files, without .git, .build, cdk.out and
+// any node_modules (the bench twin's too), and puts the stub go on PATH.
 func newScratch(t *testing.T) *scratch {
 	t.Helper()
 	dir := t.TempDir()
@@ -69,7 +69,7 @@ func newScratch(t *testing.T) *scratch {
 			return err
 		}
 		switch {
-		case d.IsDir() && (path == ".git" || path == "node_modules" || path == ".build" || path == "cdk.out"):
+		case d.IsDir() && (path == ".git" || d.Name() == "node_modules" || path == ".build" || path == "cdk.out"):
 			return filepath.SkipDir
 		case d.IsDir():
 			return os.MkdirAll(filepath.Join(root, path), 0o755)

@@ -8,7 +8,7 @@
 #                      phases (package timing): go start, jsii start, construct
 #                      tree, nag (the Aspects pass), synth; the CLI is the rest
 #   the JavaScript     each directory of REF_JS (default: ../shared/bench/ref-js
-#   references         and ../shared/bench/ref-js-current, colon-separated)
+#   references         and bench/ref-js-current, its up-to-date twin; colon-separated)
 #                      that is there: the same app in plain JavaScript, copied to a temp
 #                      directory and installed there (npm ci), synthesized by
 #                      the same CLI with the built-in validation off, as ours
@@ -27,7 +27,7 @@ cd "$root"
 export PATH="$root/node_modules/.bin:$PATH"
 runs=${BENCH_RUNS:-3}
 synths=${BENCH_SYNTHS:-7}
-refs=${REF_JS:-$root/../shared/bench/ref-js:$root/../shared/bench/ref-js-current}
+refs=${REF_JS:-$root/../shared/bench/ref-js:$root/bench/ref-js-current}
 only=${1:-all}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT

@@ -110,4 +110,121 @@ const kernelConsole = new Console({ stdout, stderr, colorMode: 'auto' }); // FOR
 kernelConsole.Console = Console;
 Object.defineProperty(globalThis, 'console', { configurable: true, enumerable: false, writable: true, value: kernelConsole });
 
-require(program);
+// The tarball digests, remembered per app binary. The Go side loads each
+// package (aws-cdk-lib, cdk-nag, constructs and the CDK's asset packages)
+// by writing the tarball it embeds to a new temporary file, and the kernel
+// finds the package's extracted copy in its package cache by the SHA-256
+// of that file: 62 MB hashed on every start, about 0.1 s of the kernel's
+// one thread. The bytes of a tarball are fixed in the binary that embeds
+// them, so a digest computed once under a binary holds for every later run
+// of the same binary file. The memo (FARGATE_DIGEST_MEMO, a JSON file that
+// scripts/app keeps in .build) holds the digests computed under one binary,
+// named by its device, inode, size, modification and change times; the
+// digests of any other binary are dropped. It is used only when this
+// process's parent, the Go side, runs the file FARGATE_APP_BIN (scripts/app's
+// .build/app), so that nothing between them (a shell) is taken for the
+// binary. What a wrong digest would do, if the binary's identity ever
+// matched another binary's: on a package cache hit the kernel takes the
+// entry of that digest without reading the tarball; on a miss it extracts
+// the tarball and fails the load, as the bytes do not match (delete the
+// memo). The kernel's own
+// function is replaced in its source, which has to hold that definition
+// exactly once (TestDigestMemoPatternIsInTheLinkedKernel pins it); if not,
+// the kernel runs as it is.
+const DIGEST_FILE = 'p.digestFile=function digestFile(e,...p){return readFileChunks(e,()=>{},...p)}';
+const memoFile = process.env.FARGATE_DIGEST_MEMO || '';
+const memoStats = { computed: 0, remembered: 0, off: '' };
+// binaryOfParent is the identity of the app binary when this process's
+// parent runs FARGATE_APP_BIN, else undefined, with why in memoStats.off.
+// The identity has the change time too, which no tool can set (a copy
+// can keep the modification time, and a new file can get a freed inode).
+const binaryOfParent = () => {
+  const stat = (file, what) => {
+    try {
+      return fs.statSync(file, { bigint: true });
+    } catch (e) {
+      memoStats.off = `${what} (${e.code || e.message})`;
+      return undefined;
+    }
+  };
+  const exe = stat(`/proc/${process.ppid}/exe`, "cannot see the parent process's binary in /proc");
+  const app = exe && stat(process.env.FARGATE_APP_BIN || '', 'no app binary FARGATE_APP_BIN');
+  if (!app) {
+    return undefined;
+  }
+  if (exe.dev !== app.dev || exe.ino !== app.ino) {
+    memoStats.off = 'the parent process does not run FARGATE_APP_BIN';
+    return undefined;
+  }
+  return `${exe.dev}:${exe.ino}:${exe.size}:${exe.mtimeNs}:${exe.ctimeNs}`;
+};
+const binary = memoFile ? binaryOfParent() : undefined;
+let source;
+if (binary !== undefined) {
+  source = fs.readFileSync(program, 'utf8');
+  if (source.split(DIGEST_FILE).length !== 2) {
+    memoStats.off = "the kernel's digestFile is not the one this memo replaces";
+    source = undefined;
+  }
+}
+if (process.env.FARGATE_DIGEST_MEMO_DEBUG === '1') {
+  process.once('exit', () => {
+    const off = memoFile === '' ? 'FARGATE_DIGEST_MEMO is empty' : memoStats.off;
+    const what = off ? `memo off: ${off}` : `${memoStats.computed} computed, ${memoStats.remembered} remembered`;
+    fs.writeSync(2, `jsii-kernel: tarball digests: ${what}\n`);
+  });
+}
+if (source === undefined) {
+  require(program);
+} else {
+  const readMemo = () => {
+    try {
+      const m = JSON.parse(fs.readFileSync(memoFile, 'utf8'));
+      if (m.binary === binary && m.digests !== null && typeof m.digests === 'object') {
+        return m.digests;
+      }
+    } catch {}
+    return {};
+  };
+  const digests = readMemo();
+  globalThis[Symbol.for('fargate.digestFile')] = (file, parts, compute) => {
+    let size;
+    try {
+      size = fs.statSync(file).size;
+    } catch {
+      return compute(); // the kernel reports the missing file
+    }
+    const key = JSON.stringify([...parts, size]);
+    const hex = digests[key];
+    if (typeof hex === 'string' && /^[0-9a-f]{64}$/.test(hex)) {
+      memoStats.remembered++;
+      return Buffer.from(hex, 'hex');
+    }
+    const digest = compute();
+    memoStats.computed++;
+    Object.assign(digests, readMemo(), { [key]: digest.toString('hex') });
+    const tmp = `${memoFile}.${process.pid}.tmp`;
+    try {
+      fs.writeFileSync(tmp, JSON.stringify({ binary, digests }));
+      fs.renameSync(tmp, memoFile);
+    } catch {
+      try {
+        fs.rmSync(tmp, { force: true }); // a memo that cannot be written costs a digest next time
+      } catch {}
+    }
+    return digest;
+  };
+  const Module = require('module');
+  const kernel = new Module(program, module);
+  kernel.filename = program;
+  kernel.paths = Module._nodeModulePaths(require('path').dirname(program));
+  Module._cache[program] = kernel;
+  kernel._compile(
+    source.replace(
+      DIGEST_FILE,
+      "p.digestFile=function digestFile(e,...p){return globalThis[Symbol.for('fargate.digestFile')](e,p,()=>readFileChunks(e,()=>{},...p))}",
+    ),
+    program,
+  );
+  kernel.loaded = true;
+}
