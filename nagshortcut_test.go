@@ -129,6 +129,32 @@ exports.type = () => foo.CfnBar.TYPE;
 exports.make = () => new foo.CfnBar();
 exports.module = foo;`,
 	"node_modules/other/index.js": `module.exports = require('aws-cdk-lib/aws-foo');`,
+	// aws-cdk-lib's subpaths are its "exports"; a second rule of the same
+	// directory, and one of a directory with an aws-cdk-lib of its own.
+	"node_modules/aws-cdk-lib/package.json": `{"name": "aws-cdk-lib", "exports": {".": "./index.js", "./aws-foo": "./aws-foo/index.js"}}`,
+	"node_modules/aws-cdk-lib/index.js":     `exports.root = true;`,
+	"node_modules/cdk-nag/lib/rules/foo/FooRule2.js": `
+exports.module = require('aws-cdk-lib/aws-foo');
+exports.root = require('aws-cdk-lib');`,
+	"node_modules/cdk-nag/lib/rules/foo/Missing.js":                               `require('aws-cdk-lib/aws-none');`,
+	"node_modules/cdk-nag/lib/rules/nested/NestedRule.js":                         `exports.module = require('aws-cdk-lib/aws-foo');`,
+	"node_modules/cdk-nag/lib/rules/nested/node_modules/aws-cdk-lib/package.json": `{"name": "aws-cdk-lib", "exports": {"./aws-foo": "./foo.js"}}`,
+	"node_modules/cdk-nag/lib/rules/nested/node_modules/aws-cdk-lib/foo.js":       `exports.nested = true;`,
+	// How the rules' requires resolve, and how often Node looked aws-cdk-lib up.
+	"resolve.js": `
+const Module = require('module');
+let finds = 0;
+const findPath = Module._findPath;
+Module._findPath = function (request, ...rest) {
+  if (request.startsWith('aws-cdk-lib')) finds++;
+  return findPath.call(this, request, ...rest);
+};
+const rules = './node_modules/cdk-nag/lib/rules/';
+require('aws-cdk-lib/aws-foo'); // loaded first by another module, as the app's own requires do
+const a = require(rules + 'foo/FooRule.js'), b = require(rules + 'foo/FooRule2.js'), n = require(rules + 'nested/NestedRule.js');
+let missing = '';
+try { require(rules + 'foo/Missing.js'); } catch (e) { missing = e.code; }
+console.log(JSON.stringify({ same: a.module === b.module, root: b.root.root, nested: n.module.nested === true, missing, finds }));`,
 	// Each case prints what the rule answered and how often lib/ ran.
 	"case.js": `
 const rule = require('./node_modules/cdk-nag/lib/rules/foo/FooRule.js');
@@ -217,6 +243,26 @@ func TestNagShortcutAnswersAsTheRealClasses(t *testing.T) {
 		}
 		if tc.env != "" && strings.Contains(stderr, "nag-shortcut:") || !strings.Contains(stderr, tc.debug) {
 			t.Errorf("%s %s: stderr %q, want %q", tc.c, tc.env, stderr, tc.debug)
+		}
+	}
+
+	// The rules' requires of aws-cdk-lib resolve as without the shortcut,
+	// each once per directory: FooRule2's aws-foo is FooRule's.
+	for _, tc := range []struct {
+		env   string
+		finds float64
+	}{{"FARGATE_NAG_SHORTCUT=on", 5}, {"FARGATE_NAG_SHORTCUT=off", 6}} {
+		cmd := exec.Command(nodeBin(t), "--require", shortcut, "resolve.js")
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), tc.env)
+		out, err := cmd.CombinedOutput()
+		var got map[string]any
+		if err == nil {
+			err = json.Unmarshal(out, &got)
+		}
+		want := map[string]any{"same": true, "root": true, "nested": true, "missing": "ERR_PACKAGE_PATH_NOT_EXPORTED", "finds": tc.finds}
+		if err != nil || jsonOf(got) != jsonOf(want) {
+			t.Errorf("%s: the rules' requires gave %s (%v), want %s", tc.env, out, err, jsonOf(want))
 		}
 	}
 }

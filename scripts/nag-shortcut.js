@@ -23,7 +23,8 @@
 // loads the real class first; every other export (an enum, an L2 class) is
 // the real one. Nothing else sees the view, and no rule's result changes:
 // TestCdkSynthWithTheCodeCache compares every nag report with a synth
-// without this file.
+// without this file. It also resolves the rules' requires of aws-cdk-lib
+// once per directory (below).
 //
 // FARGATE_NAG_SHORTCUT_DEBUG=1 prints, on stderr at exit, how many type
 // tests it answered without loading, for how many services.
@@ -58,20 +59,39 @@ if (process.env.FARGATE_NAG_SHORTCUT !== 'off') {
   const rule = /[\\/]cdk-nag[\\/]lib[\\/]rules[\\/]/;
   const l1 = /^Cfn[A-Z]/;
   const request = /^aws-cdk-lib\/(aws-[a-z0-9-]+)$/;
-  const views = new Map(); // service directory -> the view rules get
+  const views = new WeakMap(); // service module -> the view rules get
+  // The rules' requires of aws-cdk-lib, resolved once per directory. Node
+  // resolves each through aws-cdk-lib's "exports" (about 400 entries, parsed
+  // again on every call), and remembers a directory's request only when it
+  // loaded the module for the first time; the app loads most services
+  // before cdk-nag, so each rule of a directory resolved them again (150 of
+  // the rules' 260 requires of aws-cdk-lib). The same request from the same
+  // directory finds the same file while no package comes or goes, and
+  // loading that file by its path is what Node does next. (The kernel has
+  // no module resolve hooks, which this would pass by.)
+  const resolved = new Map(); // directory \0 request -> file
   const moduleLoad = Module._load;
   Module._load = function (id, parent, ...rest) {
-    const exports = moduleLoad.call(this, id, parent, ...rest);
     // Every require passes here: the cheap test first.
-    const m = typeof id === 'string' && id.startsWith('aws-cdk-lib/aws-') && request.exec(id);
-    if (!m || !parent || !rule.test(parent.filename || '') || exports === null || typeof exports !== 'object') {
+    const fromRule = typeof id === 'string' && id.startsWith('aws-cdk-lib') && parent && rule.test(parent.filename || '');
+    let target = id;
+    if (fromRule) {
+      const key = `${parent.path}\0${id}`;
+      target = resolved.get(key);
+      if (target === undefined) {
+        target = Module._resolveFilename(id, parent, false);
+        resolved.set(key, target);
+      }
+    }
+    const exports = moduleLoad.call(this, target, parent, ...rest);
+    const m = fromRule && id.startsWith('aws-cdk-lib/aws-') && request.exec(id);
+    if (!m || exports === null || typeof exports !== 'object') {
       return exports;
     }
-    const dir = m[1];
-    if (!views.has(dir)) {
-      views.set(dir, view(exports, dir));
+    if (!views.has(exports)) {
+      views.set(exports, view(exports, m[1]));
     }
-    return views.get(dir);
+    return views.get(exports);
   };
 
   // view is the service module as the rules see it: a CfnX the module has
