@@ -212,7 +212,30 @@ if (source === undefined) {
         fs.rmSync(tmp, { force: true }); // a memo that cannot be written costs a digest next time
       } catch {}
     }
+    removeOrphans();
     return digest;
+  };
+  // removeOrphans removes the temporary memo files of kernels that died
+  // between their write and their rename.
+  const removeOrphans = () => {
+    const path = require('path');
+    const prefix = `${path.basename(memoFile)}.`;
+    const alive = (pid) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch (e) {
+        return e.code === 'EPERM';
+      }
+    };
+    try {
+      for (const name of fs.readdirSync(path.dirname(memoFile))) {
+        const m = name.startsWith(prefix) && /^(\d+)\.tmp$/.exec(name.slice(prefix.length));
+        if (m && !alive(Number(m[1]))) {
+          fs.rmSync(path.join(path.dirname(memoFile), name), { force: true });
+        }
+      }
+    } catch {}
   };
   const Module = require('module');
   const kernel = new Module(program, module);
