@@ -154,7 +154,9 @@ require('aws-cdk-lib/aws-foo'); // loaded first by another module, as the app's 
 const a = require(rules + 'foo/FooRule.js'), b = require(rules + 'foo/FooRule2.js'), n = require(rules + 'nested/NestedRule.js');
 let missing = '';
 try { require(rules + 'foo/Missing.js'); } catch (e) { missing = e.code; }
-console.log(JSON.stringify({ same: a.module === b.module, root: b.root.root, nested: n.module.nested === true, missing, finds }));`,
+// The modules FooRule2 has as children, as Node records them.
+const children = require.cache[require.resolve(rules + 'foo/FooRule2.js')].children.map((c) => c.filename.slice(__dirname.length + 1)).sort().join();
+console.log(JSON.stringify({ same: a.module === b.module, root: b.root.root, nested: n.module.nested === true, missing, children, finds }));`,
 	// Each case prints what the rule answered and how often lib/ ran.
 	"case.js": `
 const rule = require('./node_modules/cdk-nag/lib/rules/foo/FooRule.js');
@@ -260,7 +262,8 @@ func TestNagShortcutAnswersAsTheRealClasses(t *testing.T) {
 		if err == nil {
 			err = json.Unmarshal(out, &got)
 		}
-		want := map[string]any{"same": true, "root": true, "nested": true, "missing": "ERR_PACKAGE_PATH_NOT_EXPORTED", "finds": tc.finds}
+		want := map[string]any{"same": true, "root": true, "nested": true, "missing": "ERR_PACKAGE_PATH_NOT_EXPORTED",
+			"children": "node_modules/aws-cdk-lib/aws-foo/index.js,node_modules/aws-cdk-lib/index.js", "finds": tc.finds}
 		if err != nil || jsonOf(got) != jsonOf(want) {
 			t.Errorf("%s: the rules' requires gave %s (%v), want %s", tc.env, out, err, jsonOf(want))
 		}

@@ -144,8 +144,8 @@ for n in "${!names[@]}"; do
 	rw=$(median "${rwalls[@]}") rc=$(median "${rcpus[@]}")
 	printf '%-36s %6.1f s   (CPU %.1f s; runs: %s)\n' "JavaScript reference (${names[$n]})" "$rw" "$rc" "$(printf '%.1f ' "${rwalls[@]}")"
 	printf '  %-34s %6.2fx wall, %.2fx CPU\n' "ours / reference" "$(awk -v a="$w" -v b="$rw" 'BEGIN {print a / b}')" "$(awk -v a="$c" -v b="$rc" 'BEGIN {print a / b}')"
-	# Each round's synth of ours and of the reference run back to back,
-	# under the same load: the median of their ratios, round by round.
+	# Each round runs ours, then each reference in turn, seconds apart, so
+	# its two synths share most of the load: the median of their ratios.
 	mapfile -t pw < <(paste -d' ' "$out/synth.times" "$out/ref$n.times" | awk '{print $1 / $3}')
 	mapfile -t pc < <(paste -d' ' "$out/synth.times" "$out/ref$n.times" | awk '{print $2 / $4}')
 	printf '  %-34s %6.2fx wall, %.2fx CPU   (wall: %s)\n' "round by round, median" "$(median "${pw[@]}")" "$(median "${pc[@]}")" "$(printf '%.2f ' "${pw[@]}")"
