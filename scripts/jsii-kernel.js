@@ -37,6 +37,7 @@
 // fds 3 and 4 stay open for the whole run, so no file the kernel opens can
 // get their numbers, and only the kernel's protocol uses them.
 const fs = require('fs');
+const path = require('path');
 const { Writable } = require('stream');
 
 const program = process.argv[2];
@@ -127,10 +128,9 @@ Object.defineProperty(globalThis, 'console', { configurable: true, enumerable: f
 // matched another binary's: on a package cache hit the kernel takes the
 // entry of that digest without reading the tarball; on a miss it extracts
 // the tarball and fails the load, as the bytes do not match (delete the
-// memo). The kernel's own
-// function is replaced in its source, which has to hold that definition
-// exactly once (TestDigestMemoPatternIsInTheLinkedKernel pins it); if not,
-// the kernel runs as it is.
+// memo). The kernel's own function is replaced in its source, which has to
+// hold that definition exactly once (TestDigestMemoPatternIsInTheLinkedKernel
+// pins it); if not, the kernel runs as it is.
 const DIGEST_FILE = 'p.digestFile=function digestFile(e,...p){return readFileChunks(e,()=>{},...p)}';
 const memoFile = process.env.FARGATE_DIGEST_MEMO || '';
 const memoStats = { computed: 0, remembered: 0, off: '' };
@@ -139,7 +139,7 @@ const memoStats = { computed: 0, remembered: 0, off: '' };
 // The identity has the change time too, which no tool can set (a copy
 // can keep the modification time, and a new file can get a freed inode).
 const binaryOfParent = () => {
-  const stat = (file, what) => {
+  const statFile = (file, what) => {
     try {
       return fs.statSync(file, { bigint: true });
     } catch (e) {
@@ -147,8 +147,8 @@ const binaryOfParent = () => {
       return undefined;
     }
   };
-  const exe = stat(`/proc/${process.ppid}/exe`, "cannot see the parent process's binary in /proc");
-  const app = exe && stat(process.env.FARGATE_APP_BIN || '', 'no app binary FARGATE_APP_BIN');
+  const exe = statFile(`/proc/${process.ppid}/exe`, "cannot see the parent process's binary in /proc");
+  const app = exe && statFile(process.env.FARGATE_APP_BIN || '', 'no app binary FARGATE_APP_BIN');
   if (!app) {
     return undefined;
   }
@@ -218,7 +218,6 @@ if (source === undefined) {
   // removeOrphans removes the temporary memo files of kernels that died
   // between their write and their rename.
   const removeOrphans = () => {
-    const path = require('path');
     const prefix = `${path.basename(memoFile)}.`;
     const alive = (pid) => {
       try {
@@ -240,7 +239,7 @@ if (source === undefined) {
   const Module = require('module');
   const kernel = new Module(program, module);
   kernel.filename = program;
-  kernel.paths = Module._nodeModulePaths(require('path').dirname(program));
+  kernel.paths = Module._nodeModulePaths(path.dirname(program));
   Module._cache[program] = kernel;
   kernel._compile(
     source.replace(

@@ -85,7 +85,7 @@ if (process.env.FARGATE_NAG_SHORTCUT !== 'off') {
       }
     }
     const exports = moduleLoad.call(this, target, parent, ...rest);
-    const m = fromRule && id.startsWith('aws-cdk-lib/aws-') && request.exec(id);
+    const m = fromRule && request.exec(id);
     if (!m || exports === null || typeof exports !== 'object') {
       return exports;
     }
