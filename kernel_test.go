@@ -156,35 +156,48 @@ func TestScriptsAppRunsTheKernelInProcess(t *testing.T) {
 	}
 }
 
-// mockKernel stands in for the jsii kernel: it answers each request line it
-// reads from fd 3 on fd 3, as the kernel does, and prints on the way as
-// aws-cdk-lib or cdk-nag might, which must not reach the protocol.
+// standInServe is the request loop of the stand-in kernels: serve(answer)
+// answers each request line it reads from fd 3 with answer's JSON on fd 3,
+// as the kernel does, until the Go side closes its end.
+const standInServe = `
+function serve(answer) {
+  const fs = require('fs');
+  const buf = Buffer.alloc(65536);
+  let pending = '';
+  for (;;) {
+    const n = fs.readSync(3, buf, 0, buf.length, null);
+    if (n === 0) return;
+    pending += buf.subarray(0, n).toString();
+    let i;
+    while ((i = pending.indexOf('\n')) >= 0) {
+      const req = JSON.parse(pending.slice(0, i));
+      pending = pending.slice(i + 1);
+      fs.writeSync(3, JSON.stringify(answer(req)) + '\n');
+    }
+  }
+}
+`
+
+// mockKernel stands in for the jsii kernel: it answers each request, and
+// prints on the way as aws-cdk-lib or cdk-nag might, which must not reach
+// the protocol.
 const mockKernel = `'use strict';
 const fs = require('fs');
 const tty = process.stdin.isTTY; // as a library might: that made the Go side's pipe non-blocking
-const buf = Buffer.alloc(65536);
-let pending = '';
-for (;;) {
-  const n = fs.readSync(3, buf, 0, buf.length, null);
-  if (n === 0) break;
-  pending += buf.subarray(0, n).toString();
-  let i;
-  while ((i = pending.indexOf('\n')) >= 0) {
-    const req = JSON.parse(pending.slice(0, i));
-    pending = pending.slice(i + 1);
-    if (req.exit !== undefined) process.exit(req.exit);
-    console.log('a console.log of', req.n);
-    if (req.n === 2) console.log('y'.repeat(1 << 20)); // more than a pipe holds
-    process.stdout.write('raw stdout');
-    console.error('a console.error');
-    console.warn('a console.warn');
-    fs.writeSync(1, 'node writes to its stdout\n'); // as node does for a V8 trace flag
-    const f = fs.openSync(__filename, 'r'); // a file the kernel opens gets another fd than 3
-    fs.closeSync(f);
-    const stdin = fs.readSync(0, Buffer.alloc(16), 0, 16, null); // /dev/null: 0
-    fs.writeSync(3, JSON.stringify({ ok: req.n, fd: f, stdin, shell: process.env.SHELL, userShell: process.env.FARGATE_USER_SHELL || null }) + '\n');
-  }
-}
+` + standInServe + `
+serve((req) => {
+  if (req.exit !== undefined) process.exit(req.exit);
+  console.log('a console.log of', req.n);
+  if (req.n === 2) console.log('y'.repeat(1 << 20)); // more than a pipe holds
+  process.stdout.write('raw stdout');
+  console.error('a console.error');
+  console.warn('a console.warn');
+  fs.writeSync(1, 'node writes to its stdout\n'); // as node does for a V8 trace flag
+  const f = fs.openSync(__filename, 'r'); // a file the kernel opens gets another fd than 3
+  fs.closeSync(f);
+  const stdin = fs.readSync(0, Buffer.alloc(16), 0, 16, null); // /dev/null: 0
+  return { ok: req.n, fd: f, stdin, shell: process.env.SHELL, userShell: process.env.FARGATE_USER_SHELL || null };
+});
 `
 
 func TestJsiiKernelKeepsTheProtocolApart(t *testing.T) {
